@@ -1,0 +1,238 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// SimResult is the simulator's raw capacity as a plain concurrent client
+// sees it over loopback.
+type SimResult struct {
+	Objects        int
+	Startup        time.Duration
+	RSS, PeakRSS   int64
+	ListedItems    int
+	ListElapsed    time.Duration
+	Creates        int
+	CreateElapsed  time.Duration
+	CreateFailures int
+}
+
+// ItemsPerSecond is complete items listed per second.
+func (r SimResult) ItemsPerSecond() float64 { return float64(r.ListedItems) / r.ListElapsed.Seconds() }
+
+// CreatesPerSecond is objects created per second.
+func (r SimResult) CreatesPerSecond() float64 { return float64(r.Creates) / r.CreateElapsed.Seconds() }
+
+// SimOptions configure RunSim.
+type SimOptions struct {
+	Binary      string
+	Objects     int
+	Concurrency int
+	PageSize    int
+	Creates     int
+	Username    string
+	Password    string
+}
+
+// RunSim starts a generated lab and an empty one, reads every object of the
+// first completely (complete=yes&workflow=yes, as a fetcher does) and
+// creates objects in the second, and reports the rates.
+func RunSim(ctx context.Context, o SimOptions) (SimResult, error) {
+	var res SimResult
+	full, err := StartSim(ctx, o.Binary, "--objects", fmt.Sprint(o.Objects), "--users", o.Username+":"+o.Password)
+	if err != nil {
+		return res, err
+	}
+	defer full.Stop()
+	res.Startup = full.Startup
+	res.RSS, res.PeakRSS = full.Memory()
+
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency * 2}}
+	counts, err := simStats(ctx, hc, full.URL)
+	if err != nil {
+		return res, err
+	}
+	type pageReq struct {
+		portalType string
+		bStart     int
+	}
+	var pages []pageReq
+	types := make([]string, 0, len(counts))
+	for t := range counts {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		res.Objects += counts[t]
+		for s := 0; s < counts[t]; s += o.PageSize {
+			pages = append(pages, pageReq{t, s})
+		}
+	}
+	api := full.URL + "/@@API/senaite/v1"
+	work := make(chan pageReq)
+	var listed atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < o.Concurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				q := url.Values{"portal_type": {p.portalType}, "complete": {"yes"}, "workflow": {"yes"},
+					"sort_on": {"created"}, "limit": {fmt.Sprint(o.PageSize)}, "b_start": {fmt.Sprint(p.bStart)}}
+				n, err := countItems(ctx, hc, api+"/search?"+q.Encode(), o.Username, o.Password)
+				if err != nil {
+					errOnce.Do(func() { firstErr = err })
+					continue
+				}
+				listed.Add(int64(n))
+			}
+		}()
+	}
+	for _, p := range pages {
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	res.ListElapsed = time.Since(start)
+	res.ListedItems = int(listed.Load())
+	if firstErr != nil {
+		return res, firstErr
+	}
+	if _, peak := full.Memory(); peak > res.PeakRSS {
+		res.PeakRSS = peak
+	}
+	full.Stop()
+
+	empty, err := StartSim(ctx, o.Binary, "--empty", "--users", o.Username+":"+o.Password)
+	if err != nil {
+		return res, err
+	}
+	defer empty.Stop()
+	api = empty.URL + "/@@API/senaite/v1"
+	clients, err := folderUID(ctx, hc, api, "clients", o.Username, o.Password)
+	if err != nil {
+		return res, err
+	}
+	var next atomic.Int64
+	var failures atomic.Int64
+	start = time.Now()
+	for i := 0; i < o.Concurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := next.Add(1)
+				if n > int64(o.Creates) {
+					return
+				}
+				body, _ := json.Marshal(map[string]any{"portal_type": "Client", "parent_uid": clients,
+					"Name": fmt.Sprintf("Bench client %d", n), "ClientID": fmt.Sprintf("BC%05d", n),
+					"EmailAddress": fmt.Sprintf("lab%d@example.org", n), "Phone": "+34 900 000 000"})
+				if err := post(ctx, hc, api+"/create", body, o.Username, o.Password); err != nil {
+					failures.Add(1)
+					errOnce.Do(func() { firstErr = err })
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res.CreateElapsed = time.Since(start)
+	res.Creates = o.Creates - int(failures.Load())
+	res.CreateFailures = int(failures.Load())
+	return res, firstErr
+}
+
+func simStats(ctx context.Context, hc *http.Client, siteURL string) (map[string]int, error) {
+	u, err := url.Parse(siteURL)
+	if err != nil {
+		return nil, err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/__sim/stats", nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("bench: stats: %w", err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		ByType map[string]int `json:"by_type"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return nil, fmt.Errorf("bench: stats: %w", err)
+	}
+	return st.ByType, nil
+}
+
+func countItems(ctx context.Context, hc *http.Client, u, user, pw string) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req.SetBasicAuth(user, pw)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Items   []json.RawMessage `json:"items"`
+		Success *bool             `json:"success"`
+		Message string            `json:"message"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		return 0, fmt.Errorf("bench: %s: %w", u, err)
+	}
+	if env.Success != nil && !*env.Success {
+		return 0, fmt.Errorf("bench: %s: %s", u, env.Message)
+	}
+	return len(env.Items), nil
+}
+
+// folderUID finds a root folder's UID by its path (uid_catalog has a path index).
+func folderUID(ctx context.Context, hc *http.Client, api, id, user, pw string) (string, error) {
+	site := api[:strings.Index(api, "/@@API")]
+	u, _ := url.Parse(site)
+	q := url.Values{"path": {u.Path + "/" + id}, "depth": {"0"}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, api+"/search?"+q.Encode(), nil)
+	req.SetBasicAuth(user, pw)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Items []struct {
+			UID string `json:"uid"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || len(env.Items) != 1 {
+		return "", fmt.Errorf("bench: no folder %s (%v)", id, err)
+	}
+	return env.Items[0].UID, nil
+}
+
+func post(ctx context.Context, hc *http.Client, u string, body []byte, user, pw string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	req.SetBasicAuth(user, pw)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || bytes.Contains(raw, []byte(`"success": false`)) {
+		return fmt.Errorf("bench: create: %d %s", resp.StatusCode, raw)
+	}
+	return nil
+}
