@@ -254,6 +254,9 @@ func (g *gen) address() map[string]any {
 
 // simple makes n items of a setup type titled from a list.
 func (g *gen) simple(typeName string, n int, titles []string, extra func(o *Object, i int)) []*Object {
+	if g.l.fl.types[g.typeName(typeName)] == nil {
+		return nil // not a type of this flavour
+	}
 	folder := g.folder(g.typeName(typeName))
 	var out []*Object
 	for i := 0; i < n; i++ {
@@ -777,15 +780,21 @@ func (g *gen) samples() {
 			return
 		}
 		roots = append(roots, s)
-		g.lifecycle(s, g.targetState())
+		// the first samples go through every state, so that even a small
+		// lab has each one; the rest follow the mix
+		state := g.targetState()
+		if i < len(everyState) {
+			state = everyState[i]
+		}
+		g.lifecycle(s, state)
 		if g.err != nil {
 			return
 		}
 		switch {
-		case g.chance(0.06):
+		case i == 1 || g.chance(0.06):
 			p := g.newSample(client, s, "ParentAnalysisRequest")
 			g.lifecycle(p, g.targetState())
-		case g.chance(0.01):
+		case i == 2 || g.chance(0.01):
 			p := g.newSample(client, s, "PrimaryAnalysisRequest")
 			g.lifecycle(p, g.targetState())
 		}
@@ -793,6 +802,10 @@ func (g *gen) samples() {
 	g.closeWorksheet()
 	_ = roots
 }
+
+// everyState lists the sample states a generated lab always has.
+var everyState = []string{"published", "invalid", "verified", "to_be_verified", "sample_received", "sample_due",
+	"cancelled", "rejected"}
 
 // targetState draws from the state mix of content model §6.
 func (g *gen) targetState() string {
@@ -903,18 +916,27 @@ func (g *gen) analysis(sample, svc, retestOf *Object) *Object {
 	if a == nil {
 		return nil
 	}
-	for _, name := range analysisCopyFields {
-		if v, ok := svc.Fields[name]; ok && a.Type.Field(name) != nil {
-			a.Fields[name] = v
-		}
-	}
-	g.set(a, svc, "AnalysisService", "Service")
+	g.copyService(a, svc)
 	g.set(a, retestOf, "RetestOf")
 	if sample.Type.Field("Analyses") != nil {
 		list, _ := sample.Fields["Analyses"].([]string)
 		sample.Fields["Analyses"] = append(append([]string(nil), list...), a.UID)
 	}
 	return a
+}
+
+// copyService gives an analysis (routine or QC) its service's fields, as
+// senaite.core copies the service schema into every analysis.
+func (g *gen) copyService(a, svc *Object) {
+	if a == nil || svc == nil {
+		return
+	}
+	for _, name := range analysisCopyFields {
+		if v, ok := svc.Fields[name]; ok && a.Type.Field(name) != nil {
+			a.Fields[name] = v
+		}
+	}
+	g.set(a, svc, "AnalysisService", "Service")
 }
 
 // result invents a plausible result for an analysis.
@@ -1094,14 +1116,13 @@ func (g *gen) closeWorksheet() {
 		g.do(o, "submit", analyst, t.Add(time.Minute))
 		g.do(o, "verify", verifier, t.Add(2*time.Minute))
 	}
-	if g.wsCount%3 == 0 {
+	if (g.wsCount-1)%3 == 0 {
 		src := g.wsRoutine[0]
 		d := g.make(ws, "DuplicateAnalysis", map[string]any{"Keyword": src.str("Keyword")}, src.Title)
 		if d != nil {
 			d.Created, d.Modified = t, t
 			g.set(d, src, "Analysis")
-			g.set(d, src.Fields["AnalysisService"], "AnalysisService")
-			g.set(d, src.str("Keyword"), "Keyword")
+			g.copyService(d, g.l.byUID[src.ref("AnalysisService")])
 			g.set(d, src.Parent.ID+"-D01", "ReferenceAnalysesGroupID")
 			g.result(d, t)
 			qcState(d)
@@ -1123,8 +1144,7 @@ func (g *gen) closeWorksheet() {
 				continue
 			}
 			ra.Created, ra.Modified = t, t
-			g.set(ra, svc, "AnalysisService")
-			g.set(ra, svc.str("Keyword"), "Keyword")
+			g.copyService(ra, svc)
 			g.set(ra, []string{"b", "c"}[k%2], "ReferenceType")
 			g.set(ra, fmt.Sprintf("%s-%03d", rs.ID, g.wsCount), "ReferenceAnalysesGroupID")
 			g.result(ra, t)
@@ -1140,6 +1160,7 @@ func (g *gen) closeWorksheet() {
 		ra := g.make(ws, "RejectAnalysis", map[string]any{"Keyword": src.str("Keyword")}, src.Title)
 		if ra != nil {
 			g.set(ra, src, "Analysis")
+			g.copyService(ra, g.l.byUID[src.ref("AnalysisService")])
 			members = append(members, ra)
 		}
 	}

@@ -115,9 +115,11 @@ type Lab struct {
 	// lastNow keeps generated timestamps strictly increasing.
 	lastNow time.Time
 
-	users    []*User
-	registry map[string]any
-	settings map[string]map[string]map[string]any
+	users []*User
+	// extraGroups are groups created through plone.restapi.
+	extraGroups map[string]string
+	registry    map[string]any
+	settings    map[string]map[string]map[string]any
 
 	qcache queryCache
 	// dataFile is where --data loads and saves the lab.

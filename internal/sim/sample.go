@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // createSample is senaite.core's create_analysisrequest as senaite.jsonapi
@@ -193,11 +194,16 @@ var analysisCopyFields = []string{"Keyword", "Category", "Department", "Method",
 	"Unit", "Price", "VAT", "Precision", "PointOfCapture", "ScientificName", "Accredited", "InterimFields",
 	"MaxTimeAllowed", "DuplicateVariation", "LowerDetectionLimit", "UpperDetectionLimit", "ResultOptions"}
 
-// addAnalysis creates the analysis of a service inside a sample.
+// addAnalysis creates the analysis of a service inside a sample now.
 func (l *Lab) addAnalysis(sample, svc *Object, actor string) *Object {
+	return l.addAnalysisAt(sample, svc, actor, l.now(), "")
+}
+
+// addAnalysisAt creates the analysis of a service inside a sample at a
+// given time; retestOf names the analysis it retests, if any.
+func (l *Lab) addAnalysisAt(sample, svc *Object, actor string, now time.Time, retestOf string) *Object {
 	at := l.fl.types["Analysis"]
 	fields := map[string]any{"Keyword": svc.str("Keyword"), "AnalysisService": svc.UID}
-	now := l.now()
 	a := &Object{ID: l.nextID(at, sample, fields), Type: at, Created: now, Modified: now, Author: actor,
 		Fields: map[string]any{}, Title: svc.Title}
 	for _, name := range analysisCopyFields {
@@ -211,9 +217,13 @@ func (l *Lab) addAnalysis(sample, svc *Object, actor string) *Object {
 	if at.Field("AnalysisService") != nil {
 		a.Fields["AnalysisService"] = svc.UID
 	}
+	if retestOf != "" && at.Field("RetestOf") != nil {
+		a.Fields["RetestOf"] = retestOf
+	}
 	l.attach(sample, a)
 	l.initWorkflow(a, now, actor)
-	l.afterWrite(a)
+	a.touch(now)
+	l.version++
 	if sample.Type.Field("Analyses") != nil {
 		list, _ := sample.Fields["Analyses"].([]string)
 		sample.Fields["Analyses"] = append(append([]string(nil), list...), a.UID)

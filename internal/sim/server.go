@@ -220,12 +220,15 @@ func (s *Server) routeAPI(c *reqCtx) {
 		static(get, func() { s.handleVersion(c) })
 	case head == "search" && n == 1:
 		static(get, func() { s.handleSearch(c, "") })
+	case (head == "create" || head == "update" || head == "delete") && n <= 2 && get:
+		// a POST-only word asked with GET falls through to <resource>
+		s.handleResource(c, head, segAt(segs, 1))
 	case head == "create" && n <= 2:
-		static(post, func() { s.handleCreate(c, "", segAt(segs, 1)) })
+		s.handleCreate(c, "", segAt(segs, 1))
 	case head == "update" && n <= 2:
-		static(post, func() { s.handleUpdate(c, "", segAt(segs, 1)) })
+		s.handleUpdate(c, "", segAt(segs, 1))
 	case head == "delete" && n <= 2:
-		static(post, func() { s.handleDelete(c, "", segAt(segs, 1)) })
+		s.handleDelete(c, "", segAt(segs, 1))
 	case head == "users":
 		s.routeUsers(c, segs[1:], get, post)
 	case (head == "login") && n == 1:

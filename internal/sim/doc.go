@@ -1,0 +1,22 @@
+// Package sim is a SENAITE LIMS site as its HTTP APIs show it: the
+// senaite.jsonapi routes of senaite.jsonapi 2.6.0 on plone.jsonapi.core 0.7
+// (or of a Bika-era 1.x lab), the plone.restapi subset a sync writes users,
+// registry and settings with, generated lab data, workflows with their
+// guards, and injectable faults.
+//
+// Everything senaite-sync does is tested against it, so it reproduces the
+// real API's shapes and pitfalls rather than what would be convenient:
+// router misses and swallowed exceptions answer HTTP 200 with success:false,
+// refusals are 401, wrong credentials make a request anonymous (an empty
+// lab) instead of failing, ids are assigned by the lab's own ID server,
+// partial updates are never rolled back, and catalogs index only what
+// senaite.core 2.6 indexes.
+//
+// Files by responsibility: schema.go (type model), types_*.go and
+// catalogs_data.go (the flavours' data), lab.go (objects, ID server),
+// query.go (catalog queries), item.go and jsonw.go (serialization with
+// SENAITE's null rules), paging.go (plone.batching), server.go (routing),
+// routes_read.go, write.go and sample.go (reads and writes), workflow.go,
+// users.go, registry.go, plonerest.go, fault.go (faults and admin routes),
+// generate.go (realistic labs) and persist.go (--data).
+package sim
