@@ -122,6 +122,8 @@ type Lab struct {
 	settings    map[string]map[string]map[string]any
 
 	qcache queryCache
+	// uniq indexes natural keys (unique.go).
+	uniq map[uniqKey]map[string]*Object
 	// dataFile is where --data loads and saves the lab.
 	dataFile string
 }

@@ -170,7 +170,17 @@ func (c *reqCtx) finish(status int, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	c.w.WriteHeader(status)
 	_, _ = c.w.Write(body)
+	if cap(body) >= 64<<10 && cap(body) <= 16<<20 {
+		bufPool.Put(body[:0])
+	}
 }
+
+// bufPool recycles the large buffers listing responses are built in, which
+// would otherwise dominate the garbage collector's work.
+var bufPool = sync.Pool{New: func() any { return make([]byte, 0, 512<<10) }}
+
+// bigBuffer returns an empty buffer for a large response.
+func bigBuffer() []byte { return bufPool.Get().([]byte)[:0] }
 
 // fail answers senaite.jsonapi's error envelope with the given status (200
 // for the errors plone.jsonapi.core ≤0.7 swallows).

@@ -240,6 +240,7 @@ func normalizedRefs(l *Lab, fields map[string]any) map[string]any {
 // remove takes a half-made object out again (create + APIError), as
 // senaite.jsonapi's container._delObject does.
 func (l *Lab) remove(o *Object) {
+	l.unindexUnique(o)
 	p := o.Parent
 	delete(p.childIDs, o.ID)
 	p.children = removeObj(p.children, o)
@@ -286,11 +287,13 @@ func (l *Lab) setFields(o *Object, rec map[string]any, creating bool) *apiError 
 		if err != nil {
 			return fail(400, "%s", err.Error())
 		}
+		old := o.Fields[f.Name]
 		if v == nil {
 			delete(o.Fields, f.Name)
 		} else {
 			o.Fields[f.Name] = v
 		}
+		l.indexUnique(o, f, old)
 		if k == "title" {
 			s, _ := v.(string)
 			o.Title = s
@@ -607,11 +610,8 @@ func (l *Lab) validate(o *Object) *apiError {
 		}
 		if f.Unique && ok && !isEmptyValue(v) {
 			s := scalarString(v)
-			for _, other := range l.byType[o.Type.Name] {
-				if other != o && scalarString(other.Fields[f.Name]) == s {
-					errs[f.Name] = fmt.Sprintf("Validation failed: '%s' is not unique", s)
-					break
-				}
+			if other := l.uniqIndex(o.Type, f.Name)[s]; other != nil && other != o {
+				errs[f.Name] = fmt.Sprintf("Validation failed: '%s' is not unique", s)
 			}
 		}
 	}
