@@ -286,7 +286,9 @@ func (g *gen) leafSetup() {
 	g.simple("SampleCondition", g.count(5, 1), []string{"Good", "Damaged container", "Warm on arrival", "Insufficient volume", "Leaking"}, nil)
 	g.simple("SamplingDeviation", g.count(5, 1), []string{"Sampled late", "Wrong container", "No preservation", "Holding time exceeded", "Other"}, nil)
 	g.simple("StorageLocation", g.count(20, 1), nil, func(o *Object, i int) {
-		g.set(o, fmt.Sprintf("Fridge %d, shelf %d", i/4+1, i%4+1), "address", "Address")
+		g.set(o, "Main building", "site_title", "SiteTitle")
+		g.set(o, fmt.Sprintf("Fridge %d", i/4+1), "location_title", "LocationTitle")
+		g.set(o, fmt.Sprintf("Shelf %d", i%4+1), "shelf_title", "ShelfTitle")
 	})
 	g.simple("SubGroup", g.count(5, 1), []string{"Routine", "Complaint", "Audit", "Research", "Proficiency test"}, func(o *Object, i int) {
 		g.set(o, fmt.Sprintf("%02d", i+1), "sort_key", "SortKey")
@@ -299,14 +301,21 @@ func (g *gen) leafSetup() {
 		g.set(o, map[string]any{"days": itoa(7 + i), "hours": "0", "minutes": "0"}, "retention_period", "RetentionPeriod")
 	})
 	g.simple("LabProduct", g.count(10, 1), []string{"Nitric acid 65%", "Buffer pH 7", "Buffer pH 4", "Agar plates", "Filters 0.45um", "Standard 1000 mg/l Ca", "Methanol HPLC", "Pipette tips", "Gloves", "Sample bags"}, func(o *Object, i int) {
-		g.set(o, float64(5+i*3), "price", "Price")
-		g.set(o, "1 unit", "volume", "Volume")
+		g.set(o, fmt.Sprintf("%.2f", float64(5+i*3)), "labproduct_price", "Price")
+		g.set(o, "1", "labproduct_volume", "Volume")
+		g.set(o, "unit", "labproduct_unit", "Unit")
+		g.set(o, "21.00", "labproduct_vat", "VAT")
 	})
 	for _, s := range g.simple("Supplier", g.count(8, 1), []string{"LabSupply SA", "ChemStore", "Scientific Partners", "BioMedia", "Glassware Ltd", "RefMat Institute", "Analytica", "Quimica Vall"}, func(o *Object, i int) {
-		g.set(o, o.Title, "Name", "name")
-		g.set(o, fmt.Sprintf("ESB%08d", 1000+i), "TaxNumber", "tax_number")
-		g.set(o, g.phone(), "Phone", "phone")
-		g.set(o, fmt.Sprintf("sales@supplier%d.example.com", i+1), "EmailAddress", "email")
+		g.set(o, o.Title, "Name")
+		g.set(o, fmt.Sprintf("ESB%08d", 1000+i), "tax_number", "TaxNumber")
+		g.set(o, g.phone(), "phone", "Phone")
+		g.set(o, fmt.Sprintf("sales@supplier%d.example.com", i+1), "email", "EmailAddress")
+		g.set(o, fmt.Sprintf("https://supplier%d.example.com", i+1), "website", "Website")
+		addr := g.address()
+		addr["type"] = "physical"
+		g.set(o, []map[string]any{addr}, "address")
+		g.set(o, addr, "PhysicalAddress")
 	}) {
 		for j := 0; j < 1+g.r.IntN(3); j++ {
 			f, l := g.person()
@@ -402,8 +411,10 @@ func (g *gen) sampleSetup() {
 	for i := 0; i < g.count(150, 2); i++ {
 		sp := g.make(pfolder, "SamplePoint", nil, fmt.Sprintf("%s point %d", cities[i%len(cities)], i+1))
 		g.set(sp, []*Object{g.pickHead(stypes), g.pickHead(stypes)}, "sample_types", "SampleTypes")
-		g.set(sp, fmt.Sprintf("%.4f", 41+g.r.Float64()), "latitude", "Latitude")
-		g.set(sp, fmt.Sprintf("%.4f", 2+g.r.Float64()), "longitude", "Longitude")
+		lat, lon := fmt.Sprintf("%.4f", 41+g.r.Float64()), fmt.Sprintf("%.4f", 2+g.r.Float64())
+		g.set(sp, map[string]any{"latitude": lat, "longitude": lon}, "location")
+		g.set(sp, map[string]any{"degrees": lat[:2], "minutes": "0", "seconds": "0", "bearing": "N"}, "Latitude")
+		g.set(sp, map[string]any{"degrees": lon[:1], "minutes": "0", "seconds": "0", "bearing": "E"}, "Longitude")
 		g.set(sp, i%10 == 0, "composite", "Composite")
 	}
 }
@@ -441,9 +452,13 @@ func (g *gen) methodsAndInstruments() {
 		k := kids[i%len(kids)]
 		o := g.make(in, k, nil, fmt.Sprintf("%s %d", strings.TrimPrefix(k, "Instrument"), i+1))
 		g.set(o, in, "Instrument")
-		g.set(o, g.pick(lcs), "Worker", "Preparator", "Validator")
+		g.set(o, g.pick(lcs), "Worker", "Preparator")
 		g.set(o, g.clock.AddDate(0, -1, 0), "DownFrom", "ValidFrom", "DateIssued")
 		g.set(o, g.clock, "DownTo", "ValidTo")
+		g.set(o, []map[string]any{{"fromenabled": true, "fromdate": g.clock.Format("2006-01-02"),
+			"repeatenabled": true, "repeatunit": "1", "repeatperiod": "month", "repeatuntilenabled": false,
+			"repeatuntil": ""}}, "ScheduleCriteria")
+		g.set(o, []string{"preventive", "repair", "calibration"}[i%3], "Type")
 		if k == "InstrumentMaintenanceTask" && i%4 == 0 {
 			g.do(o, "cancel", g.admin, g.tick(time.Hour))
 		}
@@ -453,7 +468,8 @@ func (g *gen) methodsAndInstruments() {
 		in := instruments[i%len(instruments)]
 		o := g.make(in, "AutoImportLog", nil, fmt.Sprintf("Import %d", i+1))
 		g.set(o, in, "Instrument")
-		g.set(o, fmt.Sprintf("results_%04d.csv", i+1), "ImportedFile")
+		g.set(o, fmt.Sprintf("results_%04d.csv", i+1), "ImportFile", "ImportedFile")
+		g.set(o, g.clock, "LogTime")
 		g.set(o, "generic.two_dimension", "Interface")
 		g.set(o, fmt.Sprintf("%d results imported", 10+g.r.IntN(90)), "Results")
 	}
@@ -550,7 +566,7 @@ func (g *gen) makeServices() {
 	g.byType["Calculation"] = calcs
 	for i, m := range g.byType["Method"] {
 		if i%3 == 0 {
-			g.set(m, []*Object{g.pick(calcs)}, "Calculations")
+			g.set(m, []*Object{g.pick(calcs)}, "Calculations", "Calculation")
 		}
 	}
 }
@@ -665,7 +681,7 @@ func (g *gen) specsAndTemplates() {
 		g.set(rs, fmt.Sprintf("CAT-%04d", g.r.IntN(9999)), "CatalogueNumber")
 		g.set(rs, fmt.Sprintf("LOT-%05d", g.r.IntN(99999)), "LotNumber")
 		g.set(rs, g.clock.AddDate(2, 0, 0), "ExpiryDate")
-		g.set(rs, rd.Fields["ReferenceResults"], "ReferenceValues")
+		g.set(rs, rd.Fields["ReferenceResults"], "ReferenceResults", "ReferenceValues")
 		g.refSamples = append(g.refSamples, rs)
 	}
 }
@@ -753,6 +769,7 @@ func (g *gen) clients() {
 		g.set(a, g.pick(afolderTypes), "AttachmentType")
 		g.set(a, fmt.Sprintf("scan-%05d.pdf", i+1), "AttachmentKeys")
 		g.set(a, i%3 == 0, "RenderInReport")
+		g.set(a, []string{"r", "i", "a"}[i%3], "ReportOption")
 	}
 }
 
@@ -1058,6 +1075,10 @@ func (g *gen) retestsOf(a *Object) []*Object {
 	var out []*Object
 	for _, ch := range a.Parent.children {
 		if ch.ref("RetestOf") == a.UID {
+			out = append(out, ch)
+		} else if ch != a && a.Type.Field("RetestOf") == nil && ch.ref("AnalysisService") == a.ref("AnalysisService") &&
+			(ch.State == "unassigned" || ch.State == "assigned") {
+			// Bika 1.2 has no RetestOf: the retest is the open copy
 			out = append(out, ch)
 		}
 	}

@@ -480,7 +480,12 @@ func (l *Lab) makeRetest(a *Object, actor string, at time.Time) *Object {
 		}
 		fields[k] = v
 	}
-	fields["RetestOf"] = a.UID
+	if a.Type.Field("RetestOf") != nil {
+		fields["RetestOf"] = a.UID
+	} else if a.Type.Field("Retested") != nil {
+		// Bika 1.2 marks the original instead of pointing back to it
+		a.Fields["Retested"] = true
+	}
 	r := &Object{ID: l.nextID(a.Type, a.Parent, fields), Type: a.Type, Created: at, Modified: at, Author: actor,
 		Fields: fields, Title: a.Title}
 	l.attach(a.Parent, r)

@@ -1,0 +1,68 @@
+package senaite
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+)
+
+// writeResult is the answer of create/update/delete.
+type writeResult struct {
+	Count int               `json:"count"`
+	Items []json.RawMessage `json:"items"`
+}
+
+func (c *Client) write(ctx context.Context, route string, body map[string]any) (Item, error) {
+	raw, _, err := c.do(ctx, request{method: "POST", route: route, body: body})
+	if err != nil {
+		return Item{}, err
+	}
+	var res writeResult
+	if err := json.Unmarshal(raw, &res); err != nil || len(res.Items) == 0 {
+		msg := "no item in the answer"
+		if err != nil {
+			msg = err.Error()
+		}
+		return Item{}, &Error{Method: "POST", Route: route, Status: 200, Kind: KindMalformed, Message: msg}
+	}
+	it, err := decodeItem(res.Items[0])
+	if err != nil {
+		return Item{}, &Error{Method: "POST", Route: route, Status: 200, Kind: KindMalformed, Message: err.Error()}
+	}
+	return it, nil
+}
+
+// Create makes one object in the container parentUID. The lab assigns id
+// and UID (any given are ignored). It is never retried: a create that
+// failed may still have left an object behind (senaite.jsonapi commits
+// partial work), which only a re-read can tell.
+func (c *Client) Create(ctx context.Context, portalType, parentUID string, fields map[string]any) (Item, error) {
+	body := make(map[string]any, len(fields)+2)
+	for k, v := range fields {
+		body[k] = v
+	}
+	body["portal_type"] = portalType
+	body["parent_uid"] = parentUID
+	return c.write(ctx, "/create", body)
+}
+
+// Update sets the given fields and then runs transition (if any). Not
+// retried. On error the fields set before it stay set: senaite.jsonapi
+// does not roll back, so re-read the object before trying again.
+func (c *Client) Update(ctx context.Context, uid string, fields map[string]any, transition string) (Item, error) {
+	body := make(map[string]any, len(fields)+1)
+	for k, v := range fields {
+		body[k] = v
+	}
+	if transition != "" {
+		body["transition"] = transition
+	}
+	return c.write(ctx, "/update/"+url.PathEscape(uid), body)
+}
+
+// Deactivate is senaite.jsonapi's delete: the deactivate transition.
+// Types without it (samples, analyses) answer an error.
+func (c *Client) Deactivate(ctx context.Context, uid string) error {
+	_, _, err := c.do(ctx, request{method: "POST", route: "/delete/" + url.PathEscape(uid), body: map[string]any{}})
+	return err
+}
