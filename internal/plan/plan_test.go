@@ -1,0 +1,209 @@
+package plan
+
+import (
+	"testing"
+)
+
+func ref(field, target string, required bool) Ref {
+	return Ref{Field: field, Target: target, Required: required}
+}
+
+// checkOrder asserts the plan's promise: every dependency that is not
+// deferred sits on a lower level.
+func checkOrder(t *testing.T, nodes []Node, p Plan) {
+	t.Helper()
+	for _, n := range nodes {
+		if lv, ok := p.Level[n.Parent]; ok && lv >= p.Level[n.UID] {
+			t.Errorf("%s (level %d) not after its parent %s (level %d)", n.UID, p.Level[n.UID], n.Parent, lv)
+		}
+		for _, r := range n.Refs {
+			lv, ok := p.Level[r.Target]
+			if !ok || r.Target == n.UID || p.IsDeferred(n.UID, r.Field, r.Target) {
+				continue
+			}
+			if lv >= p.Level[n.UID] {
+				t.Errorf("%s.%s -> %s is neither deferred nor ordered", n.UID, r.Field, r.Target)
+			}
+		}
+	}
+}
+
+func TestBuild(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		nodes    []Node
+		levels   map[string]int
+		deferred []Edge
+	}{
+		{
+			name: "containment: client, contact, sample, analysis",
+			nodes: []Node{
+				{UID: "an", Parent: "s"}, {UID: "s", Parent: "c", Refs: []Ref{ref("Contact", "ct", true)}},
+				{UID: "ct", Parent: "c"}, {UID: "c", Parent: "clients-folder"},
+			},
+			levels: map[string]int{"c": 0, "ct": 1, "s": 2, "an": 3},
+		},
+		{
+			name: "references outside the plan add no edge",
+			nodes: []Node{{UID: "svc", Refs: []Ref{ref("Category", "cat-on-destination", true)}}},
+			levels: map[string]int{"svc": 0},
+		},
+		{
+			name: "Department.manager (required) <-> LabContact.Departments: the optional side waits",
+			nodes: []Node{
+				{UID: "dep", Refs: []Ref{ref("manager", "lc", true)}},
+				{UID: "lc", Refs: []Ref{ref("Departments", "dep", false), ref("DefaultDepartment", "dep", false)}},
+			},
+			levels:   map[string]int{"lc": 0, "dep": 1},
+			deferred: []Edge{{From: "lc", Field: "DefaultDepartment", To: "dep"}, {From: "lc", Field: "Departments", To: "dep"}},
+		},
+		{
+			name: "Contact.CCContact 2-cycle and self reference",
+			nodes: []Node{
+				{UID: "a", Parent: "cl", Refs: []Ref{ref("CCContact", "b", false)}},
+				{UID: "b", Parent: "cl", Refs: []Ref{ref("CCContact", "a", false)}},
+				{UID: "self", Parent: "cl", Refs: []Ref{ref("CCContact", "self", false)}},
+				{UID: "cl"},
+			},
+			levels:   map[string]int{"cl": 0, "a": 1, "b": 1, "self": 1},
+			deferred: []Edge{{From: "a", Field: "CCContact", To: "b"}, {From: "b", Field: "CCContact", To: "a"}, {From: "self", Field: "CCContact", To: "self"}},
+		},
+		{
+			name: "AnalysisService.Calculation <-> Calculation.DependentServices",
+			nodes: []Node{
+				{UID: "hard", Refs: []Ref{ref("Calculation", "calc", false)}},
+				{UID: "ca"}, {UID: "mg"},
+				{UID: "calc", Refs: []Ref{ref("DependentServices", "ca", false), ref("DependentServices", "mg", false)}},
+			},
+			// no cycle here: the calculation's inputs are other services
+			levels: map[string]int{"ca": 0, "mg": 0, "calc": 1, "hard": 2},
+		},
+		{
+			name: "a formula using its owner's keyword is a cycle",
+			nodes: []Node{
+				{UID: "svc", Refs: []Ref{ref("Calculation", "calc", false)}},
+				{UID: "calc", Refs: []Ref{ref("DependentServices", "svc", false)}},
+			},
+			levels:   map[string]int{"svc": 0, "calc": 0},
+			deferred: []Edge{{From: "calc", Field: "DependentServices", To: "svc"}, {From: "svc", Field: "Calculation", To: "calc"}},
+		},
+		{
+			name: "Worksheet.Analyses lists a duplicate it contains: containment wins",
+			nodes: []Node{
+				{UID: "ws", Refs: []Ref{ref("Analyses", "dup", false), ref("Analyses", "an", false)}},
+				{UID: "dup", Parent: "ws", Refs: []Ref{ref("Analysis", "an", true)}},
+				{UID: "an", Parent: "s"}, {UID: "s"},
+			},
+			levels:   map[string]int{"s": 0, "an": 1, "ws": 2, "dup": 3},
+			deferred: []Edge{{From: "ws", Field: "Analyses", To: "dup"}},
+		},
+		{
+			name: "sample self references form a DAG: partition and retest after their origin",
+			nodes: []Node{
+				{UID: "root", Parent: "c"},
+				{UID: "part", Parent: "c", Refs: []Ref{ref("ParentAnalysisRequest", "root", false)}},
+				{UID: "retest", Parent: "c", Refs: []Ref{ref("Invalidated", "root", false)}},
+				{UID: "c"},
+			},
+			levels: map[string]int{"c": 0, "root": 1, "part": 2, "retest": 2},
+		},
+		{
+			name: "ARReport inside the sample it references: no cycle",
+			nodes: []Node{
+				{UID: "s", Parent: "c"}, {UID: "c"},
+				{UID: "rep", Parent: "s", Refs: []Ref{ref("AnalysisRequest", "s", true)}},
+			},
+			levels: map[string]int{"c": 0, "s": 1, "rep": 2},
+		},
+		{
+			name: "Invoice.AnalysisRequest (required) <-> AR.Invoice",
+			nodes: []Node{
+				{UID: "inv", Parent: "c", Refs: []Ref{ref("AnalysisRequest", "ar", true)}},
+				{UID: "ar", Parent: "c", Refs: []Ref{ref("Invoice", "inv", false)}},
+				{UID: "c"},
+			},
+			levels:   map[string]int{"c": 0, "ar": 1, "inv": 2},
+			deferred: []Edge{{From: "ar", Field: "Invoice", To: "inv"}},
+		},
+		{
+			name: "a cycle of required references must defer a required edge",
+			nodes: []Node{
+				{UID: "x", Refs: []Ref{ref("Req", "y", true)}},
+				{UID: "y", Refs: []Ref{ref("Req", "x", true)}},
+			},
+			levels:   map[string]int{"x": 0, "y": 0},
+			deferred: []Edge{{From: "x", Field: "Req", To: "y", Required: true}, {From: "y", Field: "Req", To: "x", Required: true}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := Build(tt.nodes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for uid, want := range tt.levels {
+				if got := p.Level[uid]; got != want {
+					t.Errorf("level of %s = %d, want %d (levels %v)", uid, got, want, p.Levels)
+				}
+			}
+			if len(p.Deferred) != len(tt.deferred) {
+				t.Fatalf("deferred %v, want %v", p.Deferred, tt.deferred)
+			}
+			for i, e := range tt.deferred {
+				if p.Deferred[i] != e {
+					t.Errorf("deferred[%d] = %+v, want %+v", i, p.Deferred[i], e)
+				}
+			}
+			checkOrder(t, tt.nodes, p)
+		})
+	}
+}
+
+func TestBuildRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	if _, err := Build([]Node{{UID: "a"}, {UID: "a"}}); err == nil {
+		t.Error("duplicate UID accepted")
+	}
+	if _, err := Build([]Node{{UID: ""}}); err == nil {
+		t.Error("empty UID accepted")
+	}
+	if _, err := Build([]Node{{UID: "a", Parent: "b"}, {UID: "b", Parent: "a"}}); err == nil {
+		t.Error("a containment cycle cannot be planned")
+	}
+}
+
+// TestBuildLargeChain: deep containment and long reference chains are
+// planned without recursion limits.
+func TestBuildLargeChain(t *testing.T) {
+	t.Parallel()
+	const n = 100000
+	nodes := make([]Node, n)
+	for i := range nodes {
+		nodes[i] = Node{UID: "n" + itoa(i)}
+		if i > 0 {
+			nodes[i].Refs = []Ref{ref("Prev", "n"+itoa(i-1), false)}
+		}
+	}
+	nodes[0].Refs = []Ref{ref("Last", "n"+itoa(n-1), false)} // one big cycle
+	p, err := Build(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Deferred) != n {
+		t.Fatalf("deferred %d edges of a %d-cycle", len(p.Deferred), n)
+	}
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for i > 0 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+		i /= 10
+	}
+	return string(b)
+}
