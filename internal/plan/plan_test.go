@@ -45,8 +45,8 @@ func TestBuild(t *testing.T) {
 			levels: map[string]int{"c": 0, "ct": 1, "s": 2, "an": 3},
 		},
 		{
-			name: "references outside the plan add no edge",
-			nodes: []Node{{UID: "svc", Refs: []Ref{ref("Category", "cat-on-destination", true)}}},
+			name:   "references outside the plan add no edge",
+			nodes:  []Node{{UID: "svc", Refs: []Ref{ref("Category", "cat-on-destination", true)}}},
 			levels: map[string]int{"svc": 0},
 		},
 		{
