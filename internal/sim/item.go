@@ -109,6 +109,20 @@ func (l *Lab) appendMetaValue(b []byte, o *Object, col string) []byte {
 		return appendStr(b, strings.ToLower(o.Title))
 	case "getClientUID", "getClientID", "getClientTitle":
 		return appendStr(b, stringValue(o, col))
+	case "getRequestID", "getParentID":
+		if o.Parent != nil {
+			return appendStr(b, o.Parent.ID)
+		}
+	case "getRequestUID", "getParentUID":
+		if o.Parent != nil {
+			return appendStr(b, o.Parent.UID)
+		}
+	case "getParentTitle":
+		if o.Parent != nil {
+			return appendStr(b, o.Parent.Title)
+		}
+	case "getServiceUID":
+		return appendStr(b, o.ref("AnalysisService"))
 	}
 	name := strings.TrimPrefix(col, "get")
 	for _, n := range []string{col, name} {
@@ -119,6 +133,23 @@ func (l *Lab) appendMetaValue(b []byte, o *Object, col string) []byte {
 	if strings.HasSuffix(name, "UID") {
 		if f := o.Type.Field(strings.TrimSuffix(name, "UID")); f != nil && f.Kind == KRef {
 			return appendStr(b, o.ref(f.Name))
+		}
+	}
+	for _, suffix := range []string{"FullName", "Email", "Username"} {
+		if strings.HasSuffix(name, suffix) {
+			if f := o.Type.Field(strings.TrimSuffix(name, suffix)); f != nil && f.Kind == KRef {
+				t := l.byUID[o.ref(f.Name)]
+				switch {
+				case t == nil:
+					return appendStr(b, "")
+				case suffix == "FullName":
+					return appendStr(b, t.Title)
+				case suffix == "Email":
+					return appendStr(b, t.str("EmailAddress"))
+				default:
+					return appendStr(b, t.str("Username"))
+				}
+			}
 		}
 	}
 	if strings.HasSuffix(name, "Title") {
@@ -159,14 +190,14 @@ func (l *Lab) appendAttributes(b []byte, o *Object, u urls) []byte {
 	b = appendKey(b, "description")
 	b = appendStr(b, o.Description)
 	b = appendKey(b, "created")
-	b = appendStr(b, isoDate(o.Created))
+	b = appendDate(b, o.Created)
 	b = appendKey(b, "modified")
-	b = appendStr(b, isoDate(o.Modified))
+	b = appendDate(b, o.Modified)
 	b = appendKey(b, "effective")
 	if o.Effective.IsZero() {
 		b = appendStr(b, isoDate(floorDate))
 	} else {
-		b = appendStr(b, isoDate(o.Effective))
+		b = appendDate(b, o.Effective)
 	}
 	b = appendKey(b, "portal_type")
 	b = appendStr(b, o.Type.Name)
@@ -375,8 +406,9 @@ func (l *Lab) appendWorkflowInfo(b []byte, o *Object, u urls, user *User) []byte
 		b = appendStr(b, h.Comments)
 		b = append(b, `, "review_state": `...)
 		b = appendStr(b, h.ReviewState)
-		b = append(b, `, "time": `...)
-		b = appendStr(b, historyTime(h.Time.In(l.opts.Location)))
+		b = append(b, `, "time": "`...)
+		b = h.Time.In(l.opts.Location).AppendFormat(b, "2006-01-02 15:04:05")
+		b = append(b, '"')
 		b = append(b, '}')
 	}
 	return append(b, "]}]"...)

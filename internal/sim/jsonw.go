@@ -96,6 +96,13 @@ func appendFloat(b []byte, v float64) []byte {
 // isoDate formats a Zope DateTime.ISO8601(): seconds precision with offset.
 func isoDate(t time.Time) string { return t.Format("2006-01-02T15:04:05-07:00") }
 
+// appendDate writes a quoted Zope ISO 8601 date without allocating.
+func appendDate(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, "2006-01-02T15:04:05-07:00")
+	return append(b, '"')
+}
+
 // historyTime formats review_history times: naive lab-local time.
 func historyTime(t time.Time) string { return t.Format("2006-01-02 15:04:05") }
 
