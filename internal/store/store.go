@@ -1,0 +1,123 @@
+// Package store holds senaite-sync's state in PostgreSQL: configuration,
+// runs, objects, identity, leases. SQL lives here, one file per table; the
+// rest of the system sees typed methods whose state changes are
+// compare-and-set on the state they expect.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/tern/v2/migrate"
+
+	"github.com/senaite-sync/senaite-sync/migrations"
+)
+
+// versionTable is where tern records the applied migration.
+const versionTable = "schema_version"
+
+// ErrSchemaOutdated is returned to a worker whose binary expects a newer
+// schema than the database has: only the coordinator (or `migrate`)
+// migrates, and workers refuse to run against an old schema.
+var ErrSchemaOutdated = errors.New("store: database schema is older than this binary; run `senaite-sync migrate` or start the coordinator")
+
+// ErrSchemaTooNew is returned when the database was migrated by a newer
+// binary: this one could misread it.
+var ErrSchemaTooNew = errors.New("store: database schema is newer than this binary; upgrade senaite-sync")
+
+// Store is the PostgreSQL state.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to PostgreSQL; the URL may carry search_path to use a
+// schema of its own (tests do).
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: database url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() { s.pool.Close() }
+
+// Pool exposes the pool to the packages of this module that batch their
+// own statements (tests and benchmarks).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+func (s *Store) migrator(ctx context.Context, conn *pgx.Conn) (*migrate.Migrator, error) {
+	m, err := migrate.NewMigrator(ctx, conn, versionTable)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrator: %w", err)
+	}
+	if err := m.LoadMigrations(migrations.FS); err != nil {
+		return nil, fmt.Errorf("store: load migrations: %w", err)
+	}
+	return m, nil
+}
+
+// Migrate brings the schema to this binary's version. tern holds an
+// advisory lock meanwhile, so coordinators starting together migrate once;
+// each migration file runs in its own transaction.
+func (s *Store) Migrate(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer conn.Release()
+	m, err := s.migrator(ctx, conn.Conn())
+	if err != nil {
+		return err
+	}
+	if err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion returns the applied and the expected migration versions.
+func (s *Store) SchemaVersion(ctx context.Context) (applied, expected int32, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	defer conn.Release()
+	m, err := s.migrator(ctx, conn.Conn())
+	if err != nil {
+		return 0, 0, err
+	}
+	applied, err = m.GetCurrentVersion(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return applied, int32(len(m.Migrations)), nil
+}
+
+// CheckSchema is what workers call at start: the schema must be exactly
+// the one this binary was built for.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	applied, expected, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case applied < expected:
+		return fmt.Errorf("%w (database at %d, binary needs %d)", ErrSchemaOutdated, applied, expected)
+	case applied > expected:
+		return fmt.Errorf("%w (database at %d, binary knows %d)", ErrSchemaTooNew, applied, expected)
+	}
+	return nil
+}
