@@ -1,0 +1,165 @@
+// Package queue is senaite-sync's work on NATS JetStream (ARCHITECTURE.md
+// §3): work-queue streams, one durable pull consumer per stream shared by
+// every process of a role, explicit acks with a short AckWait kept alive by
+// InProgress heartbeats, and Nats-Msg-Id on every publish so that a
+// re-publish is deduplicated. Messages are at-least-once: handlers are
+// idempotent, and the dead-lettering after MaxDeliver is ours (the store
+// marks the object failed).
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Role names a stream and its consumer.
+type Role string
+
+// The roles of §3.
+const (
+	Fetch  Role = "fetch"
+	Import Role = "import"
+	Tick   Role = "tick"
+)
+
+// Names derives stream, subject and consumer names; Prefix isolates a
+// deployment (or a test) on a shared server.
+type Names struct {
+	Prefix string
+}
+
+// Stream is the stream of a role: SYNC_FETCH, SYNC_IMPORT, SYNC_TICK.
+func (n Names) Stream(r Role) string {
+	return n.Prefix + map[Role]string{Fetch: "SYNC_FETCH", Import: "SYNC_IMPORT", Tick: "SYNC_TICK"}[r]
+}
+
+// Subject is the subject a role's message for a remote goes to.
+func (n Names) Subject(r Role, remote string) string {
+	return n.subjectBase(r) + "." + remote
+}
+
+func (n Names) subjectBase(r Role) string {
+	base := "sync." + string(r)
+	if n.Prefix != "" {
+		base = n.Prefix + "." + base
+	}
+	return base
+}
+
+// Consumer is the durable consumer every process of a role shares.
+func (n Names) Consumer(r Role) string { return n.Prefix + string(r) + "-workers" }
+
+// Options tune delivery.
+type Options struct {
+	// AckWait is how long a message may stay unacknowledged before it is
+	// redelivered; keep it short and call InProgress on slow work.
+	AckWait time.Duration
+	// MaxDeliver bounds deliveries; after it the message is ours to
+	// dead-letter (it stays in the stream, the server only advises).
+	MaxDeliver int
+	// MaxAckPending bounds messages in flight across all processes.
+	MaxAckPending int
+	// Duplicates is the Nats-Msg-Id deduplication window.
+	Duplicates time.Duration
+	// Memory keeps streams in memory (tests); production uses files.
+	Memory bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.AckWait <= 0 {
+		o.AckWait = 30 * time.Second
+	}
+	if o.MaxDeliver <= 0 {
+		o.MaxDeliver = 8
+	}
+	if o.MaxAckPending <= 0 {
+		o.MaxAckPending = 1000
+	}
+	if o.Duplicates <= 0 {
+		o.Duplicates = 2 * time.Minute
+	}
+	return o
+}
+
+// Setup creates or updates the streams and consumers; every process calls
+// it at start, so it must be idempotent.
+func Setup(ctx context.Context, js jetstream.JetStream, n Names, o Options) error {
+	o = o.withDefaults()
+	storage := jetstream.FileStorage
+	if o.Memory {
+		storage = jetstream.MemoryStorage
+	}
+	for _, r := range []Role{Fetch, Import, Tick} {
+		_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:       n.Stream(r),
+			Subjects:   []string{n.subjectBase(r) + ".>"},
+			Retention:  jetstream.WorkQueuePolicy,
+			Storage:    storage,
+			Duplicates: o.Duplicates,
+		})
+		if err != nil {
+			return fmt.Errorf("queue: stream %s: %w", n.Stream(r), err)
+		}
+		_, err = js.CreateOrUpdateConsumer(ctx, n.Stream(r), jetstream.ConsumerConfig{
+			Durable:       n.Consumer(r),
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       o.AckWait,
+			MaxDeliver:    o.MaxDeliver,
+			MaxAckPending: o.MaxAckPending,
+			DeliverPolicy: jetstream.DeliverAllPolicy,
+		})
+		if err != nil {
+			return fmt.Errorf("queue: consumer %s: %w", n.Consumer(r), err)
+		}
+	}
+	return nil
+}
+
+// ErrDuplicate reports a publish the stream already had under that id.
+var ErrDuplicate = errors.New("queue: duplicate message id")
+
+// Publish sends payload with a message id; a re-publish of the same id
+// inside the window is dropped by the server and reported as ErrDuplicate,
+// which callers treat as success.
+func Publish(ctx context.Context, js jetstream.JetStream, subject, msgID string, payload []byte) error {
+	ack, err := js.Publish(ctx, subject, payload, jetstream.WithMsgID(msgID))
+	if err != nil {
+		return fmt.Errorf("queue: publish %s %s: %w", subject, msgID, err)
+	}
+	if ack.Duplicate {
+		return ErrDuplicate
+	}
+	return nil
+}
+
+// Consumer returns a role's shared durable consumer.
+func Consumer(ctx context.Context, js jetstream.JetStream, n Names, r Role) (jetstream.Consumer, error) {
+	c, err := js.Consumer(ctx, n.Stream(r), n.Consumer(r))
+	if err != nil {
+		return nil, fmt.Errorf("queue: consumer %s: %w", n.Consumer(r), err)
+	}
+	return c, nil
+}
+
+// Heartbeat calls InProgress on msg every interval until the returned stop
+// is called, so that slow work is not redelivered to another worker.
+func Heartbeat(msg jetstream.Msg, interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
+}

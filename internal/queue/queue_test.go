@@ -1,0 +1,138 @@
+package queue_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/senaite-sync/senaite-sync/internal/queue"
+)
+
+// connect uses the local nats-server (ARCHITECTURE.md §2); under CI a
+// missing server fails the test.
+func connect(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	url := os.Getenv("SENAITE_SYNC_TEST_NATS_URL")
+	if url == "" {
+		url = "nats://127.0.0.1:4222"
+	}
+	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("nats-server is required under CI: %v", err)
+		}
+		t.Skipf("nats-server not available: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+func names(t *testing.T, js jetstream.JetStream) queue.Names {
+	t.Helper()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	n := queue.Names{Prefix: "T" + hex.EncodeToString(b[:])}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, r := range []queue.Role{queue.Fetch, queue.Import, queue.Tick} {
+			_ = js.DeleteStream(ctx, n.Stream(r))
+		}
+	})
+	return n
+}
+
+func TestSetupIsIdempotent(t *testing.T) {
+	t.Parallel()
+	js := connect(t)
+	n := names(t, js)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := queue.Setup(ctx, js, n, queue.Options{Memory: true}); err != nil {
+			t.Fatalf("setup %d: %v", i, err)
+		}
+	}
+	info, err := js.Stream(ctx, n.Stream(queue.Import))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg := info.CachedInfo().Config; cfg.Retention != jetstream.WorkQueuePolicy {
+		t.Fatalf("retention %v", cfg.Retention)
+	}
+}
+
+func TestPublishDeduplicatesByMessageID(t *testing.T) {
+	t.Parallel()
+	js := connect(t)
+	n := names(t, js)
+	ctx := context.Background()
+	if err := queue.Setup(ctx, js, n, queue.Options{Memory: true}); err != nil {
+		t.Fatal(err)
+	}
+	subj := n.Subject(queue.Import, "lab_a-to-lab_b")
+	if err := queue.Publish(ctx, js, subj, "run1:uid1", []byte(`{"uid":"uid1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := queue.Publish(ctx, js, subj, "run1:uid1", []byte(`{"uid":"uid1"}`)); !errors.Is(err, queue.ErrDuplicate) {
+		t.Fatalf("re-publish: %v, want ErrDuplicate", err)
+	}
+	st, _ := js.Stream(ctx, n.Stream(queue.Import))
+	info, _ := st.Info(ctx)
+	if info.State.Msgs != 1 {
+		t.Fatalf("%d messages in the stream, want 1", info.State.Msgs)
+	}
+}
+
+// TestUnackedMessageIsRedelivered: a worker that dies before acking loses
+// nothing; the next fetch gets the message again, counted as delivery 2.
+func TestUnackedMessageIsRedelivered(t *testing.T) {
+	t.Parallel()
+	js := connect(t)
+	n := names(t, js)
+	ctx := context.Background()
+	if err := queue.Setup(ctx, js, n, queue.Options{Memory: true, AckWait: 500 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if err := queue.Publish(ctx, js, n.Subject(queue.Fetch, "r"), "m1", []byte("page")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := queue.Consumer(ctx, js, n, queue.Fetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := c.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-batch.Messages()
+	if first == nil {
+		t.Fatal("no message")
+	}
+	// no ack: the worker "died"
+	batch, err = c.Fetch(1, jetstream.FetchMaxWait(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := <-batch.Messages()
+	if again == nil {
+		t.Fatal("the unacked message was not redelivered")
+	}
+	md, _ := again.Metadata()
+	if md.NumDelivered != 2 || string(again.Data()) != "page" {
+		t.Fatalf("redelivery %d %q", md.NumDelivered, again.Data())
+	}
+	if err := again.Ack(); err != nil {
+		t.Fatal(err)
+	}
+}
