@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Object states (ARCHITECTURE.md §1) plus `waiting` (parked on a
+// dependency that has not landed yet).
+const (
+	ObjFetched       = "fetched"
+	ObjWaiting       = "waiting"
+	ObjImported      = "imported"
+	ObjUnchanged     = "unchanged"
+	ObjSkipped       = "skipped"
+	ObjConflict      = "conflict"
+	ObjStateMismatch = "state-mismatch"
+	ObjFailed        = "failed"
+)
+
+// Fetched is one object as a fetcher stores it.
+type Fetched struct {
+	SourceUID   string
+	PortalType  string
+	SourcePath  string
+	ParentUID   string
+	Created     time.Time
+	Modified    time.Time
+	ReviewState string
+	// Data is the complete item (complete=yes&workflow=yes) as received.
+	Data []byte
+	// Refs are the UIDs the object references (for the import plan).
+	Refs []string
+}
+
+// UpsertFetched stores a page of fetched objects in one statement. A new
+// object, or one whose data changed, is (back in) state `fetched`; an
+// unchanged one keeps its state, so a re-fetch of an imported lab does not
+// import it again. Idempotent: a redelivered page changes nothing.
+// It returns how many rows were new or changed.
+func (s *Store) UpsertFetched(ctx context.Context, remoteID int64, runID uuid.UUID, objs []Fetched) (int, error) {
+	n := len(objs)
+	if n == 0 {
+		return 0, nil
+	}
+	uids := make([]string, n)
+	types := make([]string, n)
+	paths := make([]string, n)
+	parents := make([]string, n)
+	created := make([]time.Time, n)
+	modified := make([]time.Time, n)
+	states := make([]string, n)
+	data := make([]string, n)
+	hashes := make([][]byte, n)
+	refs := make([]string, n)
+	for i, o := range objs {
+		uids[i], types[i], paths[i], parents[i] = o.SourceUID, o.PortalType, o.SourcePath, o.ParentUID
+		created[i], modified[i], states[i] = o.Created, o.Modified, o.ReviewState
+		data[i] = string(o.Data)
+		h := sha256.Sum256(o.Data)
+		hashes[i] = h[:]
+		refs[i] = joinRefs(o.Refs)
+	}
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO objects (remote_id, source_uid, portal_type, source_path, parent_uid, source_created,
+			source_modified, review_state, data, data_hash, refs, state, run_id)
+		SELECT $1, u, t, p, nullif(par, ''), c, m, nullif(st, ''), d::jsonb, h,
+			CASE WHEN r = '' THEN '{}'::text[] ELSE string_to_array(r, ',') END, 'fetched', $2
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+			$9::text[], $10::text[], $11::bytea[], $12::text[]) AS x(u, t, p, par, c, m, st, d, h, r)
+		ON CONFLICT (remote_id, source_uid) DO UPDATE SET
+			portal_type = excluded.portal_type, source_path = excluded.source_path, parent_uid = excluded.parent_uid,
+			source_created = excluded.source_created, source_modified = excluded.source_modified,
+			review_state = excluded.review_state, data = excluded.data, data_hash = excluded.data_hash,
+			refs = excluded.refs, run_id = excluded.run_id, updated_at = now(),
+			state = 'fetched', reason = NULL
+		WHERE objects.data_hash <> excluded.data_hash`,
+		remoteID, runID, uids, types, paths, parents, created, modified, states, data, hashes, refs)
+	if err != nil {
+		return 0, fmt.Errorf("store: upsert %d objects: %w", n, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+func joinRefs(refs []string) string {
+	out := make([]byte, 0, len(refs)*33)
+	for i, r := range refs {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, r...)
+	}
+	return string(out)
+}
+
+// CountObjects counts a remote's stored objects per portal type: the
+// "fetched data" table of the seed, visible before any import.
+func (s *Store) CountObjects(ctx context.Context, remoteID int64) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT portal_type, count(*) FROM objects WHERE remote_id = $1 GROUP BY portal_type`, remoteID)
+	if err != nil {
+		return nil, fmt.Errorf("store: count objects: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, fmt.Errorf("store: count objects: %w", err)
+		}
+		out[t] = n
+	}
+	return out, rows.Err()
+}
+
+// MissingParents lists parent UIDs that objects of a remote point at but
+// that were not fetched (outside the filters): the fetcher reads them by
+// UID, as the seed does. Structural parents are filtered by the caller.
+func (s *Store) MissingParents(ctx context.Context, remoteID int64) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT o.parent_uid FROM objects o
+		WHERE o.remote_id = $1 AND o.parent_uid IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM objects p WHERE p.remote_id = o.remote_id AND p.source_uid = o.parent_uid)
+		ORDER BY 1`, remoteID)
+	if err != nil {
+		return nil, fmt.Errorf("store: missing parents: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("store: missing parents: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

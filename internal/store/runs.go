@@ -1,0 +1,255 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Run kinds and statuses (ARCHITECTURE.md §1).
+const (
+	KindFetch  = "fetch"
+	KindImport = "import"
+	KindUpdate = "update"
+	KindVerify = "verify"
+
+	StatusQueued    = "queued"
+	StatusRunning   = "running"
+	StatusSucceeded = "succeeded"
+	StatusPartial   = "partial"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// Counts are a run's counters, in total or per portal type.
+type Counts struct {
+	Total     int `json:"total"`
+	Fetched   int `json:"fetched"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Skipped   int `json:"skipped"`
+	Conflicts int `json:"conflicts"`
+	Failed    int `json:"failed"`
+}
+
+// Add sums counters.
+func (c Counts) Add(o Counts) Counts {
+	return Counts{c.Total + o.Total, c.Fetched + o.Fetched, c.Created + o.Created, c.Updated + o.Updated,
+		c.Unchanged + o.Unchanged, c.Skipped + o.Skipped, c.Conflicts + o.Conflicts, c.Failed + o.Failed}
+}
+
+// Run is one execution of a step on a remote.
+type Run struct {
+	ID         uuid.UUID
+	RemoteID   int64
+	Remote     string
+	Kind       string
+	Status     string
+	Error      string
+	PagesTotal int
+	PagesDone  int
+	CreatedAt  time.Time
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+	ByType     map[string]Counts
+}
+
+// Counts totals the per-type counters.
+func (r Run) Counts() Counts {
+	var c Counts
+	for _, t := range r.ByType {
+		c = c.Add(t)
+	}
+	return c
+}
+
+// ActiveRunError is returned when a remote already has a queued or running
+// run: the API answers 409 with it.
+type ActiveRunError struct{ Run Run }
+
+func (e *ActiveRunError) Error() string {
+	return fmt.Sprintf("store: remote %s already has %s run %s (%s)", e.Run.Remote, e.Run.Kind, e.Run.ID, e.Run.Status)
+}
+
+const runSelect = `SELECT r.id, r.remote_id, m.name, r.kind, r.status, coalesce(r.error, ''), r.pages_total, r.pages_done,
+	r.created_at, r.started_at, r.finished_at FROM runs r JOIN remotes m ON m.id = r.remote_id`
+
+func scanRun(row pgx.Row) (Run, error) {
+	var r Run
+	err := row.Scan(&r.ID, &r.RemoteID, &r.Remote, &r.Kind, &r.Status, &r.Error, &r.PagesTotal, &r.PagesDone,
+		&r.CreatedAt, &r.StartedAt, &r.FinishedAt)
+	return r, err
+}
+
+// CreateRun queues a run; the database refuses a second active run of the
+// same remote, whoever asks (the partial unique index), and the caller gets
+// the active one in an *ActiveRunError.
+func (s *Store) CreateRun(ctx context.Context, remoteID int64, kind string) (Run, error) {
+	id := uuid.New()
+	_, err := s.pool.Exec(ctx, `INSERT INTO runs (id, remote_id, kind, status) VALUES ($1, $2, $3, 'queued')`, id, remoteID, kind)
+	if isUniqueViolation(err) {
+		active, aerr := scanRun(s.pool.QueryRow(ctx, runSelect+` WHERE r.remote_id = $1 AND r.status IN ('queued', 'running')`, remoteID))
+		if aerr != nil {
+			return Run{}, fmt.Errorf("store: create run: %w", aerr)
+		}
+		return Run{}, &ActiveRunError{Run: active}
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("store: create run: %w", err)
+	}
+	return s.Run(ctx, id)
+}
+
+// Run reads a run with its counters.
+func (s *Store) Run(ctx context.Context, id uuid.UUID) (Run, error) {
+	r, err := scanRun(s.pool.QueryRow(ctx, runSelect+` WHERE r.id = $1`, id))
+	if err != nil {
+		return Run{}, fmt.Errorf("store: run %s: %w", id, notFound(err))
+	}
+	if r.ByType, err = s.runCounts(ctx, id); err != nil {
+		return Run{}, err
+	}
+	return r, nil
+}
+
+func (s *Store) runCounts(ctx context.Context, id uuid.UUID) (map[string]Counts, error) {
+	rows, err := s.pool.Query(ctx, `SELECT portal_type, total, fetched, created, updated, unchanged, skipped, conflicts, failed
+		FROM run_counts WHERE run_id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: run %s counts: %w", id, err)
+	}
+	defer rows.Close()
+	out := map[string]Counts{}
+	for rows.Next() {
+		var pt string
+		var c Counts
+		if err := rows.Scan(&pt, &c.Total, &c.Fetched, &c.Created, &c.Updated, &c.Unchanged, &c.Skipped, &c.Conflicts, &c.Failed); err != nil {
+			return nil, fmt.Errorf("store: run %s counts: %w", id, err)
+		}
+		out[pt] = c
+	}
+	return out, rows.Err()
+}
+
+// Runs lists runs, newest first, of one remote or of all ("").
+func (s *Store) Runs(ctx context.Context, remote string, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := s.pool.Query(ctx, runSelect+` WHERE $1 = '' OR m.name = $1 ORDER BY r.created_at DESC LIMIT $2`, remote, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: runs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Run, error) { return scanRun(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: runs: %w", err)
+	}
+	return out, nil
+}
+
+// ErrStaleState means a compare-and-set found the row in another state:
+// someone else moved it first, and the caller must not act as if it did.
+var ErrStaleState = errors.New("store: state changed meanwhile")
+
+// TransitionRun moves a run from one of the states in from to to, setting
+// started_at or finished_at; any other current state is ErrStaleState.
+func (s *Store) TransitionRun(ctx context.Context, id uuid.UUID, from []string, to, errMsg string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE runs SET status = $3, error = nullif($4, ''),
+		started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
+		finished_at = CASE WHEN $3 IN ('succeeded', 'partial', 'failed', 'cancelled') THEN now() ELSE finished_at END
+		WHERE id = $1 AND status = ANY($2)`, id, from, to, errMsg)
+	if err != nil {
+		return fmt.Errorf("store: run %s to %s: %w", id, to, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: run %s to %s: %w", id, to, ErrStaleState)
+	}
+	return nil
+}
+
+// AddRunCounts adds counters of a portal type to a run (pages report as
+// they finish; concurrent adds do not lose updates).
+func (s *Store) AddRunCounts(ctx context.Context, id uuid.UUID, portalType string, c Counts) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO run_counts (run_id, portal_type, total, fetched, created, updated, unchanged, skipped, conflicts, failed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (run_id, portal_type) DO UPDATE SET total = run_counts.total + excluded.total,
+		fetched = run_counts.fetched + excluded.fetched, created = run_counts.created + excluded.created,
+		updated = run_counts.updated + excluded.updated, unchanged = run_counts.unchanged + excluded.unchanged,
+		skipped = run_counts.skipped + excluded.skipped, conflicts = run_counts.conflicts + excluded.conflicts,
+		failed = run_counts.failed + excluded.failed`,
+		id, portalType, c.Total, c.Fetched, c.Created, c.Updated, c.Unchanged, c.Skipped, c.Conflicts, c.Failed)
+	if err != nil {
+		return fmt.Errorf("store: run %s counts %s: %w", id, portalType, err)
+	}
+	return nil
+}
+
+// Page is one planned listing page of a fetch.
+type Page struct {
+	PortalType string
+	BStart     int
+	PageSize   int
+}
+
+// PlanPages records a fetch's pages (idempotent: a re-plan adds nothing)
+// and sets the run's page total.
+func (s *Store) PlanPages(ctx context.Context, id uuid.UUID, pages []Page) error {
+	types := make([]string, len(pages))
+	starts := make([]int32, len(pages))
+	sizes := make([]int32, len(pages))
+	for i, p := range pages {
+		types[i], starts[i], sizes[i] = p.PortalType, int32(p.BStart), int32(p.PageSize)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("store: run %s plan pages: %w", id, err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `INSERT INTO run_pages (run_id, portal_type, b_start, page_size)
+		SELECT $1, t, b, z FROM unnest($2::text[], $3::int[], $4::int[]) AS u(t, b, z)
+		ON CONFLICT DO NOTHING`, id, types, starts, sizes); err != nil {
+		return fmt.Errorf("store: run %s plan pages: %w", id, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE runs SET pages_total = (SELECT count(*) FROM run_pages WHERE run_id = $1) WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("store: run %s plan pages: %w", id, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: run %s plan pages: %w", id, err)
+	}
+	return nil
+}
+
+// PageDone marks a page read; only the first call for a page counts, so a
+// redelivered message does not count twice. It returns the run's totals
+// and whether this call was the one that counted.
+func (s *Store) PageDone(ctx context.Context, id uuid.UUID, portalType string, bStart, items int) (done, total int, counted bool, err error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("store: run %s page done: %w", id, err)
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `UPDATE run_pages SET done_at = now(), items = $4, error = NULL
+		WHERE run_id = $1 AND portal_type = $2 AND b_start = $3 AND done_at IS NULL`, id, portalType, bStart, items)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("store: run %s page done: %w", id, err)
+	}
+	counted = tag.RowsAffected() == 1
+	if counted {
+		_, err = tx.Exec(ctx, `UPDATE runs SET pages_done = pages_done + 1 WHERE id = $1`, id)
+		if err != nil {
+			return 0, 0, false, fmt.Errorf("store: run %s page done: %w", id, err)
+		}
+	}
+	if err := tx.QueryRow(ctx, `SELECT pages_done, pages_total FROM runs WHERE id = $1`, id).Scan(&done, &total); err != nil {
+		return 0, 0, false, fmt.Errorf("store: run %s page done: %w", id, notFound(err))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, 0, false, fmt.Errorf("store: run %s page done: %w", id, err)
+	}
+	return done, total, counted, nil
+}
