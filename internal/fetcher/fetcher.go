@@ -1,0 +1,113 @@
+// Package fetcher reads pages of a source lab and stores the objects:
+// the handler of sync.fetch messages (ARCHITECTURE.md §4, Fetch 3). It is
+// idempotent — a redelivered page stores nothing new and counts once.
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/google/uuid"
+
+	"github.com/senaite-sync/senaite-sync/internal/refs"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// Page is the message of one listing page to read.
+type Page struct {
+	RunID      uuid.UUID `json:"run_id"`
+	RemoteID   int64     `json:"remote_id"`
+	PortalType string    `json:"portal_type"`
+	BStart     int       `json:"b_start"`
+	Limit      int       `json:"limit"`
+}
+
+// MsgID deduplicates re-publishes of the same page.
+func (p Page) MsgID() string {
+	return fmt.Sprintf("fetch:%s:%s:%d", p.RunID, p.PortalType, p.BStart)
+}
+
+// Query is the listing a page reads: created order (indexed in every
+// SENAITE catalog), complete items with their review history, so that the
+// import needs no second GET per object.
+func (p Page) Query() senaite.Query {
+	return senaite.Query{PortalTypes: []string{p.PortalType}, Limit: p.Limit, SortOn: "created",
+		SortOrder: "ascending", Complete: true, Workflow: true}
+}
+
+// Source gives the client of a remote's source lab.
+type Source func(ctx context.Context, remoteID int64) (*senaite.Client, error)
+
+// Handler reads pages.
+type Handler struct {
+	Store  *store.Store
+	Source Source
+	Log    *slog.Logger
+}
+
+// Result says what a page did.
+type Result struct {
+	Items   int
+	Changed int
+	// Done and Total are the run's pages after this one; Counted is false
+	// for a redelivery of a page already counted.
+	Done, Total int
+	Counted     bool
+}
+
+// Handle reads one page and stores its objects.
+func (h *Handler) Handle(ctx context.Context, p Page) (Result, error) {
+	c, err := h.Source(ctx, p.RemoteID)
+	if err != nil {
+		return Result{}, err
+	}
+	page, err := c.SearchPage(ctx, p.Query(), p.BStart)
+	if err != nil {
+		return Result{}, fmt.Errorf("fetcher: %s page b_start=%d: %w", p.PortalType, p.BStart, err)
+	}
+	objs := make([]store.Fetched, 0, len(page.Items))
+	for _, it := range page.Items {
+		f, err := ToFetched(it)
+		if err != nil {
+			return Result{}, fmt.Errorf("fetcher: %s page b_start=%d: %w", p.PortalType, p.BStart, err)
+		}
+		objs = append(objs, f)
+	}
+	changed, err := h.Store.UpsertFetched(ctx, p.RemoteID, p.RunID, objs)
+	if err != nil {
+		return Result{}, err
+	}
+	done, total, counted, err := h.Store.PageDone(ctx, p.RunID, p.PortalType, p.BStart, len(objs))
+	if err != nil {
+		return Result{}, err
+	}
+	if h.Log != nil {
+		h.Log.Debug("page fetched", "run_id", p.RunID, "portal_type", p.PortalType, "b_start", p.BStart,
+			"items", len(objs), "changed", changed, "pages_done", done, "pages_total", total)
+	}
+	return Result{Items: len(objs), Changed: changed, Done: done, Total: total, Counted: counted}, nil
+}
+
+// ToFetched turns a complete item into the stored form.
+func ToFetched(it senaite.Item) (store.Fetched, error) {
+	if it.UID == "" {
+		return store.Fetched{}, fmt.Errorf("item without uid at %s", it.Path)
+	}
+	data, err := json.Marshal(it.Raw)
+	if err != nil {
+		return store.Fetched{}, fmt.Errorf("item %s: %w", it.UID, err)
+	}
+	var uids []string
+	seen := map[string]bool{}
+	for _, r := range refs.Extract(it.Raw) {
+		if !seen[r.UID] && r.UID != it.UID {
+			seen[r.UID] = true
+			uids = append(uids, r.UID)
+		}
+	}
+	return store.Fetched{SourceUID: it.UID, PortalType: it.PortalType, SourcePath: it.Path, ParentUID: it.ParentUID,
+		Created: it.Created, Modified: it.Modified, ReviewState: it.ReviewState, Data: data, Refs: uids}, nil
+}
