@@ -253,3 +253,43 @@ func (s *Store) PageDone(ctx context.Context, id uuid.UUID, portalType string, b
 	}
 	return done, total, counted, nil
 }
+
+// SetRunFetched records the stored objects per type at the end of a fetch
+// (a SET, not an ADD: finishing twice gives the same counters).
+func (s *Store) SetRunFetched(ctx context.Context, id uuid.UUID, fetched map[string]int) error {
+	for pt, n := range fetched {
+		_, err := s.pool.Exec(ctx, `INSERT INTO run_counts (run_id, portal_type, fetched) VALUES ($1, $2, $3)
+			ON CONFLICT (run_id, portal_type) DO UPDATE SET fetched = excluded.fetched`, id, pt, n)
+		if err != nil {
+			return fmt.Errorf("store: run %s fetched %s: %w", id, pt, err)
+		}
+	}
+	return nil
+}
+
+// ActiveRuns lists queued and running runs, oldest first: the
+// coordinator's work.
+func (s *Store) ActiveRuns(ctx context.Context) ([]Run, error) {
+	rows, err := s.pool.Query(ctx, runSelect+` WHERE r.status IN ('queued', 'running') ORDER BY r.created_at`)
+	if err != nil {
+		return nil, fmt.Errorf("store: active runs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Run, error) { return scanRun(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: active runs: %w", err)
+	}
+	return out, nil
+}
+
+// SetRunTotals records what the source counted per type (a SET: planning
+// twice, by two coordinators, gives the same totals).
+func (s *Store) SetRunTotals(ctx context.Context, id uuid.UUID, totals map[string]int) error {
+	for pt, n := range totals {
+		_, err := s.pool.Exec(ctx, `INSERT INTO run_counts (run_id, portal_type, total) VALUES ($1, $2, $3)
+			ON CONFLICT (run_id, portal_type) DO UPDATE SET total = excluded.total`, id, pt, n)
+		if err != nil {
+			return fmt.Errorf("store: run %s total %s: %w", id, pt, err)
+		}
+	}
+	return nil
+}

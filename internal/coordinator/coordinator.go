@@ -1,0 +1,210 @@
+// Package coordinator turns requests into runs, publishes their work and
+// finishes them when the work is done. Every step is a compare-and-set on
+// the run's state, so several coordinators (or a restarted one) never
+// start or finish a run twice.
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/senaite-sync/senaite-sync/internal/fetcher"
+	"github.com/senaite-sync/senaite-sync/internal/labs"
+	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/secret"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// Coordinator drives runs.
+type Coordinator struct {
+	Store *store.Store
+	JS    jetstream.JetStream
+	Names queue.Names
+	Key   *secret.Key
+	Log   *slog.Logger
+}
+
+// StartRun queues a run of kind on the named remote; a remote with an
+// active run answers *store.ActiveRunError.
+func (c *Coordinator) StartRun(ctx context.Context, remoteName, kind string) (store.Run, error) {
+	rm, err := c.Store.Remote(ctx, remoteName)
+	if err != nil {
+		return store.Run{}, err
+	}
+	return c.Store.CreateRun(ctx, rm.ID, kind)
+}
+
+// Tick advances every active run by one step; the leader calls it in a
+// loop. Errors of one run do not stop the others.
+func (c *Coordinator) Tick(ctx context.Context) error {
+	runs, err := c.Store.ActiveRuns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		var err error
+		switch r.Kind {
+		case store.KindFetch:
+			err = c.advanceFetch(ctx, r)
+		default:
+			err = c.fail(ctx, r, fmt.Sprintf("%s runs are not implemented yet", r.Kind))
+		}
+		if err != nil && !errors.Is(err, store.ErrStaleState) {
+			c.Log.Error("run step failed", "run_id", r.ID, "remote", r.Remote, "error", err)
+		}
+	}
+	return nil
+}
+
+func (c *Coordinator) fail(ctx context.Context, r store.Run, reason string) error {
+	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued, store.StatusRunning}, store.StatusFailed, reason)
+}
+
+// sourceClient builds the client of a remote's source with its bounds.
+func (c *Coordinator) sourceClient(ctx context.Context, rm store.Remote) (*senaite.Client, error) {
+	in, err := c.Store.InstanceByID(ctx, rm.SourceID)
+	if err != nil {
+		return nil, err
+	}
+	return labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: rm.Options.MaxConcurrency,
+		RequestsPerSecond: rm.Options.MaxRequestsPerSecond}, c.Log)
+}
+
+// advanceFetch: a queued fetch is checked and planned; a running one whose
+// pages are all read is reconciled and finished.
+func (c *Coordinator) advanceFetch(ctx context.Context, r store.Run) error {
+	switch r.Status {
+	case store.StatusQueued:
+		// planning is idempotent (page rows, totals and message ids are
+		// keyed), so it happens before the compare-and-set: a run is never
+		// seen running with its pages half planned
+		if err := c.planFetch(ctx, r); err != nil {
+			return c.fail(ctx, r, err.Error())
+		}
+		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
+	case store.StatusRunning:
+		if r.PagesDone < r.PagesTotal {
+			return nil
+		}
+		return c.finishFetch(ctx, r)
+	}
+	return nil
+}
+
+// planFetch checks the source (flavour, credentials), counts each type and
+// publishes one message per page (ARCHITECTURE.md §4, Fetch 1-2).
+func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
+	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
+	if err != nil {
+		return err
+	}
+	cl, err := c.sourceClient(ctx, rm)
+	if err != nil {
+		return err
+	}
+	v, err := cl.Version(ctx)
+	if err != nil {
+		return fmt.Errorf("source %s: is senaite.jsonapi installed? %w", rm.Source, err)
+	}
+	if err := cl.CheckAuth(ctx); err != nil {
+		return fmt.Errorf("source %s: %w", rm.Source, err)
+	}
+	if err := c.Store.RecordInstanceVersion(ctx, rm.SourceID, v.Flavor, v.Version); err != nil {
+		return err
+	}
+	types, err := portalTypes(ctx, cl)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	for _, t := range types {
+		if !rm.Options.Fetches(t) {
+			continue
+		}
+		n, err := cl.Count(ctx, senaite.Query{PortalTypes: []string{t}})
+		if err != nil {
+			return fmt.Errorf("source %s: count %s: %w", rm.Source, t, err)
+		}
+		if n > 0 {
+			counts[t] = n
+		}
+	}
+	if err := c.Store.SetRunTotals(ctx, r.ID, counts); err != nil {
+		return err
+	}
+	pages := fetcher.PlanPages(r.ID, rm.ID, counts, rm.Options.Normalize().PageSize)
+	sp := make([]store.Page, len(pages))
+	for i, p := range pages {
+		sp[i] = store.Page{PortalType: p.PortalType, BStart: p.BStart, PageSize: p.Limit}
+	}
+	if err := c.Store.PlanPages(ctx, r.ID, sp); err != nil {
+		return err
+	}
+	subject := c.Names.Subject(queue.Fetch, rm.Name)
+	for _, p := range pages {
+		raw, _ := json.Marshal(p)
+		if err := queue.Publish(ctx, c.JS, subject, p.MsgID(), raw); err != nil && !errors.Is(err, queue.ErrDuplicate) {
+			return err
+		}
+	}
+	c.Log.Info("fetch planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
+		"flavor", v.Flavor, "version", v.Version)
+	return nil
+}
+
+// portalTypes lists the types the source's catalogs hold.
+func portalTypes(ctx context.Context, cl *senaite.Client) ([]string, error) {
+	cats, err := cl.Catalogs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalogs: %w", err)
+	}
+	var out []string
+	for _, cat := range cats {
+		for _, t := range cat.PortalTypes {
+			if t != "Plone Site" && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// finishFetch reconciles the stored objects with the source's counts and
+// closes the run: succeeded when every counted object is stored.
+func (c *Coordinator) finishFetch(ctx context.Context, r store.Run) error {
+	full, err := c.Store.Run(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	stored, err := c.Store.CountObjects(ctx, r.RemoteID)
+	if err != nil {
+		return err
+	}
+	fetched := map[string]int{}
+	var short []string
+	for pt, cnt := range full.ByType {
+		fetched[pt] = min(stored[pt], cnt.Total)
+		if stored[pt] < cnt.Total {
+			short = append(short, fmt.Sprintf("%s %d of %d", pt, stored[pt], cnt.Total))
+		}
+	}
+	if err := c.Store.SetRunFetched(ctx, r.ID, fetched); err != nil {
+		return err
+	}
+	if len(short) > 0 {
+		sort.Strings(short)
+		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusFailed,
+			fmt.Sprintf("reconciliation: stored fewer objects than the source counted: %v", short))
+	}
+	c.Log.Info("fetch finished", "run_id", r.ID, "remote", r.Remote)
+	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusSucceeded, "")
+}

@@ -1,0 +1,192 @@
+package coordinator_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/senaite-sync/senaite-sync/internal/coordinator"
+	"github.com/senaite-sync/senaite-sync/internal/fetcher"
+	"github.com/senaite-sync/senaite-sync/internal/labs"
+	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/secret"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/sim"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
+)
+
+type rig struct {
+	st    *store.Store
+	js    jetstream.JetStream
+	names queue.Names
+	key   *secret.Key
+	co    *coordinator.Coordinator
+	log   *slog.Logger
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, storetest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect("nats://127.0.0.1:4222")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("nats-server is required under CI: %v", err)
+		}
+		t.Skipf("nats-server: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	names := queue.Names{Prefix: "T" + hex.EncodeToString(b[:])}
+	if err := queue.Setup(ctx, js, names, queue.Options{Memory: true, AckWait: 5 * time.Second, MaxDeliver: 4}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, r := range []queue.Role{queue.Fetch, queue.Import, queue.Tick} {
+			_ = js.DeleteStream(context.Background(), names.Stream(r))
+		}
+	})
+	key, _ := secret.LoadOrCreate("", t.TempDir())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &rig{st: st, js: js, names: names, key: key, log: log,
+		co: &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log}}
+}
+
+func (r *rig) instance(t *testing.T, name, url, pw string) {
+	t.Helper()
+	sealed, _ := r.key.Seal(pw)
+	if _, err := r.st.CreateInstance(context.Background(), store.Instance{Name: name, URL: url, Username: "admin", Password: sealed}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startFetchers runs n fetcher workers until the test ends.
+func (r *rig) startFetchers(t *testing.T, n int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, n)
+	t.Cleanup(func() {
+		cancel()
+		for i := 0; i < n; i++ {
+			<-done
+		}
+	})
+	h := &fetcher.Handler{Store: r.st, Log: r.log, Source: func(ctx context.Context, remoteID int64) (*senaite.Client, error) {
+		rm, err := r.st.RemoteByID(ctx, remoteID)
+		if err != nil {
+			return nil, err
+		}
+		in, err := r.st.InstanceByID(ctx, rm.SourceID)
+		if err != nil {
+			return nil, err
+		}
+		return labs.Client(in, r.key, labs.Bounds{MaxConcurrency: 4}, r.log)
+	}}
+	for i := 0; i < n; i++ {
+		c, err := queue.Consumer(ctx, r.js, r.names, queue.Fetch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &fetcher.Worker{Handler: h, Consumer: c, Concurrency: 2, MaxDeliver: 4, Log: r.log}
+		go func() { _ = w.Run(ctx); done <- struct{}{} }()
+	}
+}
+
+// waitRun ticks the coordinator until the run ends (bounded).
+func (r *rig) waitRun(t *testing.T, id uuid.UUID) store.Run {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := r.co.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		run, err := r.st.Run(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch run.Status {
+		case store.StatusSucceeded, store.StatusPartial, store.StatusFailed, store.StatusCancelled:
+			return run
+		}
+		time.Sleep(20 * time.Millisecond) // poll interval of a bounded wait on observed state
+	}
+	t.Fatal("run did not finish in 60s")
+	return store.Run{}
+}
+
+func TestFetchRunOverJetStream(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	lab, _ := sim.NewLab(sim.Options{Seed: 5, Users: []sim.User{{Username: "admin", Password: "secret"}}})
+	if err := sim.Generate(lab, 1500); err != nil {
+		t.Fatal(err)
+	}
+	src := httptest.NewServer(sim.NewServer(lab, nil, nil))
+	defer src.Close()
+	empty, _ := sim.NewLab(sim.Options{Users: []sim.User{{Username: "admin", Password: "secret"}}})
+	dst := httptest.NewServer(sim.NewServer(empty, nil, nil))
+	defer dst.Close()
+	r.instance(t, "lab_a", src.URL+"/senaite", "secret")
+	r.instance(t, "lab_b", dst.URL+"/senaite", "secret")
+	if _, err := r.st.CreateRemote(context.Background(), "a_to_b", "lab_a", "lab_b", remote.Options{PageSize: 50}.Normalize()); err != nil {
+		t.Fatal(err)
+	}
+	r.startFetchers(t, 2)
+	run, err := r.co.StartRun(context.Background(), "a_to_b", store.KindFetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := r.waitRun(t, run.ID)
+	if done.Status != store.StatusSucceeded {
+		t.Fatalf("fetch ended %s: %s", done.Status, done.Error)
+	}
+	for pt, n := range lab.Stats(nil).ByType {
+		if got := done.ByType[pt]; got.Fetched != n || got.Total != n {
+			t.Errorf("%s: fetched %d of %d (lab has %d)", pt, got.Fetched, got.Total, n)
+		}
+	}
+	if done.PagesDone != done.PagesTotal || done.PagesTotal == 0 {
+		t.Fatalf("pages %d/%d", done.PagesDone, done.PagesTotal)
+	}
+}
+
+func TestFetchRunFailsOnWrongPassword(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	lab, _ := sim.NewLab(sim.Options{Users: []sim.User{{Username: "admin", Password: "secret"}}})
+	src := httptest.NewServer(sim.NewServer(lab, nil, nil))
+	defer src.Close()
+	r.instance(t, "lab_a", src.URL+"/senaite", "wrong")
+	r.instance(t, "lab_b", src.URL+"/senaite", "secret")
+	if _, err := r.st.CreateRemote(context.Background(), "a_to_b", "lab_a", "lab_b", remote.Options{}.Normalize()); err != nil {
+		t.Fatal(err)
+	}
+	run, _ := r.co.StartRun(context.Background(), "a_to_b", store.KindFetch)
+	done := r.waitRun(t, run.ID)
+	if done.Status != store.StatusFailed || !strings.Contains(done.Error, "wrong username or password") {
+		t.Fatalf("a wrong password must fail the run with the reason: %s %q", done.Status, done.Error)
+	}
+}

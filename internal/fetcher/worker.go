@@ -1,0 +1,89 @@
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// Worker consumes sync.fetch messages with bounded concurrency.
+type Worker struct {
+	Handler     *Handler
+	Consumer    jetstream.Consumer
+	Concurrency int
+	// MaxDeliver must match the consumer's: the last delivery of a page
+	// that keeps failing fails its run, naming the page.
+	MaxDeliver int
+	Log        *slog.Logger
+}
+
+// Run consumes until ctx ends; in-flight pages finish (or are released
+// unacknowledged, to be redelivered) before it returns.
+func (w *Worker) Run(ctx context.Context) error {
+	if w.Concurrency <= 0 {
+		w.Concurrency = 4
+	}
+	sem := make(chan struct{}, w.Concurrency)
+	cc, err := w.Consumer.Consume(func(msg jetstream.Msg) {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			w.handle(ctx, msg)
+		}()
+	}, jetstream.PullMaxMessages(w.Concurrency*2))
+	if err != nil {
+		return fmt.Errorf("fetcher: consume: %w", err)
+	}
+	<-ctx.Done()
+	cc.Drain()
+	for i := 0; i < cap(sem); i++ {
+		sem <- struct{}{}
+	}
+	return nil
+}
+
+func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
+	var p Page
+	if err := json.Unmarshal(msg.Data(), &p); err != nil {
+		// a message nobody can read is terminated, not retried forever
+		w.Log.Error("fetch message unreadable", "error", err)
+		_ = msg.Term()
+		return
+	}
+	stop := queue.Heartbeat(msg, 5*time.Second)
+	_, err := w.Handler.Handle(ctx, p)
+	stop()
+	if err == nil {
+		_ = msg.Ack()
+		return
+	}
+	md, _ := msg.Metadata()
+	attempt := 1
+	if md != nil {
+		attempt = int(md.NumDelivered)
+	}
+	log := w.Log.With("run_id", p.RunID, "portal_type", p.PortalType, "b_start", p.BStart, "attempt", attempt)
+	if ctx.Err() != nil {
+		_ = msg.Nak() // shutting down: let another fetcher take it
+		return
+	}
+	if w.MaxDeliver > 0 && attempt >= w.MaxDeliver {
+		log.Error("page keeps failing; failing the run", "error", err)
+		reason := fmt.Sprintf("page %s b_start=%d failed %d times: %v", p.PortalType, p.BStart, attempt, err)
+		if terr := w.Handler.Store.TransitionRun(context.WithoutCancel(ctx), p.RunID,
+			[]string{store.StatusRunning}, store.StatusFailed, reason); terr != nil {
+			log.Warn("run not failed", "error", terr)
+		}
+		_ = msg.Term()
+		return
+	}
+	log.Warn("page failed; retrying", "error", err)
+	_ = msg.NakWithDelay(time.Duration(attempt*attempt) * 200 * time.Millisecond)
+}
