@@ -1,0 +1,75 @@
+// Package importer creates or updates a source's objects on the
+// destination. This file holds the rule of workflow replay: how the
+// source's review history becomes transitions on the destination.
+package importer
+
+import "github.com/senaite-sync/senaite-sync/internal/senaite"
+
+// Step is one transition to perform on the destination.
+type Step struct {
+	Transition string
+	ToState    string
+	// Actor performed it at the source; verification steps are run with
+	// the destination's verifier account (transition times and actors
+	// cannot be carried over through the API).
+	Actor string
+}
+
+// automatic transitions the destination performs by itself: they are
+// never replayed.
+var automatic = map[string]bool{
+	"no_sampling_workflow": true, // sample_registered → sample_due at creation
+	"initialize":           true, // an analysis becomes unassigned when its sample is received
+	"rollback_to_receive":  true, // a retraction sends the sample back
+	"auto_receive":         true,
+}
+
+// causedByChildren are sample transitions that follow from its analyses:
+// the last analysis submitted submits the sample, the last verified
+// verifies it. They are reached by replaying the analyses, not the sample.
+var causedByChildren = map[string]map[string]bool{
+	"AnalysisRequest": {"submit": true, "verify": true},
+	"Worksheet":       {"submit": true},
+}
+
+// Replay lists the transitions that take a destination object from its
+// current state towards the source's final state: the source history after
+// the last entry in the current state, without automatic transitions. With
+// untilChildren, it stops before the first transition its children cause
+// (a sample's submit): the caller replays the analyses, reads the sample's
+// new state and calls Replay again for the rest (publish, invalidate).
+func Replay(portalType string, history []senaite.HistoryEntry, current string, untilChildren bool) []Step {
+	start := 0
+	for i := len(history) - 1; i >= 0; i-- {
+		if history[i].ReviewState == current {
+			start = i + 1
+			break
+		}
+	}
+	state := current
+	var steps []Step
+	for _, h := range history[start:] {
+		switch {
+		case h.Action == "" || automatic[h.Action]:
+			state = h.ReviewState
+			continue
+		case causedByChildren[portalType][h.Action]:
+			if untilChildren {
+				return steps
+			}
+			state = h.ReviewState
+			continue
+		case h.ReviewState == state:
+			continue
+		}
+		steps = append(steps, Step{Transition: h.Action, ToState: h.ReviewState, Actor: h.Actor})
+		state = h.ReviewState
+	}
+	return steps
+}
+
+// Verifying tells whether a transition must be performed by an account
+// other than the submitter's (SENAITE refuses self-verification by default).
+func Verifying(transition string) bool {
+	return transition == "verify" || transition == "multi_verify" || transition == "retest"
+}

@@ -1,0 +1,64 @@
+package importer
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+)
+
+func hist(pairs ...string) []senaite.HistoryEntry {
+	var out []senaite.HistoryEntry
+	for i := 0; i < len(pairs); i += 2 {
+		out = append(out, senaite.HistoryEntry{Action: pairs[i], ReviewState: pairs[i+1], Actor: "admin"})
+	}
+	return out
+}
+
+func transitions(steps []Step) []string {
+	var out []string
+	for _, s := range steps {
+		out = append(out, s.Transition)
+	}
+	return out
+}
+
+func TestReplay(t *testing.T) {
+	t.Parallel()
+	published := hist("", "sample_registered", "no_sampling_workflow", "sample_due", "receive", "sample_received",
+		"submit", "to_be_verified", "verify", "verified", "publish", "published")
+	tests := []struct {
+		name          string
+		portalType    string
+		history       []senaite.HistoryEntry
+		current       string
+		untilChildren bool
+		want          []string
+	}{
+		{"new sample up to its analyses", "AnalysisRequest", published, "sample_due", true, []string{"receive"}},
+		{"sample after its analyses were verified", "AnalysisRequest", published, "verified", false, []string{"publish"}},
+		{"sample already published", "AnalysisRequest", published, "published", false, nil},
+		{"invalidated sample", "AnalysisRequest", append(published, hist("invalidate", "invalid")...), "verified", false,
+			[]string{"publish", "invalidate"}},
+		{"analysis: initialize is automatic", "Analysis",
+			hist("", "registered", "initialize", "unassigned", "assign", "assigned", "submit", "to_be_verified", "verify", "verified", "publish", "published"),
+			"unassigned", false, []string{"assign", "submit", "verify", "publish"}},
+		{"retracted analysis", "Analysis",
+			hist("", "registered", "initialize", "unassigned", "submit", "to_be_verified", "retract", "retracted"),
+			"unassigned", false, []string{"submit", "retract"}},
+		{"deactivated setup", "Method", hist("", "active", "deactivate", "inactive"), "active", false, []string{"deactivate"}},
+		{"reactivated setup ends active", "Method", hist("", "active", "deactivate", "inactive", "activate", "active"), "active", false, nil},
+		{"cancelled sample", "AnalysisRequest", hist("", "sample_registered", "no_sampling_workflow", "sample_due", "cancel", "cancelled"),
+			"sample_due", true, []string{"cancel"}},
+		{"current state unknown to the source: replay all", "Batch", hist("", "open", "close", "closed"), "weird", false, []string{"close"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := transitions(Replay(tt.portalType, tt.history, tt.current, tt.untilChildren))
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Replay = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
