@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Identity rows say which objects on different instances are the same
+// object: one origin, at most one replica per instance (the origin is
+// recorded as its own replica, so that every lookup is by (instance, uid)).
+
+// EnsureIdentity returns the identity of the object uid on instance,
+// creating it with that object as origin if none exists. Concurrent
+// callers get the same identity.
+func (s *Store) EnsureIdentity(ctx context.Context, instanceID int64, uid, portalType string) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2`, instanceID, uid).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if err != pgx.ErrNoRows {
+		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
+	}
+	defer tx.Rollback(ctx)
+	err = tx.QueryRow(ctx, `INSERT INTO identities (origin_instance_id, origin_uid, portal_type) VALUES ($1, $2, $3)
+		ON CONFLICT (origin_instance_id, origin_uid) DO UPDATE SET portal_type = excluded.portal_type
+		RETURNING id`, instanceID, uid, portalType).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO replicas (identity_id, instance_id, uid) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, id, instanceID, uid); err != nil {
+		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
+	}
+	// a concurrent caller may have linked (instance, uid) to another identity
+	if err := s.pool.QueryRow(ctx, `SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2`, instanceID, uid).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
+	}
+	return id, nil
+}
+
+// Replica returns the UID of an identity's copy on an instance.
+func (s *Store) Replica(ctx context.Context, identityID, instanceID int64) (string, bool, error) {
+	var uid string
+	err := s.pool.QueryRow(ctx, `SELECT uid FROM replicas WHERE identity_id = $1 AND instance_id = $2`, identityID, instanceID).Scan(&uid)
+	if err == pgx.ErrNoRows {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: replica of %d: %w", identityID, err)
+	}
+	return uid, true, nil
+}
+
+// ClaimedBy tells which identity already claims (instance, uid), if any:
+// a natural-key merge must not link an object another identity owns.
+func (s *Store) ClaimedBy(ctx context.Context, instanceID int64, uid string) (int64, bool, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2`, instanceID, uid).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: claim of %s: %w", uid, err)
+	}
+	return id, true, nil
+}
+
+// Translate maps source UIDs to their replicas on the destination, in one
+// query; UIDs without a replica are absent from the result.
+func (s *Store) Translate(ctx context.Context, sourceID, destID int64, uids []string) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT src.uid, dst.uid FROM replicas src
+		JOIN replicas dst ON dst.identity_id = src.identity_id AND dst.instance_id = $2
+		WHERE src.instance_id = $1 AND src.uid = ANY($3)`, sourceID, destID, uids)
+	if err != nil {
+		return nil, fmt.Errorf("store: translate %d uids: %w", len(uids), err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(uids))
+	for rows.Next() {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
+			return nil, fmt.Errorf("store: translate: %w", err)
+		}
+		out[a] = b
+	}
+	return out, rows.Err()
+}
+
+// Imported records, in one transaction, that a source object now has a
+// replica on the destination: the replica row, the object's state
+// (compare-and-set from the states the importer expected) and the end of
+// its create intent. A replica already recorded for the identity is
+// ErrExists: a redelivery must adopt it, never create a second copy.
+func (s *Store) Imported(ctx context.Context, remoteID int64, sourceUID string, identityID, destInstanceID int64,
+	destUID string, destModified time.Time, merged bool, from []string, state string) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
+	}
+	defer tx.Rollback(ctx)
+	_, err = tx.Exec(ctx, `INSERT INTO replicas (identity_id, instance_id, uid, seen_modified, merged) VALUES ($1, $2, $3, $4, $5)`,
+		identityID, destInstanceID, destUID, destModified, merged)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("store: imported %s: replica: %w", sourceUID, ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
+	}
+	tag, err := tx.Exec(ctx, `UPDATE objects SET state = $4, dest_uid = $5, reason = NULL, updated_at = now()
+		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, sourceUID, from, state, destUID)
+	if err != nil {
+		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: imported %s: %w", sourceUID, ErrStaleState)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM create_intents WHERE remote_id = $1 AND source_uid = $2`, remoteID, sourceUID); err != nil {
+		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
+	}
+	return nil
+}
+
+// Intent is a create about to be sent: after a crash, the retry looks for
+// an object the lost create left behind instead of creating another.
+type Intent struct {
+	PortalType    string
+	DestParentUID string
+	CreatedAt     time.Time
+}
+
+// RecordIntent writes (or keeps) the intent of a create.
+func (s *Store) RecordIntent(ctx context.Context, remoteID int64, sourceUID string, in Intent) (Intent, bool, error) {
+	var out Intent
+	var existed bool
+	err := s.pool.QueryRow(ctx, `WITH ins AS (
+			INSERT INTO create_intents (remote_id, source_uid, portal_type, dest_parent_uid) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING RETURNING portal_type, dest_parent_uid, created_at, false)
+		SELECT * FROM ins UNION ALL
+		SELECT portal_type, dest_parent_uid, created_at, true FROM create_intents WHERE remote_id = $1 AND source_uid = $2
+		LIMIT 1`, remoteID, sourceUID, in.PortalType, in.DestParentUID).Scan(&out.PortalType, &out.DestParentUID, &out.CreatedAt, &existed)
+	if err != nil {
+		return Intent{}, false, fmt.Errorf("store: intent %s: %w", sourceUID, err)
+	}
+	return out, existed, nil
+}
