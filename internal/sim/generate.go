@@ -177,6 +177,19 @@ func (g *gen) set(o *Object, v any, names ...string) {
 			} else {
 				o.Fields[name] = x
 			}
+		case map[string]any:
+			if f.Kind == KRecords {
+				// a records field holds a list of records
+				o.Fields[name] = []map[string]any{x}
+			} else {
+				o.Fields[name] = x
+			}
+		case []map[string]any:
+			if f.Kind == KRecord && len(x) > 0 {
+				o.Fields[name] = x[0]
+			} else {
+				o.Fields[name] = x
+			}
 		default:
 			o.Fields[name] = v
 		}

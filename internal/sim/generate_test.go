@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func generated(t *testing.T, n int, seed uint64, flavor Flavor) *Lab {
@@ -63,6 +64,9 @@ func TestGenerateIntegrity(t *testing.T) {
 			}
 			if !ok {
 				continue
+			}
+			if !kindHolds(f.Kind, v) {
+				t.Errorf("%s (%s): field %s holds %T, not its kind's Go type", o.Path, o.Type.Name, f.Name, v)
 			}
 			var uids []string
 			switch f.Kind {
@@ -234,4 +238,33 @@ func TestGenerate1xFlavor(t *testing.T) {
 			t.Fatalf("1.x AR id %s is not <sampleId>-Rnn", ar.ID)
 		}
 	}
+}
+
+// kindHolds tells whether a stored value has its field kind's Go type: a
+// mismatch serializes as empty and silently loses data.
+func kindHolds(k FieldKind, v any) bool {
+	switch k {
+	case KString, KText, KFixed, KRef:
+		_, ok := v.(string)
+		return ok
+	case KBool:
+		_, ok := v.(bool)
+		return ok
+	case KInt:
+		_, ok := v.(int64)
+		return ok
+	case KDate:
+		_, ok := v.(time.Time)
+		return ok
+	case KRefs, KLines:
+		_, ok := v.([]string)
+		return ok
+	case KRecords:
+		_, ok := v.([]map[string]any)
+		return ok
+	case KRecord:
+		_, ok := v.(map[string]any)
+		return ok
+	}
+	return true
 }

@@ -139,3 +139,65 @@ func (s *Store) MissingParents(ctx context.Context, remoteID int64) ([]string, e
 	}
 	return out, rows.Err()
 }
+
+// Stored is an object as the importer reads it.
+type Stored struct {
+	SourceUID  string
+	PortalType string
+	SourcePath string
+	ParentUID  string
+	State      string
+	DestUID    string
+	Data       []byte
+}
+
+// Object reads one stored object.
+func (s *Store) Object(ctx context.Context, remoteID int64, uid string) (Stored, error) {
+	var o Stored
+	err := s.pool.QueryRow(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
+		coalesce(dest_uid, ''), data FROM objects WHERE remote_id = $1 AND source_uid = $2`, remoteID, uid).Scan(
+		&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data)
+	if err != nil {
+		return Stored{}, fmt.Errorf("store: object %s: %w", uid, notFound(err))
+	}
+	return o, nil
+}
+
+// MarkObject moves an object from one of the states in from to state
+// (compare-and-set), with a reason for skipped/failed/state-mismatch and
+// the destination UID when known.
+func (s *Store) MarkObject(ctx context.Context, remoteID int64, uid string, from []string, state, reason, destUID string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = $4, reason = nullif($5, ''),
+		dest_uid = coalesce(nullif($6, ''), dest_uid), attempts = attempts + 1, updated_at = now()
+		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, from, state, reason, destUID)
+	if err != nil {
+		return fmt.Errorf("store: mark %s %s: %w", uid, state, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: mark %s %s: %w", uid, state, ErrStaleState)
+	}
+	return nil
+}
+
+// ObjectsForPlan lists a remote's objects with their parents and
+// references: the import plan's input.
+func (s *Store) ObjectsForPlan(ctx context.Context, remoteID int64) ([]Stored, [][]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
+		coalesce(dest_uid, ''), refs FROM objects WHERE remote_id = $1 ORDER BY source_path`, remoteID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: objects for plan: %w", err)
+	}
+	defer rows.Close()
+	var objs []Stored
+	var refs [][]string
+	for rows.Next() {
+		var o Stored
+		var r []string
+		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &r); err != nil {
+			return nil, nil, fmt.Errorf("store: objects for plan: %w", err)
+		}
+		objs = append(objs, o)
+		refs = append(refs, r)
+	}
+	return objs, refs, rows.Err()
+}

@@ -1,0 +1,308 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/senaite-sync/senaite-sync/internal/refs"
+	"github.com/senaite-sync/senaite-sync/internal/schema"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// Object is the message of one object to import.
+type Object struct {
+	RemoteID  int64  `json:"remote_id"`
+	SourceUID string `json:"source_uid"`
+	RunID     string `json:"run_id"`
+}
+
+// ErrDependencyMissing means the object's container or a required
+// reference has no replica on the destination yet: the message waits (it
+// is re-published when the dependency lands) without spending its
+// delivery budget.
+var ErrDependencyMissing = errors.New("importer: dependency not imported yet")
+
+// Clients gives a client per instance id.
+type Clients func(ctx context.Context, instanceID int64) (*senaite.Client, error)
+
+// Handler imports objects. It is idempotent: every write to the
+// destination is preceded by a look-up of the identity table, and a create
+// interrupted before its identity was recorded is found again through its
+// intent.
+type Handler struct {
+	Store   *store.Store
+	Clients Clients
+	Log     *slog.Logger
+	// Deferred tells whether a reference field of an object is set later.
+	Deferred func(sourceUID, field string) bool
+
+	keyMu sync.Mutex
+	keys  map[string]map[string]string // instance/type → natural key value → UID
+}
+
+var pending = []string{store.ObjFetched, store.ObjWaiting, store.ObjFailed}
+
+// Import brings one object to the destination and returns its new state.
+func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
+	o, err := h.Store.Object(ctx, m.RemoteID, m.SourceUID)
+	if err != nil {
+		return "", err
+	}
+	switch o.State {
+	case store.ObjImported, store.ObjUnchanged, store.ObjSkipped, store.ObjConflict, store.ObjStateMismatch:
+		return o.State, nil // done before: a redelivery changes nothing
+	}
+	rm, err := h.Store.RemoteByID(ctx, m.RemoteID)
+	if err != nil {
+		return "", err
+	}
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return "", err
+	}
+	ident, err := h.Store.EnsureIdentity(ctx, rm.SourceID, o.SourceUID, o.PortalType)
+	if err != nil {
+		return "", err
+	}
+	if uid, ok, err := h.Store.Replica(ctx, ident, rm.DestinationID); err != nil {
+		return "", err
+	} else if ok {
+		// the destination already has it (its origin, or an earlier remote)
+		return store.ObjImported, h.Store.MarkObject(ctx, m.RemoteID, o.SourceUID, pending, store.ObjImported, "", uid)
+	}
+	if schema.Structural(o.PortalType, o.SourcePath) {
+		return h.mapStructural(ctx, rm, o, ident, dst)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(o.Data, &raw); err != nil {
+		return "", fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	parent, err := h.destParent(ctx, rm, o, dst)
+	if err != nil {
+		return "", err
+	}
+	if uid, ok, err := h.naturalKeyMatch(ctx, rm, o, raw, dst); err != nil {
+		return "", err
+	} else if ok {
+		return h.record(ctx, rm, o, ident, uid, true)
+	}
+	intent, existed, err := h.Store.RecordIntent(ctx, rm.ID, o.SourceUID, store.Intent{PortalType: o.PortalType, DestParentUID: parent})
+	if err != nil {
+		return "", err
+	}
+	if existed {
+		if uid, ok, err := h.adopt(ctx, rm, o, raw, dst, intent); err != nil {
+			return "", err
+		} else if ok {
+			return h.record(ctx, rm, o, ident, uid, false)
+		}
+	}
+	fields, err := h.payload(ctx, rm, o, raw)
+	if err != nil {
+		return "", err
+	}
+	item, err := dst.Create(ctx, o.PortalType, parent, fields)
+	if err != nil {
+		var se *senaite.Error
+		if errors.As(err, &se) && (se.Status == 400 || se.Status == 401 || se.Status == 403 || se.Status == 404) {
+			// the destination refuses it: permanent, with its message
+			_ = h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjFailed, se.Message, "")
+			return store.ObjFailed, nil
+		}
+		return "", err
+	}
+	return h.record(ctx, rm, o, ident, item.UID, false)
+}
+
+func (h *Handler) record(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, merged bool) (string, error) {
+	err := h.Store.Imported(ctx, rm.ID, o.SourceUID, ident, rm.DestinationID, destUID, timeZero, merged, pending, store.ObjImported)
+	if errors.Is(err, store.ErrExists) {
+		// another delivery recorded a replica first: adopt what it recorded
+		uid, _, rerr := h.Store.Replica(ctx, ident, rm.DestinationID)
+		if rerr != nil {
+			return "", rerr
+		}
+		return store.ObjImported, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjImported, "", uid)
+	}
+	if err != nil {
+		return "", err
+	}
+	return store.ObjImported, nil
+}
+
+// destPath translates a source path to the destination's site.
+func destPath(srcPath, dstSiteURL string) string {
+	site := dstSiteURL[strings.LastIndex(strings.TrimRight(dstSiteURL, "/"), "/"):]
+	parts := strings.SplitN(strings.TrimPrefix(srcPath, "/"), "/", 2)
+	if len(parts) < 2 {
+		return site
+	}
+	return site + "/" + parts[1]
+}
+
+// byPath finds a destination object by its physical path.
+func byPath(ctx context.Context, dst *senaite.Client, path string) (string, bool, error) {
+	depth := 0
+	for it, err := range dst.Search(ctx, senaite.Query{Path: path, Depth: &depth, Limit: 2}) {
+		if err != nil {
+			return "", false, err
+		}
+		return it.UID, true, nil
+	}
+	return "", false, nil
+}
+
+// mapStructural links a fixed folder or singleton to the destination's.
+func (h *Handler) mapStructural(ctx context.Context, rm store.Remote, o store.Stored, ident int64, dst *senaite.Client) (string, error) {
+	uid, ok, err := byPath(ctx, dst, destPath(o.SourcePath, dst.SiteURL()))
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		_ = h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped,
+			"structural object with no counterpart on the destination at "+destPath(o.SourcePath, dst.SiteURL()), "")
+		return store.ObjSkipped, nil
+	}
+	return h.record(ctx, rm, o, ident, uid, true)
+}
+
+// destParent is the container on the destination: a structural parent by
+// path, any other by identity.
+func (h *Handler) destParent(ctx context.Context, rm store.Remote, o store.Stored, dst *senaite.Client) (string, error) {
+	parentPath := o.SourcePath[:strings.LastIndex(o.SourcePath, "/")]
+	if got, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, []string{o.ParentUID}); err != nil {
+		return "", err
+	} else if uid, ok := got[o.ParentUID]; ok {
+		return uid, nil
+	}
+	if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && !schema.Structural(p.PortalType, p.SourcePath) {
+		return "", fmt.Errorf("%w: container %s of %s", ErrDependencyMissing, o.ParentUID, o.SourceUID)
+	}
+	uid, ok, err := byPath(ctx, dst, destPath(parentPath, dst.SiteURL()))
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("%w: container %s of %s", ErrDependencyMissing, parentPath, o.SourceUID)
+	}
+	return uid, nil
+}
+
+// naturalKeyMatch finds an unclaimed destination object with the same
+// natural key (a service's Keyword, a client's ClientID): labs that grew
+// apart share them, and such objects are linked, never duplicated.
+func (h *Handler) naturalKeyMatch(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage, dst *senaite.Client) (string, bool, error) {
+	key := schema.NaturalKey(o.PortalType)
+	if key == "" {
+		return "", false, nil
+	}
+	value := (senaite.Item{Raw: raw}).String(key)
+	if value == "" {
+		return "", false, nil
+	}
+	index, err := h.naturalKeys(ctx, rm.DestinationID, o.PortalType, key, dst)
+	if err != nil {
+		return "", false, err
+	}
+	uid, ok := index[value]
+	if !ok {
+		return "", false, nil
+	}
+	if _, claimed, err := h.Store.ClaimedBy(ctx, rm.DestinationID, uid); err != nil || claimed {
+		return "", false, err
+	}
+	h.Log.Info("natural key merge", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
+		"key", key, "value", value, "dest_uid", uid)
+	return uid, true, nil
+}
+
+// naturalKeys lists the destination's natural keys of a type once per
+// process (objects this process creates are claimed by identities, so a
+// stale index never links them twice).
+func (h *Handler) naturalKeys(ctx context.Context, instanceID int64, portalType, key string, dst *senaite.Client) (map[string]string, error) {
+	h.keyMu.Lock()
+	defer h.keyMu.Unlock()
+	k := fmt.Sprintf("%d/%s", instanceID, portalType)
+	if m, ok := h.keys[k]; ok {
+		return m, nil
+	}
+	m := map[string]string{}
+	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: []string{portalType}, Complete: true, Limit: 200}) {
+		if err != nil {
+			return nil, err
+		}
+		if v := it.String(key); v != "" {
+			m[v] = it.UID
+		}
+	}
+	if h.keys == nil {
+		h.keys = map[string]map[string]string{}
+	}
+	h.keys[k] = m
+	return m, nil
+}
+
+// adopt looks, after an interrupted create, for the object it may have
+// left: same type in the same container, created since the intent, claimed
+// by no identity, with the same title.
+func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage, dst *senaite.Client, in store.Intent) (string, bool, error) {
+	depth := 1
+	parentPath := ""
+	for it, err := range dst.Search(ctx, senaite.Query{UIDs: []string{in.DestParentUID}, Limit: 1}) {
+		if err != nil {
+			return "", false, err
+		}
+		parentPath = it.Path
+	}
+	if parentPath == "" {
+		return "", false, nil
+	}
+	want := senaite.Item{Raw: raw}
+	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: []string{o.PortalType}, Path: parentPath, Depth: &depth,
+		Complete: true, Limit: 200}) {
+		if err != nil {
+			return "", false, err
+		}
+		if it.Created.Before(in.CreatedAt.Add(-2e9)) || it.Title != want.Title && want.Title != "" {
+			continue
+		}
+		if key := schema.NaturalKey(o.PortalType); key != "" && it.String(key) != want.String(key) {
+			continue
+		}
+		if _, claimed, err := h.Store.ClaimedBy(ctx, rm.DestinationID, it.UID); err != nil {
+			return "", false, err
+		} else if claimed {
+			continue
+		}
+		h.Log.Info("adopting the object of an interrupted create", "remote", rm.Name, "uid", o.SourceUID, "dest_uid", it.UID)
+		return it.UID, true, nil
+	}
+	return "", false, nil
+}
+
+// payload translates the object's fields; references without a replica
+// are left for the deferred-reference pass.
+func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage) (map[string]any, error) {
+	var uids []string
+	for _, r := range refs.Extract(raw) {
+		uids = append(uids, r.UID)
+	}
+	tr, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, uids)
+	if err != nil {
+		return nil, err
+	}
+	deferred := func(field string) bool { return h.Deferred != nil && h.Deferred(o.SourceUID, field) }
+	fields, unresolved := Payload(o.PortalType, raw, func(s string) (string, bool) { d, ok := tr[s]; return d, ok }, deferred)
+	for _, u := range unresolved {
+		if schema.RequiredRef(o.PortalType, u.Field) {
+			return nil, fmt.Errorf("%w: %s.%s -> %s", ErrDependencyMissing, o.SourceUID, u.Field, u.UID)
+		}
+	}
+	return fields, nil
+}

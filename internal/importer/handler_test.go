@@ -1,0 +1,142 @@
+package importer_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/senaite-sync/senaite-sync/internal/fetcher"
+	"github.com/senaite-sync/senaite-sync/internal/importer"
+	"github.com/senaite-sync/senaite-sync/internal/plan"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/schema"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/sim"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
+)
+
+// sampleTypes are imported by the sample path (next step of issue #3).
+var sampleTypes = []string{"AnalysisRequest", "Analysis", "ARReport", "Worksheet", "DuplicateAnalysis",
+	"ReferenceAnalysis", "RejectAnalysis", "Invoice", "Attachment"}
+
+// TestImportSetupAndClients fetches a generated lab and imports its setup,
+// clients and contacts into an empty lab, level by level, then imports
+// everything a second time: the destination holds exactly the source's
+// objects per type, and the second pass creates nothing.
+func TestImportSetupAndClients(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	users := []sim.User{{Username: "admin", Password: "secret"}}
+	srcLab, _ := sim.NewLab(sim.Options{Seed: 31, Users: users})
+	if err := sim.Generate(srcLab, 500); err != nil {
+		t.Fatal(err)
+	}
+	dstLab, _ := sim.NewLab(sim.Options{Seed: 32, Users: users})
+	srcHS := httptest.NewServer(sim.NewServer(srcLab, nil, nil))
+	defer srcHS.Close()
+	dstHS := httptest.NewServer(sim.NewServer(dstLab, nil, nil))
+	defer dstHS.Close()
+	src, _ := senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
+	dst, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
+
+	st, err := store.Open(ctx, storetest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := st.CreateInstance(ctx, store.Instance{Name: "a", URL: srcHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	b, _ := st.CreateInstance(ctx, store.Instance{Name: "b", URL: dstHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	rm, err := st.CreateRemote(ctx, "ab", "a", "b", remote.Options{}.Normalize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := st.CreateRun(ctx, rm.ID, store.KindFetch)
+
+	// fetch everything
+	counts := map[string]int{}
+	for pt, n := range srcLab.Stats(nil).ByType {
+		counts[pt] = n
+	}
+	fh := &fetcher.Handler{Store: st, Source: func(context.Context, int64) (*senaite.Client, error) { return src, nil }}
+	pages := fetcher.PlanPages(run.ID, rm.ID, counts, 100)
+	var sp []store.Page
+	for _, p := range pages {
+		sp = append(sp, store.Page{PortalType: p.PortalType, BStart: p.BStart, PageSize: p.Limit})
+	}
+	_ = st.PlanPages(ctx, run.ID, sp)
+	for _, p := range pages {
+		if _, err := fh.Handle(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// plan the import of everything but the sample side
+	objs, refLists, err := st.ObjectsForPlan(ctx, rm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []plan.Node
+	for i, o := range objs {
+		if slices.Contains(sampleTypes, o.PortalType) || strings.Contains(o.SourcePath, "/clients/") && o.PortalType != "Client" && o.PortalType != "Contact" {
+			continue
+		}
+		n := plan.Node{UID: o.SourceUID, PortalType: o.PortalType, Parent: o.ParentUID}
+		for _, r := range refLists[i] {
+			// the field is not stored with the edge; required-ness per type
+			n.Refs = append(n.Refs, plan.Ref{Field: "ref", Target: r})
+		}
+		nodes = append(nodes, n)
+	}
+	p, err := plan.Build(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ih := &importer.Handler{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clients: func(_ context.Context, id int64) (*senaite.Client, error) {
+			if id == a.ID {
+				return src, nil
+			}
+			return dst, nil
+		}}
+	imported := map[string]int{}
+	for pass := 0; pass < 2; pass++ {
+		for _, level := range p.Levels {
+			for _, uid := range level {
+				state, err := ih.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: uid})
+				if err != nil {
+					t.Fatalf("import %s: %v", uid, err)
+				}
+				if pass == 0 && state == store.ObjImported {
+					o, _ := st.Object(ctx, rm.ID, uid)
+					imported[o.PortalType]++
+				}
+				if state == store.ObjFailed {
+					o, _ := st.Object(ctx, rm.ID, uid)
+					var reason string
+					_ = st.Pool().QueryRow(ctx, "SELECT coalesce(reason, '') FROM objects WHERE remote_id = $1 AND source_uid = $2", rm.ID, uid).Scan(&reason)
+					t.Errorf("%s %s failed: %s", o.PortalType, o.SourcePath, reason)
+				}
+			}
+		}
+	}
+	_ = b
+	for _, pt := range []string{"Client", "Contact", "AnalysisService", "Department", "LabContact", "SampleType",
+		"AnalysisCategory", "Method", "Instrument", "Calculation", "Supplier"} {
+		if got, want := dstLab.Count(pt), srcLab.Count(pt); got != want {
+			t.Errorf("%s: destination has %d, source %d", pt, got, want)
+		}
+	}
+	if dstLab.Count("Client") == 0 || !schema.Structural("ClientFolder", "/senaite/clients") {
+		t.Fatal("nothing imported")
+	}
+}
