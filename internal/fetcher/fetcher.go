@@ -100,12 +100,11 @@ func ToFetched(it senaite.Item) (store.Fetched, error) {
 	if err != nil {
 		return store.Fetched{}, fmt.Errorf("item %s: %w", it.UID, err)
 	}
+	// references are stored as "field:uid", the import plan needs both
 	var uids []string
-	seen := map[string]bool{}
 	for _, r := range refs.Extract(it.Raw) {
-		if !seen[r.UID] && r.UID != it.UID {
-			seen[r.UID] = true
-			uids = append(uids, r.UID)
+		if r.UID != it.UID {
+			uids = append(uids, r.Field+":"+r.UID)
 		}
 	}
 	return store.Fetched{SourceUID: it.UID, PortalType: it.PortalType, SourcePath: it.Path, ParentUID: it.ParentUID,

@@ -76,6 +76,26 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 		// the destination already has it (its origin, or an earlier remote)
 		return store.ObjImported, h.Store.MarkObject(ctx, m.RemoteID, o.SourceUID, pending, store.ObjImported, "", uid)
 	}
+	if o.PortalType == "Analysis" {
+		if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && p.PortalType == "AnalysisRequest" {
+			// created by the destination with its sample, adopted there
+			switch p.State {
+			case store.ObjImported:
+			case store.ObjWaiting:
+				// the sample itself waits for the workflow replay
+				return store.ObjWaiting, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjWaiting,
+					"its sample is created by a transition at the destination", "")
+			default:
+				return "", fmt.Errorf("%w: sample %s of analysis %s", ErrDependencyMissing, p.SourceUID, o.SourceUID)
+			}
+			var raw map[string]json.RawMessage
+			if err := json.Unmarshal(o.Data, &raw); err == nil && CreatedByTransition(o.PortalType, raw) {
+				return store.ObjWaiting, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjWaiting,
+					"created by a transition at the destination; adopted during the workflow replay", "")
+			}
+			return "", fmt.Errorf("%w: analysis %s was not adopted with its sample", ErrDependencyMissing, o.SourceUID)
+		}
+	}
 	if schema.Structural(o.PortalType, o.SourcePath) {
 		return h.mapStructural(ctx, rm, o, ident, dst)
 	}
@@ -103,9 +123,24 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 			return h.record(ctx, rm, o, ident, uid, false)
 		}
 	}
+	if CreatedByTransition(o.PortalType, raw) {
+		// made by a transition at the destination: adopted when the
+		// workflow is replayed, never created here
+		return store.ObjWaiting, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjWaiting,
+			"created by a transition at the destination; adopted during the workflow replay", "")
+	}
 	fields, err := h.payload(ctx, rm, o, raw)
 	if err != nil {
 		return "", err
+	}
+	var analyses []store.Stored
+	if o.PortalType == "AnalysisRequest" {
+		services, own, err := h.sampleServices(ctx, rm, o.SourceUID)
+		if err != nil {
+			return "", err
+		}
+		fields["Analyses"] = services
+		analyses = own
 	}
 	item, err := dst.Create(ctx, o.PortalType, parent, fields)
 	if err != nil {
@@ -117,7 +152,11 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 		}
 		return "", err
 	}
-	return h.record(ctx, rm, o, ident, item.UID, false)
+	state, err := h.record(ctx, rm, o, ident, item.UID, false)
+	if err != nil || o.PortalType != "AnalysisRequest" {
+		return state, err
+	}
+	return state, h.adoptAnalyses(ctx, rm, dst, item, analyses)
 }
 
 func (h *Handler) record(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, merged bool) (string, error) {

@@ -384,3 +384,11 @@ func (l *Lab) Total() int {
 	defer l.mu.RUnlock()
 	return len(l.all)
 }
+
+// Objects returns the objects of a portal type in creation order (tests
+// compare labs with it).
+func (l *Lab) Objects(portalType string) []*Object {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]*Object(nil), l.byType[portalType]...)
+}

@@ -33,7 +33,8 @@ type Fetched struct {
 	ReviewState string
 	// Data is the complete item (complete=yes&workflow=yes) as received.
 	Data []byte
-	// Refs are the UIDs the object references (for the import plan).
+	// Refs are the object's references as "field:uid" (the import plan
+	// needs both to tell required from optional edges).
 	Refs []string
 }
 
@@ -200,4 +201,23 @@ func (s *Store) ObjectsForPlan(ctx context.Context, remoteID int64) ([]Stored, [
 		refs = append(refs, r)
 	}
 	return objs, refs, rows.Err()
+}
+
+// Children lists a remote's stored objects directly inside parentUID.
+func (s *Store) Children(ctx context.Context, remoteID int64, parentUID string) ([]Stored, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
+		coalesce(dest_uid, ''), data FROM objects WHERE remote_id = $1 AND parent_uid = $2 ORDER BY source_path`, remoteID, parentUID)
+	if err != nil {
+		return nil, fmt.Errorf("store: children of %s: %w", parentUID, err)
+	}
+	defer rows.Close()
+	var out []Stored
+	for rows.Next() {
+		var o Stored
+		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data); err != nil {
+			return nil, fmt.Errorf("store: children of %s: %w", parentUID, err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }

@@ -1,0 +1,49 @@
+package importer
+
+import (
+	"strings"
+
+	"github.com/senaite-sync/senaite-sync/internal/plan"
+	"github.com/senaite-sync/senaite-sync/internal/schema"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// PlanNodes turns stored objects into the import plan's input. A sample
+// also depends on the services of its analyses (it is created with them),
+// and references carry whether the lab requires them at creation.
+func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stored) bool) []plan.Node {
+	byUID := make(map[string]int, len(objs))
+	for i, o := range objs {
+		byUID[o.SourceUID] = i
+	}
+	childRefs := map[string][]plan.Ref{}
+	for i, o := range objs {
+		if o.PortalType != "Analysis" {
+			continue
+		}
+		if p, ok := byUID[o.ParentUID]; ok && objs[p].PortalType == "AnalysisRequest" {
+			for _, r := range refLists[i] {
+				if field, uid, ok := strings.Cut(r, ":"); ok && field == "AnalysisService" {
+					childRefs[o.ParentUID] = append(childRefs[o.ParentUID], plan.Ref{Field: "Analyses.service", Target: uid, Required: true})
+				}
+			}
+		}
+	}
+	var nodes []plan.Node
+	for i, o := range objs {
+		if include != nil && !include(o) {
+			continue
+		}
+		n := plan.Node{UID: o.SourceUID, PortalType: o.PortalType, Parent: o.ParentUID}
+		for _, r := range refLists[i] {
+			field, uid, ok := strings.Cut(r, ":")
+			if !ok {
+				continue
+			}
+			n.Refs = append(n.Refs, plan.Ref{Field: field, Target: uid, Required: schema.RequiredRef(o.PortalType, field)})
+		}
+		n.Refs = append(n.Refs, childRefs[o.SourceUID]...)
+		nodes = append(nodes, n)
+	}
+	return nodes
+}
