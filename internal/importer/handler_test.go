@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"reflect"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -34,7 +35,7 @@ var notYet = []string{"ARReport", "Worksheet", "DuplicateAnalysis", "ReferenceAn
 // objects per type, and the second pass creates nothing.
 func TestImportSetupAndClients(t *testing.T) {
 	t.Parallel()
-	srcLab, dstLab := migrateLab(t, sampleTypes)
+	srcLab, dstLab := migrateLab(t, sampleTypes, false)
 	for _, pt := range []string{"Client", "Contact", "AnalysisService", "Department", "LabContact", "SampleType",
 		"AnalysisCategory", "Method", "Instrument", "Calculation", "Supplier"} {
 		if got, want := dstLab.Count(pt), srcLab.Count(pt); got != want {
@@ -51,7 +52,7 @@ func TestImportSetupAndClients(t *testing.T) {
 // wait for the workflow replay.
 func TestImportSamplesAdoptsAnalyses(t *testing.T) {
 	t.Parallel()
-	srcLab, dstLab := migrateLab(t, notYet)
+	srcLab, dstLab := migrateLab(t, notYet, false)
 	retestSamples, retestAnalyses := 0, 0
 	for _, s := range srcLab.Objects("AnalysisRequest") {
 		if s.Fields["Invalidated"] != nil {
@@ -88,7 +89,7 @@ func analysesOfRetests(l *sim.Lab) int {
 
 // migrateLab fetches a generated lab and imports it, without the excluded
 // types, into an empty one, twice (the second pass must create nothing).
-func migrateLab(t *testing.T, excluded []string) (*sim.Lab, *sim.Lab) {
+func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.Lab) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
@@ -97,7 +98,7 @@ func migrateLab(t *testing.T, excluded []string) (*sim.Lab, *sim.Lab) {
 	if err := sim.Generate(srcLab, 500); err != nil {
 		t.Fatal(err)
 	}
-	dstLab, _ := sim.NewLab(sim.Options{Seed: 32, Users: users})
+	dstLab, _ := sim.NewLab(sim.Options{Seed: 32, Users: append(users, sim.User{Username: "verifier", Password: "pw"})})
 	srcHS := httptest.NewServer(sim.NewServer(srcLab, nil, nil))
 	defer srcHS.Close()
 	dstHS := httptest.NewServer(sim.NewServer(dstLab, nil, nil))
@@ -188,5 +189,41 @@ func migrateLab(t *testing.T, excluded []string) (*sim.Lab, *sim.Lab) {
 	if dstLab.Total() != before {
 		t.Fatalf("the second pass created %d objects", dstLab.Total()-before)
 	}
+	if replay {
+		verifier, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "verifier", Password: "pw"})
+		for i := 0; i < 2; i++ { // the second replay must change nothing
+			if i == 1 {
+				before = dstLab.Total()
+			}
+			if err := ih.ReplayAll(ctx, rm, verifier); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if dstLab.Total() != before {
+			t.Fatalf("a second replay created %d objects", dstLab.Total()-before)
+		}
+	}
 	return srcLab, dstLab
+}
+
+// TestImportReproducesReviewStates: after the workflow replay, samples and
+// analyses are in the source's states, per state, and the retests the
+// destination created are the replicas of the source's (no duplicates).
+func TestImportReproducesReviewStates(t *testing.T) {
+	t.Parallel()
+	srcLab, dstLab := migrateLab(t, notYet, true)
+	for _, pt := range []string{"AnalysisRequest", "Analysis", "Client", "Method", "AnalysisService"} {
+		src, dst := states(srcLab, pt), states(dstLab, pt)
+		if !reflect.DeepEqual(src, dst) {
+			t.Errorf("%s states: source %v, destination %v", pt, src, dst)
+		}
+	}
+}
+
+func states(l *sim.Lab, pt string) map[string]int {
+	m := map[string]int{}
+	for _, o := range l.Objects(pt) {
+		m[o.State]++
+	}
+	return m
 }

@@ -215,3 +215,6 @@ func refUIDs(raw json.RawMessage) []string {
 	walk(v)
 	return out
 }
+
+// DecodeItem parses one item dictionary (a stored copy of a fetched item).
+func DecodeItem(raw []byte) (Item, error) { return decodeItem(raw) }

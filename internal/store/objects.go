@@ -221,3 +221,23 @@ func (s *Store) Children(ctx context.Context, remoteID int64, parentUID string) 
 	}
 	return out, rows.Err()
 }
+
+// ObjectsByState lists a remote's objects in one of the given states.
+func (s *Store) ObjectsByState(ctx context.Context, remoteID int64, states []string) ([]Stored, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
+		coalesce(dest_uid, ''), data FROM objects WHERE remote_id = $1 AND state = ANY($2) ORDER BY source_created, source_path`,
+		remoteID, states)
+	if err != nil {
+		return nil, fmt.Errorf("store: objects by state: %w", err)
+	}
+	defer rows.Close()
+	var out []Stored
+	for rows.Next() {
+		var o Stored
+		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data); err != nil {
+			return nil, fmt.Errorf("store: objects by state: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,245 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// resultFields are written on an analysis before its submit is replayed:
+// they lock once it is submitted.
+var resultFields = []string{"Result", "ResultCaptureDate", "Uncertainty", "DetectionLimitOperand", "Analyst",
+	"InterimFields", "Remarks"}
+
+// Verifier gives the destination's verifier client for a remote (nil: none
+// configured; verification then uses the main account).
+type Verifier func(ctx context.Context, instanceID int64) (*senaite.Client, error)
+
+// ReplayWorkflow reproduces the source review state of an imported object
+// by replaying the source's actions after its fields are set
+// (ARCHITECTURE.md §4, Import 7). untilChildren stops a sample before the
+// transitions its analyses cause. Objects a transition creates on the
+// destination (retests) are adopted as the replicas of the source's.
+func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool) error {
+	if o.State != store.ObjImported || o.DestUID == "" {
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(o.Data, &raw); err != nil {
+		return fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	src := senaite.Item{Raw: raw}
+	if len(raw["workflow_info"]) == 0 {
+		return nil
+	}
+	it, err := decodeHistory(raw)
+	if err != nil || len(it.Workflow) == 0 {
+		return err
+	}
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return err
+	}
+	cur, err := dst.Get(ctx, o.DestUID)
+	if err != nil {
+		return err
+	}
+	steps := Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, untilChildren)
+	if len(steps) == 0 {
+		return nil
+	}
+	if o.PortalType == "Analysis" && cur.ReviewState != "to_be_verified" {
+		fields := map[string]any{}
+		for _, f := range resultFields {
+			if !src.IsEmpty(f) {
+				var v any
+				_ = json.Unmarshal(raw[f], &v)
+				fields[f] = v
+			}
+		}
+		if len(fields) > 0 {
+			if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+				return h.mismatch(ctx, rm, o, err)
+			}
+		}
+	}
+	for _, st := range steps {
+		c := dst
+		if Verifying(st.Transition) && verifier != nil {
+			c = verifier
+		}
+		if _, err := c.Update(ctx, o.DestUID, nil, st.Transition); err != nil {
+			return h.mismatch(ctx, rm, o, err)
+		}
+		switch st.Transition {
+		case "retract", "retest":
+			if err := h.adoptRetest(ctx, rm, dst, o, "RetestOf", "Analysis"); err != nil {
+				return err
+			}
+		case "invalidate":
+			if err := h.adoptRetest(ctx, rm, dst, o, "Invalidated", "AnalysisRequest"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func decodeHistory(raw map[string]json.RawMessage) (senaite.Item, error) {
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return senaite.Item{}, err
+	}
+	return senaite.DecodeItem(b)
+}
+
+// mismatch records a refused transition: the object keeps its replica but
+// ends state-mismatch with the destination's message.
+func (h *Handler) mismatch(ctx context.Context, rm store.Remote, o store.Stored, err error) error {
+	var se *senaite.Error
+	if !errors.As(err, &se) || se.Kind == senaite.KindTimeout || se.Kind == senaite.KindNetwork {
+		return err
+	}
+	return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []string{store.ObjImported}, store.ObjStateMismatch, se.Message, "")
+}
+
+// adoptRetest finds what a transition just created on the destination (a
+// retest pointing back through field) and records it as the replica of the
+// source's retest, with, for a sample, its analyses.
+func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite.Client, orig store.Stored, field, portalType string) error {
+	var srcRetest *store.Stored
+	waiting, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
+	if err != nil {
+		return err
+	}
+	for i, w := range waiting {
+		if w.PortalType != portalType {
+			continue
+		}
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(w.Data, &raw) != nil {
+			continue
+		}
+		if ref, ok := (senaite.Item{Raw: raw}).Ref(field); ok && ref == orig.SourceUID {
+			srcRetest = &waiting[i]
+			break
+		}
+	}
+	if srcRetest == nil {
+		return nil // the source has no such retest (it was removed there)
+	}
+	parentPath := ""
+	if p, err := dst.Get(ctx, orig.DestUID); err == nil {
+		parentPath = p.ParentPath
+	} else {
+		return err
+	}
+	depth := 1
+	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: []string{portalType}, Path: parentPath, Depth: &depth, Complete: true, Limit: 200}) {
+		if err != nil {
+			return err
+		}
+		if ref, ok := it.Ref(field); !ok || ref != orig.DestUID {
+			continue
+		}
+		if _, claimed, err := h.Store.ClaimedBy(ctx, rm.DestinationID, it.UID); err != nil || claimed {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		ident, err := h.Store.EnsureIdentity(ctx, rm.SourceID, srcRetest.SourceUID, portalType)
+		if err != nil {
+			return err
+		}
+		if err := h.Store.Imported(ctx, rm.ID, srcRetest.SourceUID, ident, rm.DestinationID, it.UID, timeZero, false,
+			[]string{store.ObjWaiting}, store.ObjImported); err != nil && !errors.Is(err, store.ErrExists) {
+			return err
+		}
+		if portalType == "AnalysisRequest" {
+			_, own, err := h.sampleServicesOf(ctx, rm, srcRetest.SourceUID)
+			if err != nil {
+				return err
+			}
+			return h.adoptAnalyses(ctx, rm, dst, it, own)
+		}
+		return nil
+	}
+	return nil
+}
+
+// sampleServicesOf is sampleServices for samples whose analyses wait.
+func (h *Handler) sampleServicesOf(ctx context.Context, rm store.Remote, sampleUID string) ([]string, []store.Stored, error) {
+	children, err := h.Store.Children(ctx, rm.ID, sampleUID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var own []store.Stored
+	for _, ch := range children {
+		if ch.PortalType != "Analysis" {
+			continue
+		}
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(ch.Data, &raw) == nil && !CreatedByTransition("Analysis", raw) {
+			own = append(own, ch)
+		}
+	}
+	return nil, own, nil
+}
+
+// replayPhase orders the workflow replay: setup and clients first, then
+// samples up to what their analyses cause, the analyses, the samples'
+// remaining transitions, and worksheets last.
+func replayPhase(portalType string) int {
+	switch portalType {
+	case "AnalysisRequest":
+		return 1 // and again in phase 3
+	case "Analysis", "DuplicateAnalysis", "ReferenceAnalysis":
+		return 2
+	case "Worksheet":
+		return 4
+	}
+	return 0
+}
+
+// ReplayAll runs the workflow replay of a remote's imported objects in
+// phase order, repeating while transitions adopt retests (whose own
+// histories then need replaying). Replays are computed from the
+// destination's current state, so running it again changes nothing.
+func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *senaite.Client) error {
+	for round := 0; round < 4; round++ {
+		objs, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjImported})
+		if err != nil {
+			return err
+		}
+		waitingBefore, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
+		if err != nil {
+			return err
+		}
+		for phase := 0; phase <= 4; phase++ {
+			for _, o := range objs {
+				p := replayPhase(o.PortalType)
+				if p != phase && !(phase == 3 && p == 1) {
+					continue
+				}
+				// a sample always stops before what its analyses cause: if a
+				// retest is still pending it waits for the next round
+				if err := h.ReplayWorkflow(ctx, rm, o, verifier, true); err != nil {
+					return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
+				}
+			}
+		}
+		waitingAfter, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
+		if err != nil {
+			return err
+		}
+		if len(waitingAfter) == len(waitingBefore) {
+			return nil
+		}
+	}
+	return nil
+}
