@@ -2,10 +2,10 @@ package importer_test
 
 import (
 	"context"
-	"reflect"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
