@@ -103,6 +103,11 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if err := json.Unmarshal(o.Data, &raw); err != nil {
 		return "", fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
+	if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && (p.State == store.ObjFailed || p.State == store.ObjSkipped) {
+		// a container that could not be imported: this cannot be either
+		reason := fmt.Sprintf("its container %s (%s) was %s", p.SourcePath, p.PortalType, p.State)
+		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, reason, "")
+	}
 	parent, err := h.destParent(ctx, rm, o, dst)
 	if err != nil {
 		return "", err
@@ -344,4 +349,57 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 		}
 	}
 	return fields, nil
+}
+
+// SetDeferred writes, once their targets exist, the reference fields the
+// plan held back to break cycles (ARCHITECTURE.md §4, Import 6). The whole
+// field is written, translated, so that multi-valued references keep every
+// target.
+func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID string, fieldNames []string) error {
+	o, err := h.Store.Object(ctx, rm.ID, sourceUID)
+	if err != nil {
+		return err
+	}
+	if o.State != store.ObjImported || o.DestUID == "" {
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(o.Data, &raw); err != nil {
+		return fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	only := make(map[string]json.RawMessage, len(fieldNames))
+	for _, f := range fieldNames {
+		if v, ok := raw[f]; ok {
+			only[f] = v
+		}
+	}
+	var uids []string
+	for _, r := range refs.Extract(only) {
+		uids = append(uids, r.UID)
+	}
+	tr, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, uids)
+	if err != nil {
+		return err
+	}
+	fields, unresolved := Payload(o.PortalType, only, func(s string) (string, bool) { d, ok := tr[s]; return d, ok }, nil)
+	if len(unresolved) > 0 {
+		h.Log.Warn("deferred references still unresolved", "remote", rm.Name, "uid", o.SourceUID,
+			"portal_type", o.PortalType, "missing", len(unresolved))
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return err
+	}
+	if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+		var se *senaite.Error
+		if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
+			return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []string{store.ObjImported}, store.ObjFailed,
+				"setting deferred references: "+se.Message, "")
+		}
+		return err
+	}
+	return nil
 }

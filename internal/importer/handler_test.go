@@ -186,6 +186,15 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 		}
 	}
 	_ = b
+	deferred := map[string][]string{}
+	for _, e := range p.Deferred {
+		deferred[e.From] = append(deferred[e.From], e.Field)
+	}
+	for uid, fields := range deferred {
+		if err := ih.SetDeferred(ctx, rm, uid, fields); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if dstLab.Total() != before {
 		t.Fatalf("the second pass created %d objects", dstLab.Total()-before)
 	}
@@ -226,4 +235,19 @@ func states(l *sim.Lab, pt string) map[string]int {
 		m[o.State]++
 	}
 	return m
+}
+
+// TestImportWholeLab migrates every type: setup, clients, samples,
+// analyses, reports, attachments, worksheets with their QC analyses.
+func TestImportWholeLab(t *testing.T) {
+	t.Parallel()
+	srcLab, dstLab := migrateLab(t, nil, true)
+	for pt, n := range srcLab.Stats(nil).ByType {
+		if got := dstLab.Count(pt); got != n {
+			t.Errorf("%s: destination %d, source %d", pt, got, n)
+		}
+		if src, dst := states(srcLab, pt), states(dstLab, pt); !reflect.DeepEqual(src, dst) {
+			t.Errorf("%s states: source %v, destination %v", pt, src, dst)
+		}
+	}
 }

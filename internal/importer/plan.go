@@ -37,7 +37,8 @@ func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stor
 		n := plan.Node{UID: o.SourceUID, PortalType: o.PortalType, Parent: o.ParentUID}
 		for _, r := range refLists[i] {
 			field, uid, ok := strings.Cut(r, ":")
-			if !ok {
+			if !ok || o.PortalType == "AnalysisRequest" && field == "Analyses" {
+				// a sample's analyses are its children, made by the destination
 				continue
 			}
 			n.Refs = append(n.Refs, plan.Ref{Field: field, Target: uid, Required: schema.RequiredRef(o.PortalType, field)})

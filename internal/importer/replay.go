@@ -27,9 +27,10 @@ var automatic = map[string]bool{
 // causedByChildren are sample transitions that follow from its analyses:
 // the last analysis submitted submits the sample, the last verified
 // verifies it. They are reached by replaying the analyses, not the sample.
+// (Worksheets need no entry: they are replayed after their analyses, and
+// Replay starts from the state the destination reached by itself.)
 var causedByChildren = map[string]map[string]bool{
 	"AnalysisRequest": {"submit": true, "verify": true},
-	"Worksheet":       {"submit": true},
 }
 
 // Replay lists the transitions that take a destination object from its

@@ -228,6 +228,8 @@ var resultFields = map[string]bool{"Result": true, "ResultCaptureDate": true, "U
 // permission) by state.
 func (l *Lab) fieldWritable(o *Object, f *Field) bool {
 	switch {
+	case o.State == "":
+		return true // being created: the workflow has not started yet
 	case o.State == "inactive" || o.State == "disposed":
 		return false
 	case o.Type.Name == "AnalysisRequest" || o.Type.Name == "Sample":
