@@ -54,6 +54,8 @@ func (c *Coordinator) Tick(ctx context.Context) error {
 		switch r.Kind {
 		case store.KindFetch:
 			err = c.advanceFetch(ctx, r)
+		case store.KindImport:
+			err = c.advanceImport(ctx, r)
 		default:
 			err = c.fail(ctx, r, fmt.Sprintf("%s runs are not implemented yet", r.Kind))
 		}

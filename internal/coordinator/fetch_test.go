@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
+	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
@@ -189,4 +191,124 @@ func TestFetchRunFailsOnWrongPassword(t *testing.T) {
 	if done.Status != store.StatusFailed || !strings.Contains(done.Error, "wrong username or password") {
 		t.Fatalf("a wrong password must fail the run with the reason: %s %q", done.Status, done.Error)
 	}
+}
+
+// startImporters runs n importer workers until the test ends.
+func (r *rig) startImporters(t *testing.T, n int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, n)
+	t.Cleanup(func() {
+		cancel()
+		for i := 0; i < n; i++ {
+			<-done
+		}
+	})
+	for i := 0; i < n; i++ {
+		c, err := queue.Consumer(ctx, r.js, r.names, queue.Import)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &importer.Handler{Store: r.st, Log: r.log, Clients: r.co.InstanceClient}
+		w := &importer.Worker{Handler: h, Consumer: c, Concurrency: 4, MaxDeliver: 4, Log: r.log}
+		go func() { _ = w.Run(ctx); done <- struct{}{} }()
+	}
+}
+
+// TestMigrationOverJetStream: fetch and import runs carried by two
+// fetchers and two importers migrate a generated lab into an empty one:
+// per type, the destination has the source's count and review states.
+func TestMigrationOverJetStream(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	users := []sim.User{{Username: "admin", Password: "secret"}, {Username: "verifier", Password: "pw"}}
+	srcLab, _ := sim.NewLab(sim.Options{Seed: 41, Users: users})
+	if err := sim.Generate(srcLab, 1200); err != nil {
+		t.Fatal(err)
+	}
+	dstLab, _ := sim.NewLab(sim.Options{Seed: 42, Users: users})
+	src := httptest.NewServer(sim.NewServer(srcLab, nil, nil))
+	defer src.Close()
+	dst := httptest.NewServer(sim.NewServer(dstLab, nil, nil))
+	defer dst.Close()
+	r.instance(t, "lab_a", src.URL+"/senaite", "secret")
+	sealed, _ := r.key.Seal("secret")
+	vpw, _ := r.key.Seal("pw")
+	if _, err := r.st.CreateInstance(context.Background(), store.Instance{Name: "lab_b", URL: dst.URL + "/senaite",
+		Username: "admin", Password: sealed, VerifierUsername: "verifier", VerifierPassword: vpw}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.st.CreateRemote(context.Background(), "a_to_b", "lab_a", "lab_b", remote.Options{PageSize: 100}.Normalize()); err != nil {
+		t.Fatal(err)
+	}
+	r.startFetchers(t, 2)
+	r.startImporters(t, 2)
+	run, _ := r.co.StartRun(context.Background(), "a_to_b", store.KindFetch)
+	if done := r.waitRun(t, run.ID); done.Status != store.StatusSucceeded {
+		t.Fatalf("fetch: %s %s", done.Status, done.Error)
+	}
+	run, err := r.co.StartRun(context.Background(), "a_to_b", store.KindImport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := r.waitRun(t, run.ID)
+	hidden := hiddenInactiveDX(srcLab)
+	if done.Status != store.StatusSucceeded && !(done.Status == store.StatusPartial && hidden > 0 && done.Counts().Failed == hidden) {
+		rows, _ := r.st.Pool().Query(context.Background(), `SELECT portal_type, source_path, state, coalesce(reason, '')
+			FROM objects WHERE state NOT IN ('imported') ORDER BY state LIMIT 12`)
+		for rows.Next() {
+			var pt, path, state, reason string
+			_ = rows.Scan(&pt, &path, &state, &reason)
+			t.Logf("%s %s %s: %s", pt, path, state, reason)
+			drows, _ := r.st.Pool().Query(context.Background(), `SELECT d.field, coalesce(t.portal_type, '?'), coalesce(t.source_path, d.target_uid)
+				FROM deferred_refs d JOIN objects o ON o.remote_id = d.remote_id AND o.source_uid = d.source_uid
+				LEFT JOIN objects t ON t.remote_id = d.remote_id AND t.source_uid = d.target_uid WHERE o.source_path = $1`, path)
+			for drows.Next() {
+				var f, tt, tp string
+				_ = drows.Scan(&f, &tt, &tp)
+				t.Logf("  deferred %s -> %s %s", f, tt, tp)
+			}
+			drows.Close()
+		}
+		rows.Close()
+		t.Fatalf("import: %s %s", done.Status, done.Error)
+	}
+	for pt, n := range srcLab.Stats(nil).ByType {
+		missing := hiddenOfType(srcLab, pt)
+		if got := dstLab.Count(pt); got != n-missing {
+			t.Errorf("%s: destination %d, source %d (%d unreadable)", pt, got, n, missing)
+		}
+		if a, b := stateMix(srcLab, pt), stateMix(dstLab, pt); missing == 0 && !reflect.DeepEqual(a, b) {
+			t.Errorf("%s states: source %v, destination %v", pt, a, b)
+		}
+	}
+}
+
+// hiddenInactiveDX counts inactive Dexterity objects whose fields the
+// source hides from the API (and everything inside them): they cannot be
+// migrated, and the run must say so (partial, each one named).
+func hiddenInactiveDX(l *sim.Lab) int {
+	n := 0
+	for pt := range l.Stats(nil).ByType {
+		n += hiddenOfType(l, pt)
+	}
+	return n
+}
+
+func hiddenOfType(l *sim.Lab, pt string) int {
+	n := 0
+	for _, o := range l.Objects(pt) {
+		if o.Type.DX && o.State == "inactive" && len(o.Type.Fields) > 2 {
+			n++
+		}
+	}
+	return n
+}
+
+func stateMix(l *sim.Lab, pt string) map[string]int {
+	m := map[string]int{}
+	for _, o := range l.Objects(pt) {
+		m[o.State]++
+	}
+	return m
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -152,7 +153,13 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 		var se *senaite.Error
 		if errors.As(err, &se) && (se.Status == 400 || se.Status == 401 || se.Status == 403 || se.Status == 404) {
 			// the destination refuses it: permanent, with its message
-			_ = h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjFailed, se.Message, "")
+			reason := se.Message
+			if HiddenFields(raw) {
+				reason += " — the source hides this inactive object's fields: released senaite.jsonapi shows " +
+					"Dexterity fields only to users who may modify the object, so activate it at the source " +
+					"and fetch again, or create it by hand"
+			}
+			_ = h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjFailed, reason, "")
 			return store.ObjFailed, nil
 		}
 		return "", err
@@ -341,12 +348,20 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 	if err != nil {
 		return nil, err
 	}
-	deferred := func(field string) bool { return h.Deferred != nil && h.Deferred(o.SourceUID, field) }
+	held, err := h.Store.DeferredFields(ctx, rm.ID, o.SourceUID)
+	if err != nil {
+		return nil, err
+	}
+	deferred := func(field string) bool {
+		return slices.Contains(held, field) || h.Deferred != nil && h.Deferred(o.SourceUID, field)
+	}
 	fields, unresolved := Payload(o.PortalType, raw, func(s string) (string, bool) { d, ok := tr[s]; return d, ok }, deferred)
 	for _, u := range unresolved {
 		if schema.RequiredRef(o.PortalType, u.Field) {
 			return nil, fmt.Errorf("%w: %s.%s -> %s", ErrDependencyMissing, o.SourceUID, u.Field, u.UID)
 		}
+		h.Log.Warn("reference left out: its target has no replica", "remote", rm.Name, "uid", o.SourceUID,
+			"portal_type", o.PortalType, "field", u.Field, "target", u.UID)
 	}
 	return fields, nil
 }
@@ -402,4 +417,22 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 		return err
 	}
 	return nil
+}
+
+// HiddenFields tells whether a fetched item is an inactive object whose
+// schema fields the source left out (only senaite.jsonapi's attributes and
+// catalog metadata are present).
+func HiddenFields(raw map[string]json.RawMessage) bool {
+	it := senaite.Item{Raw: raw}
+	if it.String("review_state") != "inactive" {
+		if wf := raw["workflow_info"]; !strings.Contains(string(wf), `"review_state": "inactive"`) && !strings.Contains(string(wf), `"review_state":"inactive"`) {
+			return false
+		}
+	}
+	for k := range raw {
+		if schema.Sendable(it.String("portal_type"), k) && k != "title" && k != "description" {
+			return false
+		}
+	}
+	return true
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // Object states (ARCHITECTURE.md §1) plus `waiting` (parked on a
@@ -238,6 +239,71 @@ func (s *Store) ObjectsByState(ctx context.Context, remoteID int64, states []str
 			return nil, fmt.Errorf("store: objects by state: %w", err)
 		}
 		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// SetLevels records the import plan's level of each object (the import
+// run's order) and marks what is to be imported in this run: objects not
+// yet imported go back to `fetched`.
+func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string]int) error {
+	uids := make([]string, 0, len(levels))
+	lv := make([]int32, 0, len(levels))
+	for u, l := range levels {
+		uids = append(uids, u)
+		lv = append(lv, int32(l))
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE objects o SET level = x.l,
+		state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END
+		FROM unnest($2::text[], $3::int[]) AS x(u, l) WHERE o.remote_id = $1 AND o.source_uid = x.u`, remoteID, uids, lv)
+	if err != nil {
+		return fmt.Errorf("store: set levels: %w", err)
+	}
+	return nil
+}
+
+// LevelProgress reports, for the lowest level that still has objects in
+// `fetched`, that level and its pending UIDs; level -1 when none is left.
+func (s *Store) LevelProgress(ctx context.Context, remoteID int64) (int, []string, error) {
+	var level *int32
+	if err := s.pool.QueryRow(ctx, `SELECT min(level) FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level IS NOT NULL`,
+		remoteID).Scan(&level); err != nil {
+		return 0, nil, fmt.Errorf("store: level progress: %w", err)
+	}
+	if level == nil {
+		return -1, nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT source_uid FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level = $2
+		ORDER BY source_uid`, remoteID, *level)
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: level progress: %w", err)
+	}
+	uids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: level progress: %w", err)
+	}
+	return int(*level), uids, nil
+}
+
+// StateCounts counts a remote's objects per type and state: a run's
+// counters and its outcome.
+func (s *Store) StateCounts(ctx context.Context, remoteID int64) (map[string]map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT portal_type, state, count(*) FROM objects WHERE remote_id = $1 GROUP BY 1, 2`, remoteID)
+	if err != nil {
+		return nil, fmt.Errorf("store: state counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var pt, st string
+		var n int
+		if err := rows.Scan(&pt, &st, &n); err != nil {
+			return nil, fmt.Errorf("store: state counts: %w", err)
+		}
+		if out[pt] == nil {
+			out[pt] = map[string]int{}
+		}
+		out[pt][st] = n
 	}
 	return out, rows.Err()
 }

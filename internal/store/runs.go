@@ -293,3 +293,17 @@ func (s *Store) SetRunTotals(ctx context.Context, id uuid.UUID, totals map[strin
 	}
 	return nil
 }
+
+// SetRunCounts replaces a type's counters of a run (the final tally).
+func (s *Store) SetRunCounts(ctx context.Context, id uuid.UUID, portalType string, c Counts) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO run_counts (run_id, portal_type, total, fetched, created, updated, unchanged, skipped, conflicts, failed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (run_id, portal_type) DO UPDATE SET total = excluded.total, fetched = excluded.fetched,
+		created = excluded.created, updated = excluded.updated, unchanged = excluded.unchanged,
+		skipped = excluded.skipped, conflicts = excluded.conflicts, failed = excluded.failed`,
+		id, portalType, c.Total, c.Fetched, c.Created, c.Updated, c.Unchanged, c.Skipped, c.Conflicts, c.Failed)
+	if err != nil {
+		return fmt.Errorf("store: run %s counts %s: %w", id, portalType, err)
+	}
+	return nil
+}

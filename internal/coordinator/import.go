@@ -1,0 +1,160 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/senaite-sync/senaite-sync/internal/importer"
+	"github.com/senaite-sync/senaite-sync/internal/labs"
+	"github.com/senaite-sync/senaite-sync/internal/plan"
+	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// advanceImport: a queued import is planned (levels, deferred edges); a
+// running one publishes its lowest unfinished level; when every level is
+// done, deferred references are set, the workflow is replayed and the run
+// is closed: succeeded, or partial when objects failed.
+func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
+	switch r.Status {
+	case store.StatusQueued:
+		if err := c.planImport(ctx, r); err != nil {
+			return c.fail(ctx, r, err.Error())
+		}
+		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
+	case store.StatusRunning:
+		level, uids, err := c.Store.LevelProgress(ctx, r.RemoteID)
+		if err != nil {
+			return err
+		}
+		if level >= 0 {
+			return c.publishLevel(ctx, r, uids)
+		}
+		return c.finishImport(ctx, r)
+	}
+	return nil
+}
+
+func (c *Coordinator) planImport(ctx context.Context, r store.Run) error {
+	objs, refLists, err := c.Store.ObjectsForPlan(ctx, r.RemoteID)
+	if err != nil {
+		return err
+	}
+	if len(objs) == 0 {
+		return errors.New("nothing fetched: run fetch first")
+	}
+	p, err := plan.Build(importer.PlanNodes(objs, refLists, nil))
+	if err != nil {
+		return err
+	}
+	if err := c.Store.SetLevels(ctx, r.RemoteID, p.Level); err != nil {
+		return err
+	}
+	deferred := make([]store.DeferredRef, len(p.Deferred))
+	for i, e := range p.Deferred {
+		deferred[i] = store.DeferredRef{SourceUID: e.From, Field: e.Field, TargetUID: e.To}
+	}
+	if err := c.Store.SaveDeferred(ctx, r.RemoteID, deferred); err != nil {
+		return err
+	}
+	c.Log.Info("import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(objs), "levels", len(p.Levels),
+		"deferred", len(p.Deferred))
+	return nil
+}
+
+// publishLevel publishes a level's pending objects; message ids make a
+// re-publish on the next tick a no-op.
+func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, uids []string) error {
+	subject := c.Names.Subject(queue.Import, r.Remote)
+	for _, uid := range uids {
+		raw, _ := json.Marshal(importer.Object{RemoteID: r.RemoteID, SourceUID: uid, RunID: r.ID.String()})
+		if err := queue.Publish(ctx, c.JS, subject, "import:"+r.ID.String()+":"+uid, raw); err != nil && !errors.Is(err, queue.ErrDuplicate) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
+	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
+	if err != nil {
+		return err
+	}
+	h := c.importHandler()
+	pending, err := c.Store.PendingDeferred(ctx, rm.ID)
+	if err != nil {
+		return err
+	}
+	for uid, fields := range pending {
+		if err := h.SetDeferred(ctx, rm, uid, fields); err != nil {
+			return err
+		}
+		if err := c.Store.DeferredDone(ctx, rm.ID, uid); err != nil {
+			return err
+		}
+	}
+	dst, err := c.Store.InstanceByID(ctx, rm.DestinationID)
+	if err != nil {
+		return err
+	}
+	verifier, err := labs.Verifier(dst, c.Key, labs.Bounds{MaxConcurrency: rm.Options.MaxConcurrency}, c.Log)
+	if err != nil {
+		return err
+	}
+	if err := h.ReplayAll(ctx, rm, verifier); err != nil {
+		return err
+	}
+	// objects still waiting never got their dependency: failed, named
+	waiting, err := c.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
+	if err != nil {
+		return err
+	}
+	for _, o := range waiting {
+		_ = c.Store.MarkObject(ctx, rm.ID, o.SourceUID, []string{store.ObjWaiting}, store.ObjFailed,
+			"its dependency was never imported", "")
+	}
+	counts, err := c.Store.StateCounts(ctx, rm.ID)
+	if err != nil {
+		return err
+	}
+	byType := map[string]store.Counts{}
+	bad := 0
+	for pt, m := range counts {
+		cnt := store.Counts{Total: 0, Created: m[store.ObjImported], Skipped: m[store.ObjSkipped],
+			Conflicts: m[store.ObjConflict], Failed: m[store.ObjFailed] + m[store.ObjStateMismatch], Unchanged: m[store.ObjUnchanged]}
+		for _, n := range m {
+			cnt.Total += n
+		}
+		byType[pt] = cnt
+		bad += cnt.Failed + cnt.Conflicts
+	}
+	for pt, cnt := range byType {
+		if err := c.Store.SetRunCounts(ctx, r.ID, pt, cnt); err != nil {
+			return err
+		}
+	}
+	status, reason := store.StatusSucceeded, ""
+	if bad > 0 {
+		status, reason = store.StatusPartial, fmt.Sprintf("%d objects failed, conflicted or ended in another state", bad)
+	}
+	c.Log.Info("import finished", "run_id", r.ID, "remote", r.Remote, "status", status)
+	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, status, reason)
+}
+
+// importHandler builds the handler the coordinator uses for the final
+// phase (deferred references, workflow replay).
+func (c *Coordinator) importHandler() *importer.Handler {
+	return &importer.Handler{Store: c.Store, Log: c.Log, Clients: c.InstanceClient}
+}
+
+// InstanceClient returns a client for an instance id (workers use it too).
+func (c *Coordinator) InstanceClient(ctx context.Context, id int64) (*senaite.Client, error) {
+	in, err := c.Store.InstanceByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: 8}, c.Log)
+}

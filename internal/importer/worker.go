@@ -1,0 +1,93 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// Worker consumes sync.import messages with bounded concurrency.
+type Worker struct {
+	Handler     *Handler
+	Consumer    jetstream.Consumer
+	Concurrency int
+	// MaxDeliver must match the consumer's: an object whose import keeps
+	// failing is dead-lettered into PostgreSQL (state failed, last error).
+	MaxDeliver int
+	Log        *slog.Logger
+}
+
+// Run consumes until ctx ends, then lets in-flight imports finish.
+func (w *Worker) Run(ctx context.Context) error {
+	if w.Concurrency <= 0 {
+		w.Concurrency = 4
+	}
+	sem := make(chan struct{}, w.Concurrency)
+	cc, err := w.Consumer.Consume(func(msg jetstream.Msg) {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			w.handle(ctx, msg)
+		}()
+	}, jetstream.PullMaxMessages(w.Concurrency*2))
+	if err != nil {
+		return fmt.Errorf("importer: consume: %w", err)
+	}
+	<-ctx.Done()
+	cc.Drain()
+	for i := 0; i < cap(sem); i++ {
+		sem <- struct{}{}
+	}
+	return nil
+}
+
+func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
+	var m Object
+	if err := json.Unmarshal(msg.Data(), &m); err != nil {
+		w.Log.Error("import message unreadable", "error", err)
+		_ = msg.Term()
+		return
+	}
+	stop := queue.Heartbeat(msg, 5*time.Second)
+	_, err := w.Handler.Import(ctx, m)
+	stop()
+	log := w.Log.With("remote_id", m.RemoteID, "uid", m.SourceUID)
+	switch {
+	case err == nil:
+		_ = msg.Ack()
+	case errors.Is(err, ErrDependencyMissing):
+		// waiting for a dependency never spends the delivery budget: the
+		// object is parked and the coordinator decides its fate
+		if merr := w.Handler.Store.MarkObject(context.WithoutCancel(ctx), m.RemoteID, m.SourceUID,
+			[]string{store.ObjFetched}, store.ObjWaiting, err.Error(), ""); merr != nil && !errors.Is(merr, store.ErrStaleState) {
+			log.Warn("object not parked", "error", merr)
+			_ = msg.NakWithDelay(time.Second)
+			return
+		}
+		_ = msg.Ack()
+	case ctx.Err() != nil:
+		_ = msg.Nak()
+	default:
+		attempt := 1
+		if md, _ := msg.Metadata(); md != nil {
+			attempt = int(md.NumDelivered)
+		}
+		if w.MaxDeliver > 0 && attempt >= w.MaxDeliver {
+			log.Error("import keeps failing; dead-lettered", "attempt", attempt, "error", err)
+			_ = w.Handler.Store.MarkObject(context.WithoutCancel(ctx), m.RemoteID, m.SourceUID,
+				[]string{store.ObjFetched, store.ObjWaiting}, store.ObjFailed, err.Error(), "")
+			_ = msg.Term()
+			return
+		}
+		log.Warn("import failed; retrying", "attempt", attempt, "error", err)
+		_ = msg.NakWithDelay(time.Duration(attempt*attempt) * 200 * time.Millisecond)
+	}
+}
