@@ -83,6 +83,14 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
+	// parked objects get another chance once the levels are through:
+	// what they waited for may have landed since
+	if n, err := c.Store.RequeueWaiting(ctx, rm.ID, 3); err != nil {
+		return err
+	} else if n > 0 {
+		c.Log.Info("requeued parked objects", "run_id", r.ID, "remote", r.Remote, "objects", n)
+		return nil
+	}
 	h := c.importHandler()
 	pending, err := c.Store.PendingDeferred(ctx, rm.ID)
 	if err != nil {

@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -249,5 +250,76 @@ func TestImportWholeLab(t *testing.T) {
 		if src, dst := states(srcLab, pt), states(dstLab, pt); !reflect.DeepEqual(src, dst) {
 			t.Errorf("%s states: source %v, destination %v", pt, src, dst)
 		}
+	}
+}
+
+// TestParkedObjectImportedOnceItsParentLands: an object whose container
+// has no replica yet is parked (not failed, no delivery spent) and imported
+// when requeued after the container landed.
+func TestParkedObjectImportedOnceItsParentLands(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	users := []sim.User{{Username: "admin", Password: "secret"}}
+	srcLab, _ := sim.NewLab(sim.Options{Seed: 51, Users: users})
+	if err := sim.Generate(srcLab, 300); err != nil {
+		t.Fatal(err)
+	}
+	dstLab, _ := sim.NewLab(sim.Options{Seed: 52, Users: users})
+	srcHS := httptest.NewServer(sim.NewServer(srcLab, nil, nil))
+	defer srcHS.Close()
+	dstHS := httptest.NewServer(sim.NewServer(dstLab, nil, nil))
+	defer dstHS.Close()
+	src, _ := senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
+	dst, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
+	st, err := store.Open(ctx, storetest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_ = st.Migrate(ctx)
+	a, _ := st.CreateInstance(ctx, store.Instance{Name: "a", URL: srcHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	_, _ = st.CreateInstance(ctx, store.Instance{Name: "b", URL: dstHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	rm, _ := st.CreateRemote(ctx, "ab", "a", "b", remote.Options{}.Normalize())
+	run, _ := st.CreateRun(ctx, rm.ID, store.KindFetch)
+	client := srcLab.Objects("Client")[0]
+	contact := client.Children()[0]
+	var objs []store.Fetched
+	for _, uid := range []string{client.UID, contact.UID} {
+		it, err := src.Get(ctx, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := fetcher.ToFetched(it)
+		objs = append(objs, f)
+	}
+	if _, err := st.UpsertFetched(ctx, rm.ID, run.ID, objs); err != nil {
+		t.Fatal(err)
+	}
+	h := &importer.Handler{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clients: func(_ context.Context, id int64) (*senaite.Client, error) {
+			if id == a.ID {
+				return src, nil
+			}
+			return dst, nil
+		}}
+	// the contact first: its client is not on the destination yet
+	_, err = h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: contact.UID})
+	if !errors.Is(err, importer.ErrDependencyMissing) {
+		t.Fatalf("contact before its client: %v", err)
+	}
+	if err := st.MarkObject(ctx, rm.ID, contact.UID, []string{store.ObjFetched}, store.ObjWaiting, err.Error(), ""); err != nil {
+		t.Fatal(err)
+	}
+	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: client.UID}); err != nil || state != store.ObjImported {
+		t.Fatalf("client: %s %v", state, err)
+	}
+	if n, err := st.RequeueWaiting(ctx, rm.ID, 3); err != nil || n != 1 {
+		t.Fatalf("requeued %d (%v)", n, err)
+	}
+	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: contact.UID}); err != nil || state != store.ObjImported {
+		t.Fatalf("parked contact after its client landed: %s %v", state, err)
+	}
+	if dstLab.Count("Contact") != 1 || dstLab.Count("Client") != 1 {
+		t.Fatalf("destination: %d clients, %d contacts", dstLab.Count("Client"), dstLab.Count("Contact"))
 	}
 }

@@ -307,3 +307,17 @@ func (s *Store) StateCounts(ctx context.Context, remoteID int64) (map[string]map
 	}
 	return out, rows.Err()
 }
+
+// RequeueWaiting puts objects parked on a missing dependency back in
+// `fetched` so the import tries them again (at most maxAttempts times):
+// their dependency may have landed since. Objects waiting for a transition
+// (retests) are left alone. It returns how many were requeued.
+func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxAttempts int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'fetched', updated_at = now()
+		WHERE remote_id = $1 AND state = 'waiting' AND reason LIKE 'importer: dependency not imported yet%' AND attempts < $2`,
+		remoteID, maxAttempts)
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue waiting: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
