@@ -1,0 +1,16 @@
+// Command senaite-sync keeps SENAITE LIMS instances in step: coordinator,
+// fetcher and importer roles sharing work through NATS JetStream and state
+// through PostgreSQL.
+package main
+
+import (
+	"os"
+
+	"github.com/senaite-sync/senaite-sync/internal/cli"
+)
+
+func main() {
+	if err := cli.Root().Execute(); err != nil {
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,102 @@
+// Package cli is the senaite-sync command line: process roles
+// (coordinator, fetcher, importer, migrate) and, later, the client verbs
+// that talk to the coordinator's API.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/secret"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// Config is what every process reads from flags and SENAITE_SYNC_* variables
+// (ARCHITECTURE.md §2).
+type Config struct {
+	DatabaseURL string
+	NatsURL     string
+	DataDir     string
+	SecretKey   string
+	LogFormat   string
+	Concurrency int
+	// QueuePrefix isolates stream names (tests, several deployments on one server).
+	QueuePrefix string
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// bind registers the shared flags with their environment defaults.
+func (c *Config) bind(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&c.DatabaseURL, "database-url", envOr("SENAITE_SYNC_DATABASE_URL",
+		"postgres://postgres@127.0.0.1:5432/senaite_sync?sslmode=disable"), "PostgreSQL URL (SENAITE_SYNC_DATABASE_URL)")
+	f.StringVar(&c.NatsURL, "nats-url", envOr("SENAITE_SYNC_NATS_URL", "nats://127.0.0.1:4222"), "NATS URL (SENAITE_SYNC_NATS_URL)")
+	f.StringVar(&c.DataDir, "data-dir", envOr("SENAITE_SYNC_DATA_DIR", "./data"), "data directory (SENAITE_SYNC_DATA_DIR)")
+	f.StringVar(&c.LogFormat, "log-format", envOr("SENAITE_SYNC_LOG_FORMAT", "text"), "text or json (SENAITE_SYNC_LOG_FORMAT)")
+	f.StringVar(&c.QueuePrefix, "queue-prefix", envOr("SENAITE_SYNC_QUEUE_PREFIX", ""), "prefix of stream names (SENAITE_SYNC_QUEUE_PREFIX)")
+	c.SecretKey = os.Getenv("SENAITE_SYNC_SECRET_KEY") // never a flag: flags show in ps
+}
+
+func (c *Config) logger() *slog.Logger {
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+func (c *Config) key() (*secret.Key, error) { return secret.LoadOrCreate(c.SecretKey, c.DataDir) }
+
+func (c *Config) openStore(ctx context.Context) (*store.Store, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return store.Open(ctx, c.DatabaseURL)
+}
+
+// openStoreCreating is openStore for the roles that may create the
+// database (coordinator, migrate).
+func (c *Config) openStoreCreating(ctx context.Context) (*store.Store, error) {
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := store.EnsureDatabase(cctx, c.DatabaseURL); err != nil {
+		return nil, err
+	}
+	return c.openStore(ctx)
+}
+
+// connectQueue connects to NATS and makes sure streams and consumers exist.
+func (c *Config) connectQueue(ctx context.Context, log *slog.Logger) (*nats.Conn, jetstream.JetStream, queue.Names, error) {
+	nc, err := nats.Connect(c.NatsURL, nats.Name("senaite-sync"), nats.MaxReconnects(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", "error", err)
+			}
+		}))
+	if err != nil {
+		return nil, nil, queue.Names{}, fmt.Errorf("nats %s: %w", c.NatsURL, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, queue.Names{}, err
+	}
+	names := queue.Names{Prefix: c.QueuePrefix}
+	if err := queue.Setup(ctx, js, names, queue.Options{}); err != nil {
+		nc.Close()
+		return nil, nil, queue.Names{}, err
+	}
+	return nc, js, names, nil
+}
