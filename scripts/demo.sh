@@ -1,46 +1,77 @@
 #!/usr/bin/env bash
 # make demo: two simulated SENAITE labs on loopback — lab_a generated
-# (2,000 objects of a realistic lab), lab_b a fresh empty site — and where
-# to look. Ctrl-C stops both.
+# (2,000 objects of a realistic lab), lab_b a fresh empty site — and a
+# migration lab_a → lab_b by senaite-sync: one coordinator, one fetcher and
+# one importer as separate processes over PostgreSQL and NATS JetStream.
+# Everything stays up afterwards so you can look around; Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
 A_ADDR=${A_ADDR:-127.0.0.1:9001}
 B_ADDR=${B_ADDR:-127.0.0.1:9002}
+export SENAITE_SYNC_HTTP_ADDR=${SENAITE_SYNC_HTTP_ADDR:-127.0.0.1:8080}
+export SENAITE_SYNC_URL="http://$SENAITE_SYNC_HTTP_ADDR"
+export SENAITE_SYNC_DATABASE_URL=${SENAITE_SYNC_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/senaite_sync_demo?sslmode=disable}
+export SENAITE_SYNC_DATA_DIR=${SENAITE_SYNC_DATA_DIR:-demo-data}
+export SENAITE_SYNC_QUEUE_PREFIX=${SENAITE_SYNC_QUEUE_PREFIX:-DEMO}
+bash scripts/services.sh >/dev/null
 mkdir -p demo-data
+# a fresh demo each time
+psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS senaite_sync_demo" postgres >/dev/null 2>&1 || true
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+wait_for() { # file pattern what
+  for _ in $(seq 1 150); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "demo: $3 did not start; see $1" >&2; exit 1
+}
 start_lab() { # name addr args...
   local name=$1 addr=$2; shift 2
   "$BIN/senaite-sim" --addr "$addr" --users admin:secret,verifier:secret "$@" \
     >"demo-data/$name.out" 2>"demo-data/$name.log" &
   pids+=($!)
-  for _ in $(seq 1 100); do
-    grep -q "listening on" "demo-data/$name.out" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "demo: $name did not start; see demo-data/$name.log" >&2; exit 1
+  wait_for "demo-data/$name.out" "listening on" "$name"
 }
 
 start_lab lab_a "$A_ADDR" --objects 2000 --seed 7
 start_lab lab_b "$B_ADDR" --empty --seed 8
-A="http://$A_ADDR/senaite"; B="http://$B_ADDR/senaite"
+"$BIN/senaite-sync" coordinator >demo-data/coordinator.log 2>&1 & pids+=($!)
+wait_for demo-data/coordinator.log "coordinator started" coordinator
+"$BIN/senaite-sync" fetcher >demo-data/fetcher.log 2>&1 & pids+=($!)
+"$BIN/senaite-sync" importer >demo-data/importer.log 2>&1 & pids+=($!)
+wait_for demo-data/fetcher.log "worker started" fetcher
+wait_for demo-data/importer.log "worker started" importer
 
-echo "== two simulated SENAITE 2.6 labs are running =="
-echo "lab_a (generated): $A"
-curl -s "http://$A_ADDR/__sim/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin); print("  %d objects:" % s["total"], ", ".join("%s %d" % kv for kv in sorted(s["by_type"].items(), key=lambda kv: -kv[1])[:12]), "...")'
-echo "lab_b (empty):     $B"
-curl -s "http://$B_ADDR/__sim/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin); print("  %d objects (fixed folders and the Laboratory)" % s["total"])'
+A="http://$A_ADDR/senaite"; B="http://$B_ADDR/senaite"
+export DEMO_PW=secret
+"$BIN/senaite-sync" instance add lab_a --url "$A" --username admin --password-env DEMO_PW >/dev/null
+"$BIN/senaite-sync" instance add lab_b --url "$B" --username admin --password-env DEMO_PW \
+  --verifier-username verifier --verifier-password-env DEMO_PW >/dev/null
+"$BIN/senaite-sync" remote add lab_a_to_b --source lab_a --destination lab_b >/dev/null
+echo "== fetch lab_a =="
+"$BIN/senaite-sync" fetch lab_a_to_b --wait
+echo "== import into lab_b =="
+set +e
+"$BIN/senaite-sync" import lab_a_to_b --wait
+status=$?
+set -e
 echo
-echo "Where to look (user admin, password secret):"
-echo "  curl -u admin:secret '$A/@@API/senaite/v1/version'"
-echo "  curl -u admin:secret '$A/@@API/senaite/v1/client?complete=yes&limit=2'"
-echo "  curl -u admin:secret '$A/@@API/senaite/v1/search?portal_type=AnalysisRequest&review_state=published&limit=5'"
-echo "  curl -u admin:secret '$A/@@API/senaite/v1/catalogs/senaite_catalog_sample'"
-echo "  curl 'http://$A_ADDR/__sim/faults'   # break the lab: curl -X PUT -d '{\"error_rate\":0.2}' ..."
+echo "== lab_a (source) and lab_b (destination) per portal type =="
+python3 - "$A_ADDR" "$B_ADDR" <<'PY'
+import json, sys, urllib.request
+a, b = (json.load(urllib.request.urlopen("http://%s/__sim/stats" % h))["by_type"] for h in sys.argv[1:3])
+for t in sorted(set(a) | set(b), key=lambda t: -a.get(t, 0)):
+    mark = "" if a.get(t, 0) == b.get(t, 0) else "   <-- differs"
+    print("  %-28s %7d %7d%s" % (t, a.get(t, 0), b.get(t, 0), mark))
+PY
 echo
-echo "The migration lab_a -> lab_b (senaite-sync coordinator, fetchers, importers) joins this demo with issue #3."
-echo "Press Ctrl-C to stop both labs."
+echo "Where to look:"
+echo "  runs:        $BIN/senaite-sync runs        (API: curl $SENAITE_SYNC_URL/api/v1/runs)"
+echo "  lab_a:       curl -u admin:secret '$A/@@API/senaite/v1/analysisrequest?limit=3'"
+echo "  lab_b:       curl -u admin:secret '$B/@@API/senaite/v1/analysisrequest?complete=yes&limit=1'"
+echo "  logs:        demo-data/*.log"
+echo "The import exited with status $status (0 succeeded, 2 partial: see the failed objects' reasons in the run)."
+if [ -n "${DEMO_EXIT:-}" ]; then exit "$status"; fi
+echo "Press Ctrl-C to stop everything."
 wait

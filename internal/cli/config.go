@@ -30,6 +30,10 @@ type Config struct {
 	Concurrency int
 	// QueuePrefix isolates stream names (tests, several deployments on one server).
 	QueuePrefix string
+	HTTPAddr    string
+	APIToken    string
+	// URL is the coordinator the client verbs talk to.
+	URL string
 }
 
 func envOr(name, def string) string {
@@ -48,7 +52,11 @@ func (c *Config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.DataDir, "data-dir", envOr("SENAITE_SYNC_DATA_DIR", "./data"), "data directory (SENAITE_SYNC_DATA_DIR)")
 	f.StringVar(&c.LogFormat, "log-format", envOr("SENAITE_SYNC_LOG_FORMAT", "text"), "text or json (SENAITE_SYNC_LOG_FORMAT)")
 	f.StringVar(&c.QueuePrefix, "queue-prefix", envOr("SENAITE_SYNC_QUEUE_PREFIX", ""), "prefix of stream names (SENAITE_SYNC_QUEUE_PREFIX)")
-	c.SecretKey = os.Getenv("SENAITE_SYNC_SECRET_KEY") // never a flag: flags show in ps
+	f.StringVar(&c.HTTPAddr, "http-addr", envOr("SENAITE_SYNC_HTTP_ADDR", "127.0.0.1:8080"), "API listen address (SENAITE_SYNC_HTTP_ADDR)")
+	f.StringVar(&c.URL, "url", envOr("SENAITE_SYNC_URL", "http://127.0.0.1:8080"), "coordinator URL for client verbs (SENAITE_SYNC_URL)")
+	// secrets are never flags: flags show in ps
+	c.SecretKey = os.Getenv("SENAITE_SYNC_SECRET_KEY")
+	c.APIToken = os.Getenv("SENAITE_SYNC_API_TOKEN")
 }
 
 func (c *Config) logger() *slog.Logger {

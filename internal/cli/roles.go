@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -11,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
+	"github.com/senaite-sync/senaite-sync/internal/api"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
@@ -40,7 +43,9 @@ func Root() *cobra.Command {
 			return st.Migrate(cmd.Context())
 		}},
 		coordinatorCmd(&cfg), workerCmd(&cfg, "fetcher"), workerCmd(&cfg, "importer"),
+		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"),
 	)
+	root.AddCommand(runsCmd(&cfg)...)
 	return root
 }
 
@@ -73,8 +78,19 @@ func coordinatorCmd(cfg *Config) *cobra.Command {
 		}
 		defer nc.Close()
 		co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log}
+		if err := checkListen(cfg.HTTPAddr, cfg.APIToken); err != nil {
+			return err
+		}
+		srv := &http.Server{Addr: cfg.HTTPAddr, ReadHeaderTimeout: 10 * time.Second,
+			Handler: (&api.Server{Store: st, Coordinator: co, Key: key, Token: cfg.APIToken, Log: log}).Handler()}
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("http_addr: %w", err)
+		}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
 		holder := uuid.NewString()
-		log.Info("coordinator started", "holder", holder)
+		log.Info("coordinator started", "holder", holder, "http", "http://"+ln.Addr().String())
 		tick := time.NewTicker(500 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -150,4 +166,18 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 	}}
 	c.Flags().IntVar(&concurrency, "concurrency", 4, "messages handled at once")
 	return c
+}
+
+// checkListen refuses to serve the API beyond loopback without a token.
+func checkListen(addr, token string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("http_addr: %w", err)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || ip != nil && ip.IsLoopback()
+	if !loopback && token == "" {
+		return fmt.Errorf("http_addr: %s is beyond loopback; set SENAITE_SYNC_API_TOKEN first", addr)
+	}
+	return nil
 }

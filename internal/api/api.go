@@ -1,0 +1,346 @@
+// Package api is the coordinator's HTTP API (ARCHITECTURE.md §7): JSON
+// under /api/v1 behind a bearer token, secrets write-only, errors as
+// {"error": {"code", "message", "field"}}.
+package api
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/senaite-sync/senaite-sync/internal/coordinator"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/secret"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// Server serves the API.
+type Server struct {
+	Store       *store.Store
+	Coordinator *coordinator.Coordinator
+	Key         *secret.Key
+	Token       string
+	Log         *slog.Logger
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/v1/instances", s.listInstances)
+	api.HandleFunc("POST /api/v1/instances", s.createInstance)
+	api.HandleFunc("GET /api/v1/instances/{name}", s.getInstance)
+	api.HandleFunc("DELETE /api/v1/instances/{name}", s.deleteInstance)
+	api.HandleFunc("GET /api/v1/remotes", s.listRemotes)
+	api.HandleFunc("POST /api/v1/remotes", s.createRemote)
+	api.HandleFunc("GET /api/v1/remotes/{name}", s.getRemote)
+	api.HandleFunc("DELETE /api/v1/remotes/{name}", s.deleteRemote)
+	api.HandleFunc("POST /api/v1/remotes/{name}/{kind}", s.startRun)
+	api.HandleFunc("GET /api/v1/runs", s.listRuns)
+	api.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
+	mux.Handle("/api/", s.auth(api))
+	return mux
+}
+
+// auth checks the bearer token in constant time.
+func (s *Server) auth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Token != "" {
+			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(s.Token)) != 1 {
+				writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong bearer token", "")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.Pool().Ping(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "database: "+err.Error(), "")
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg, field string) {
+	e := map[string]any{"code": code, "message": msg}
+	if field != "" {
+		e["field"] = field
+	}
+	writeJSON(w, status, map[string]any{"error": e})
+}
+
+// fail maps store and validation errors to statuses.
+func fail(w http.ResponseWriter, err error) {
+	var fe *remote.FieldError
+	var active *store.ActiveRunError
+	switch {
+	case errors.As(err, &fe):
+		writeError(w, http.StatusBadRequest, "invalid", fe.Message, fe.Field)
+	case errors.As(err, &active):
+		writeJSON(w, http.StatusConflict, map[string]any{"error": map[string]any{"code": "run_active",
+			"message": "the remote already has a " + active.Run.Status + " run"}, "run": runJSON(active.Run)})
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", err.Error(), "")
+	case errors.Is(err, store.ErrExists):
+		writeError(w, http.StatusConflict, "exists", err.Error(), "name")
+	case errors.Is(err, store.ErrInUse):
+		writeError(w, http.StatusConflict, "in_use", err.Error(), "")
+	default:
+		writeError(w, http.StatusInternalServerError, "internal", err.Error(), "")
+	}
+}
+
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		field := ""
+		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+			field = strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		}
+		return &remote.FieldError{Field: field, Message: "invalid JSON: " + err.Error()}
+	}
+	return nil
+}
+
+type instanceIn struct {
+	Name             string `json:"name"`
+	URL              string `json:"url"`
+	Username         string `json:"username"`
+	Password         string `json:"password"`
+	CACert           string `json:"ca_cert"`
+	VerifierUsername string `json:"verifier_username"`
+	VerifierPassword string `json:"verifier_password"`
+}
+
+// instanceJSON never carries a password: secrets are write-only.
+func instanceJSON(in store.Instance) map[string]any {
+	return map[string]any{"name": in.Name, "url": in.URL, "username": in.Username, "has_ca_cert": in.CACert != "",
+		"verifier_username": in.VerifierUsername, "flavor": in.Flavor, "version": in.Version,
+		"created_at": in.CreatedAt, "updated_at": in.UpdatedAt}
+}
+
+func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
+	var in instanceIn
+	if err := decode(r, &in); err != nil {
+		fail(w, err)
+		return
+	}
+	if err := remote.ValidateName("name", in.Name); err != nil {
+		fail(w, err)
+		return
+	}
+	if !strings.HasPrefix(in.URL, "http://") && !strings.HasPrefix(in.URL, "https://") {
+		fail(w, &remote.FieldError{Field: "url", Message: "must start with http:// or https:// and include the site path"})
+		return
+	}
+	if in.Username == "" {
+		fail(w, &remote.FieldError{Field: "username", Message: "required"})
+		return
+	}
+	if in.Password == "" {
+		fail(w, &remote.FieldError{Field: "password", Message: "required"})
+		return
+	}
+	if (in.VerifierUsername == "") != (in.VerifierPassword == "") {
+		fail(w, &remote.FieldError{Field: "verifier_password", Message: "verifier_username and verifier_password go together"})
+		return
+	}
+	pw, err := s.Key.Seal(in.Password)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	var vpw []byte
+	if in.VerifierPassword != "" {
+		if vpw, err = s.Key.Seal(in.VerifierPassword); err != nil {
+			fail(w, err)
+			return
+		}
+	}
+	out, err := s.Store.CreateInstance(r.Context(), store.Instance{Name: in.Name, URL: strings.TrimRight(in.URL, "/"),
+		Username: in.Username, Password: pw, CACert: in.CACert, VerifierUsername: in.VerifierUsername, VerifierPassword: vpw})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, instanceJSON(out))
+}
+
+func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Store.Instances(r.Context())
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := []any{}
+	for _, in := range list {
+		out = append(out, instanceJSON(in))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"instances": out})
+}
+
+func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) {
+	in, err := s.Store.Instance(r.Context(), r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, instanceJSON(in))
+}
+
+func (s *Server) deleteInstance(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.DeleteInstance(r.Context(), r.PathValue("name")); err != nil {
+		fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type remoteIn struct {
+	Name        string `json:"name"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	remote.Options
+}
+
+func remoteJSON(rm store.Remote) map[string]any {
+	return map[string]any{"name": rm.Name, "source": rm.Source, "destination": rm.Destination, "options": rm.Options,
+		"watermark": rm.Watermark, "created_at": rm.CreatedAt, "updated_at": rm.UpdatedAt}
+}
+
+func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
+	var in remoteIn
+	if err := decode(r, &in); err != nil {
+		fail(w, err)
+		return
+	}
+	if err := remote.ValidateName("name", in.Name); err != nil {
+		fail(w, err)
+		return
+	}
+	if in.Source == "" || in.Destination == "" {
+		fail(w, &remote.FieldError{Field: map[bool]string{true: "source", false: "destination"}[in.Source == ""], Message: "required"})
+		return
+	}
+	if in.Source == in.Destination {
+		fail(w, &remote.FieldError{Field: "destination", Message: "must differ from source"})
+		return
+	}
+	opts := in.Options.Normalize()
+	if err := opts.Validate(nil); err != nil {
+		fail(w, err)
+		return
+	}
+	rm, err := s.Store.CreateRemote(r.Context(), in.Name, in.Source, in.Destination, opts)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, remoteJSON(rm))
+}
+
+func (s *Server) listRemotes(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Store.Remotes(r.Context())
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := []any{}
+	for _, rm := range list {
+		out = append(out, remoteJSON(rm))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"remotes": out})
+}
+
+func (s *Server) getRemote(w http.ResponseWriter, r *http.Request) {
+	rm, err := s.Store.Remote(r.Context(), r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, remoteJSON(rm))
+}
+
+func (s *Server) deleteRemote(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.DeleteRemote(r.Context(), r.PathValue("name")); err != nil {
+		fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func runJSON(run store.Run) map[string]any {
+	byType := map[string]store.Counts{}
+	for k, v := range run.ByType {
+		byType[k] = v
+	}
+	return map[string]any{"id": run.ID, "remote": run.Remote, "kind": run.Kind, "status": run.Status,
+		"created_at": run.CreatedAt, "started_at": run.StartedAt, "finished_at": run.FinishedAt, "error": run.Error,
+		"pages":  map[string]int{"total": run.PagesTotal, "done": run.PagesDone},
+		"counts": run.Counts(), "by_type": byType}
+}
+
+func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
+	kind := r.PathValue("kind")
+	switch kind {
+	case store.KindFetch, store.KindImport:
+	case store.KindUpdate, store.KindVerify:
+		writeError(w, http.StatusNotImplemented, "not_implemented", kind+" runs arrive with issue #4", "kind")
+		return
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "no such step "+kind, "kind")
+		return
+	}
+	run, err := s.Coordinator.StartRun(r.Context(), r.PathValue("name"), kind)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"run": runJSON(run)})
+}
+
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Store.Runs(r.Context(), r.URL.Query().Get("remote"), 100)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := []any{}
+	for _, run := range list {
+		out = append(out, runJSON(run))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+}
+
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", "not a run id", "id")
+		return
+	}
+	run, err := s.Store.Run(r.Context(), id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": runJSON(run)})
+}

@@ -1,0 +1,325 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// apiClient talks to the coordinator's API.
+type apiClient struct {
+	base, token string
+	hc          *http.Client
+}
+
+func (c *Config) client() *apiClient {
+	return &apiClient{base: strings.TrimRight(c.URL, "/"), token: c.APIToken, hc: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// call sends a request and decodes the answer into out; an API error comes
+// back as an error naming its field.
+func (a *apiClient) call(ctx context.Context, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("coordinator at %s: %w", a.base, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 400 {
+		var e struct {
+			Error struct {
+				Code, Message, Field string
+			} `json:"error"`
+		}
+		_ = json.Unmarshal(raw, &e)
+		if out != nil && resp.StatusCode == http.StatusConflict {
+			_ = json.Unmarshal(raw, out)
+		}
+		if e.Error.Field != "" {
+			return resp.StatusCode, fmt.Errorf("%s: %s", e.Error.Field, e.Error.Message)
+		}
+		if e.Error.Message != "" {
+			return resp.StatusCode, fmt.Errorf("%s", e.Error.Message)
+		}
+		return resp.StatusCode, fmt.Errorf("coordinator answered %d", resp.StatusCode)
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return resp.StatusCode, err
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+func printJSON(cmd *cobra.Command, v any) {
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// secretFrom reads a secret from an environment variable or a file, never
+// from a flag value (flags show in ps and shell history).
+func secretFrom(envVar, file, field string) (string, error) {
+	switch {
+	case envVar != "" && file != "":
+		return "", fmt.Errorf("%s: give --%s-env or --%s-file, not both", field, field, field)
+	case envVar != "":
+		v := os.Getenv(envVar)
+		if v == "" {
+			return "", fmt.Errorf("%s: environment variable %s is empty", field, envVar)
+		}
+		return v, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", field, err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	return "", nil
+}
+
+func instanceCmd(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "instance", Short: "Manage SENAITE instances"}
+	var url, user, pwEnv, pwFile, caFile, vUser, vpwEnv, vpwFile string
+	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Register an instance", RunE: func(c *cobra.Command, args []string) error {
+		pw, err := secretFrom(pwEnv, pwFile, "password")
+		if err != nil {
+			return err
+		}
+		if pw == "" {
+			return fmt.Errorf("password: give --password-env VAR or --password-file FILE")
+		}
+		vpw, err := secretFrom(vpwEnv, vpwFile, "verifier-password")
+		if err != nil {
+			return err
+		}
+		var ca []byte
+		if caFile != "" {
+			if ca, err = os.ReadFile(caFile); err != nil {
+				return fmt.Errorf("ca-cert: %w", err)
+			}
+		}
+		var out map[string]any
+		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", map[string]any{"name": args[0], "url": url,
+			"username": user, "password": pw, "ca_cert": string(ca), "verifier_username": vUser, "verifier_password": vpw}, &out); err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}}
+	f := add.Flags()
+	f.StringVar(&url, "url", "", "site URL including the site path")
+	f.StringVar(&user, "username", "", "account")
+	f.StringVar(&pwEnv, "password-env", "", "environment variable holding the password")
+	f.StringVar(&pwFile, "password-file", "", "file holding the password")
+	f.StringVar(&caFile, "ca-cert", "", "PEM CA certificate to trust")
+	f.StringVar(&vUser, "verifier-username", "", "account used for verifications")
+	f.StringVar(&vpwEnv, "verifier-password-env", "", "environment variable holding the verifier's password")
+	f.StringVar(&vpwFile, "verifier-password-file", "", "file holding the verifier's password")
+	list := &cobra.Command{Use: "list", Short: "List instances", RunE: func(c *cobra.Command, _ []string) error {
+		var out map[string]any
+		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/instances", nil, &out); err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}}
+	cmd.AddCommand(add, list)
+	return cmd
+}
+
+func remoteCmd(cfg *Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "remote", Short: "Manage remotes (source → destination)"}
+	var src, dst, rPrefix, lPrefix, full, skip, prefixable, readOnly, updateOnly, autoSync string
+	var pageSize, maxConc int
+	var rps float64
+	split := func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return strings.Split(s, ",")
+	}
+	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Define a remote", RunE: func(c *cobra.Command, args []string) error {
+		body := map[string]any{"name": args[0], "source": src, "destination": dst, "remote_prefix": rPrefix,
+			"local_prefix": lPrefix, "full_sync_types": split(full), "skip_types": split(skip),
+			"prefixable_types": split(prefixable), "read_only_types": split(readOnly), "update_only_types": split(updateOnly),
+			"auto_sync": autoSync, "page_size": pageSize, "max_concurrency": maxConc, "max_requests_per_second": rps}
+		var out map[string]any
+		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/remotes", body, &out); err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}}
+	f := add.Flags()
+	f.StringVar(&src, "source", "", "source instance")
+	f.StringVar(&dst, "destination", "", "destination instance")
+	f.StringVar(&rPrefix, "remote-prefix", "", "origin label of this source's objects")
+	f.StringVar(&lPrefix, "local-prefix", "", "label of the destination's own objects at the source")
+	f.StringVar(&full, "full-sync-types", "", "only these types (comma-separated)")
+	f.StringVar(&skip, "skip-types", "", "types not fetched (still imported when referenced)")
+	f.StringVar(&prefixable, "prefixable-types", "", "types labelled with the remote prefix")
+	f.StringVar(&readOnly, "read-only-types", "", "types the source is authoritative for")
+	f.StringVar(&updateOnly, "update-only-types", "", "types only updated, never created")
+	f.StringVar(&autoSync, "auto-sync", "", "interval such as 24h or 15m")
+	f.IntVar(&pageSize, "page-size", 0, "items per page")
+	f.IntVar(&maxConc, "max-concurrency", 0, "requests at once to each lab")
+	f.Float64Var(&rps, "max-requests-per-second", 0, "request rate to each lab")
+	list := &cobra.Command{Use: "list", Short: "List remotes", RunE: func(c *cobra.Command, _ []string) error {
+		var out map[string]any
+		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/remotes", nil, &out); err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}}
+	cmd.AddCommand(add, list)
+	return cmd
+}
+
+// Exit codes of --wait (ARCHITECTURE.md §7).
+const (
+	exitPartial = 2
+	exitFailed  = 1
+)
+
+// ExitError carries a process exit status.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+type runOut struct {
+	Run struct {
+		ID     string                    `json:"id"`
+		Remote string                    `json:"remote"`
+		Kind   string                    `json:"kind"`
+		Status string                    `json:"status"`
+		Error  string                    `json:"error"`
+		Pages  map[string]int            `json:"pages"`
+		Counts map[string]int            `json:"counts"`
+		ByType map[string]map[string]int `json:"by_type"`
+	} `json:"run"`
+}
+
+func stepCmd(cfg *Config, kind string) *cobra.Command {
+	var wait bool
+	var output string
+	c := &cobra.Command{Use: kind + " REMOTE", Args: cobra.ExactArgs(1), Short: "Start a " + kind + " run", RunE: func(c *cobra.Command, args []string) error {
+		cl := cfg.client()
+		var out runOut
+		status, err := cl.call(c.Context(), "POST", "/api/v1/remotes/"+args[0]+"/"+kind, nil, &out)
+		if err != nil {
+			if status == http.StatusConflict {
+				return fmt.Errorf("%w (run %s)", err, out.Run.ID)
+			}
+			return err
+		}
+		if !wait {
+			printJSON(c, out)
+			return nil
+		}
+		last := ""
+		for {
+			if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+out.Run.ID, nil, &out); err != nil {
+				return err
+			}
+			line := fmt.Sprintf("%s %s: %s, pages %d/%d, objects %d", out.Run.Kind, out.Run.Remote, out.Run.Status,
+				out.Run.Pages["done"], out.Run.Pages["total"], out.Run.Counts["total"])
+			if line != last && output != "json" {
+				fmt.Fprintln(c.ErrOrStderr(), line)
+				last = line
+			}
+			switch out.Run.Status {
+			case "succeeded", "partial", "failed", "cancelled":
+				if output == "json" {
+					printJSON(c, out)
+				} else {
+					printSummary(c, out)
+				}
+				switch out.Run.Status {
+				case "succeeded":
+					return nil
+				case "partial":
+					return &ExitError{Code: exitPartial}
+				default:
+					return &ExitError{Code: exitFailed}
+				}
+			}
+			select {
+			case <-c.Context().Done():
+				return c.Context().Err()
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}}
+	c.Flags().BoolVar(&wait, "wait", false, "wait for the run and exit 0 succeeded, 2 partial, 1 failed")
+	c.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	return c
+}
+
+func printSummary(c *cobra.Command, out runOut) {
+	w := c.OutOrStdout()
+	fmt.Fprintf(w, "run %s: %s %s %s\n", out.Run.ID, out.Run.Kind, out.Run.Remote, out.Run.Status)
+	if out.Run.Error != "" {
+		fmt.Fprintf(w, "  %s\n", out.Run.Error)
+	}
+	types := make([]string, 0, len(out.Run.ByType))
+	for t := range out.Run.ByType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	fmt.Fprintf(w, "  %-28s %8s %8s %8s %8s %8s\n", "portal_type", "total", "fetched", "created", "skipped", "failed")
+	for _, t := range types {
+		m := out.Run.ByType[t]
+		fmt.Fprintf(w, "  %-28s %8d %8d %8d %8d %8d\n", t, m["total"], m["fetched"], m["created"], m["skipped"], m["failed"])
+	}
+}
+
+func runsCmd(cfg *Config) []*cobra.Command {
+	var remoteName string
+	runs := &cobra.Command{Use: "runs", Short: "List runs", RunE: func(c *cobra.Command, _ []string) error {
+		var out map[string]any
+		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/runs?remote="+remoteName, nil, &out); err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}}
+	runs.Flags().StringVar(&remoteName, "remote", "", "only this remote's runs")
+	run := &cobra.Command{Use: "run", Short: "Inspect a run"}
+	run.AddCommand(&cobra.Command{Use: "show ID", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
+		var out runOut
+		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/runs/"+args[0], nil, &out); err != nil {
+			return err
+		}
+		printSummary(c, out)
+		return nil
+	}})
+	return []*cobra.Command{runs, run}
+}
