@@ -1,0 +1,134 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/senaite-sync/senaite-sync/internal/api"
+	"github.com/senaite-sync/senaite-sync/internal/coordinator"
+	"github.com/senaite-sync/senaite-sync/internal/secret"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
+)
+
+func newAPI(t *testing.T) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, storetest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := secret.LoadOrCreate("", t.TempDir())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &api.Server{Store: st, Key: key, Token: "tok", Log: log,
+		Coordinator: &coordinator.Coordinator{Store: st, Key: key, Log: log}}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(hs.Close)
+	return hs
+}
+
+func call(t *testing.T, hs *httptest.Server, method, path, token string, body any) (int, map[string]any, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req, _ := http.NewRequest(method, hs.URL+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out, string(raw)
+}
+
+func field(out map[string]any) string {
+	e, _ := out["error"].(map[string]any)
+	f, _ := e["field"].(string)
+	return f
+}
+
+func TestAPI(t *testing.T) {
+	t.Parallel()
+	hs := newAPI(t)
+	if st, _, _ := call(t, hs, "GET", "/healthz", "", nil); st != 200 {
+		t.Fatalf("healthz %d", st)
+	}
+	if st, _, _ := call(t, hs, "GET", "/api/v1/instances", "", nil); st != 401 {
+		t.Fatalf("no token: %d", st)
+	}
+	if st, _, _ := call(t, hs, "GET", "/api/v1/instances", "wrong", nil); st != 401 {
+		t.Fatalf("wrong token: %d", st)
+	}
+	// validation errors name the field
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"name": "Lab A", "url": "http://x/senaite", "username": "u", "password": "p"}, "name"},
+		{map[string]any{"name": "lab_a", "url": "x/senaite", "username": "u", "password": "p"}, "url"},
+		{map[string]any{"name": "lab_a", "url": "http://x/senaite", "username": "u"}, "password"},
+		{map[string]any{"name": "lab_a", "url": "http://x/senaite", "username": "u", "password": "p", "colour": "red"}, "colour"},
+	} {
+		st, out, raw := call(t, hs, "POST", "/api/v1/instances", "tok", tc.body)
+		if st != 400 || field(out) != tc.field {
+			t.Errorf("%v: %d %s, want 400 on %s", tc.body, st, raw, tc.field)
+		}
+	}
+	for _, n := range []string{"lab_a", "lab_b"} {
+		st, _, raw := call(t, hs, "POST", "/api/v1/instances", "tok", map[string]any{"name": n, "url": "http://127.0.0.1:1/senaite",
+			"username": "admin", "password": "s3cret-" + n})
+		if st != 201 || strings.Contains(raw, "s3cret") {
+			t.Fatalf("create %s: %d %s", n, st, raw)
+		}
+	}
+	if st, _, raw := call(t, hs, "GET", "/api/v1/instances", "tok", nil); st != 200 || strings.Contains(raw, "s3cret") || strings.Contains(raw, "password_enc") {
+		t.Fatalf("list leaks secrets: %s", raw)
+	}
+	if st, out, _ := call(t, hs, "POST", "/api/v1/instances", "tok", map[string]any{"name": "lab_a", "url": "http://x/s", "username": "u", "password": "p"}); st != 409 || field(out) != "name" {
+		t.Fatalf("duplicate: %d", st)
+	}
+	if st, out, raw := call(t, hs, "POST", "/api/v1/remotes", "tok", map[string]any{"name": "ab", "source": "lab_a", "destination": "lab_a"}); st != 400 || field(out) != "destination" {
+		t.Fatalf("source = destination: %d %s", st, raw)
+	}
+	if st, out, raw := call(t, hs, "POST", "/api/v1/remotes", "tok", map[string]any{"name": "ab", "source": "lab_a", "destination": "lab_b",
+		"remote_prefix": "A-"}); st != 400 || field(out) != "prefixable_types" {
+		t.Fatalf("prefix without types: %d %s", st, raw)
+	}
+	if st, _, raw := call(t, hs, "POST", "/api/v1/remotes", "tok", map[string]any{"name": "ab", "source": "lab_a", "destination": "lab_b"}); st != 201 {
+		t.Fatalf("remote: %d %s", st, raw)
+	}
+	st, out, raw := call(t, hs, "POST", "/api/v1/remotes/ab/fetch", "tok", nil)
+	if st != 202 {
+		t.Fatalf("fetch: %d %s", st, raw)
+	}
+	id := out["run"].(map[string]any)["id"].(string)
+	st, out, _ = call(t, hs, "POST", "/api/v1/remotes/ab/import", "tok", nil)
+	if st != 409 || out["run"].(map[string]any)["id"] != id {
+		t.Fatalf("second run: %d, want 409 with the running one", st)
+	}
+	if st, _, _ := call(t, hs, "GET", "/api/v1/runs/"+id, "tok", nil); st != 200 {
+		t.Fatalf("run: %d", st)
+	}
+	if st, _, _ := call(t, hs, "GET", "/api/v1/remotes/nope", "tok", nil); st != 404 {
+		t.Fatalf("unknown remote: %d", st)
+	}
+}
