@@ -34,7 +34,7 @@ start_lab() { # name addr args...
   wait_for "demo-data/$name.out" "listening on" "$name"
 }
 
-start_lab lab_a "$A_ADDR" --objects 2000 --seed 7
+start_lab lab_a "$A_ADDR" --objects "${DEMO_OBJECTS:-2000}" --seed 7
 start_lab lab_b "$B_ADDR" --empty --seed 8
 "$BIN/senaite-sync" coordinator >demo-data/coordinator.log 2>&1 & pids+=($!)
 wait_for demo-data/coordinator.log "coordinator started" coordinator
@@ -50,12 +50,16 @@ export DEMO_PW=secret
   --verifier-username verifier --verifier-password-env DEMO_PW >/dev/null
 "$BIN/senaite-sync" remote add lab_a_to_b --source lab_a --destination lab_b >/dev/null
 echo "== fetch lab_a =="
+t0=$(date +%s.%N)
 "$BIN/senaite-sync" fetch lab_a_to_b --wait
+t1=$(date +%s.%N)
 echo "== import into lab_b =="
 set +e
 "$BIN/senaite-sync" import lab_a_to_b --wait
 status=$?
+t2=$(date +%s.%N)
 set -e
+python3 -c "import sys; f,i=float(sys.argv[2])-float(sys.argv[1]),float(sys.argv[3])-float(sys.argv[2]); print('fetch %.1fs, import %.1fs' % (f, i))" "$t0" "$t1" "$t2"
 echo
 echo "== lab_a (source) and lab_b (destination) per portal type =="
 python3 - "$A_ADDR" "$B_ADDR" <<'PY'
