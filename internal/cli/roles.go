@@ -91,7 +91,7 @@ func coordinatorCmd(cfg *Config) *cobra.Command {
 		defer srv.Close()
 		holder := uuid.NewString()
 		log.Info("coordinator started", "holder", holder, "http", "http://"+ln.Addr().String())
-		tick := time.NewTicker(500 * time.Millisecond)
+		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
 		for {
 			select {

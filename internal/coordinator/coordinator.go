@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -30,6 +31,9 @@ type Coordinator struct {
 	Names queue.Names
 	Key   *secret.Key
 	Log   *slog.Logger
+
+	clientsMu sync.Mutex
+	clients   map[string]*senaite.Client
 }
 
 // StartRun queues a run of kind on the named remote; a remote with an

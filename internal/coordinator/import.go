@@ -158,11 +158,27 @@ func (c *Coordinator) importHandler() *importer.Handler {
 	return &importer.Handler{Store: c.Store, Log: c.Log, Clients: c.InstanceClient}
 }
 
-// InstanceClient returns a client for an instance id (workers use it too).
+// InstanceClient returns the client of an instance id (workers use it
+// too). Clients are kept per instance and settings, so that connections
+// are reused and the instance's bounds hold across messages.
 func (c *Coordinator) InstanceClient(ctx context.Context, id int64) (*senaite.Client, error) {
 	in, err := c.Store.InstanceByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: 8}, c.Log)
+	key := fmt.Sprintf("%d|%s|%s|%x|%s", in.ID, in.URL, in.Username, in.Password, in.UpdatedAt)
+	c.clientsMu.Lock()
+	defer c.clientsMu.Unlock()
+	if cl, ok := c.clients[key]; ok {
+		return cl, nil
+	}
+	cl, err := labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: 16}, c.Log)
+	if err != nil {
+		return nil, err
+	}
+	if c.clients == nil {
+		c.clients = map[string]*senaite.Client{}
+	}
+	c.clients[key] = cl
+	return cl, nil
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sourcegraph/conc/pool"
+
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -221,16 +223,25 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			return err
 		}
 		for phase := 0; phase <= 4; phase++ {
+			// objects of one phase are independent: replay them concurrently,
+			// within the remote's bound on requests to the lab
+			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(max(1, rm.Options.MaxConcurrency))
 			for _, o := range objs {
-				p := replayPhase(o.PortalType)
-				if p != phase && !(phase == 3 && p == 1) {
+				ph := replayPhase(o.PortalType)
+				if ph != phase && !(phase == 3 && ph == 1) {
 					continue
 				}
-				// a sample always stops before what its analyses cause: if a
-				// retest is still pending it waits for the next round
-				if err := h.ReplayWorkflow(ctx, rm, o, verifier, true); err != nil {
-					return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
-				}
+				p.Go(func(ctx context.Context) error {
+					// a sample always stops before what its analyses cause: if a
+					// retest is still pending it waits for the next round
+					if err := h.ReplayWorkflow(ctx, rm, o, verifier, true); err != nil {
+						return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
+					}
+					return nil
+				})
+			}
+			if err := p.Wait(); err != nil {
+				return err
 			}
 		}
 		waitingAfter, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
