@@ -164,7 +164,7 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 			return (&importer.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: log}).Run(ctx)
 		}
 	}}
-	c.Flags().IntVar(&concurrency, "concurrency", 4, "messages handled at once")
+	c.Flags().IntVar(&concurrency, "concurrency", 8, "messages handled at once")
 	return c
 }
 

@@ -112,6 +112,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
+	c.Log.Info("levels imported; replaying workflows", "run_id", r.ID, "remote", r.Remote)
 	if err := h.ReplayAll(ctx, rm, verifier); err != nil {
 		return err
 	}

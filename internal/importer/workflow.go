@@ -225,7 +225,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 		for phase := 0; phase <= 4; phase++ {
 			// objects of one phase are independent: replay them concurrently,
 			// within the remote's bound on requests to the lab
-			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(max(1, rm.Options.MaxConcurrency))
+			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(max(4, rm.Options.MaxConcurrency))
 			for _, o := range objs {
 				ph := replayPhase(o.PortalType)
 				if ph != phase && !(phase == 3 && ph == 1) {
