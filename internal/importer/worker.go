@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -25,28 +24,10 @@ type Worker struct {
 	Log        *slog.Logger
 }
 
-// Run consumes until ctx ends, then lets in-flight imports finish.
+// Run consumes until ctx ends; in-flight messages finish (or are released
+// unacknowledged, to be redelivered) before it returns.
 func (w *Worker) Run(ctx context.Context) error {
-	if w.Concurrency <= 0 {
-		w.Concurrency = 4
-	}
-	sem := make(chan struct{}, w.Concurrency)
-	cc, err := w.Consumer.Consume(func(msg jetstream.Msg) {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem }()
-			w.handle(ctx, msg)
-		}()
-	}, jetstream.PullMaxMessages(w.Concurrency*2))
-	if err != nil {
-		return fmt.Errorf("importer: consume: %w", err)
-	}
-	<-ctx.Done()
-	cc.Drain()
-	for i := 0; i < cap(sem); i++ {
-		sem <- struct{}{}
-	}
-	return nil
+	return queue.Serve(ctx, w.Consumer, w.Concurrency, w.handle)
 }
 
 func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {

@@ -163,3 +163,30 @@ func Heartbeat(msg jetstream.Msg, interval time.Duration) (stop func()) {
 	}()
 	return func() { close(done) }
 }
+
+// Serve consumes a shared consumer with at most concurrency handlers at
+// once until ctx ends; it then stops pulling and waits for the handlers in
+// flight, which finish, or leave their message unacknowledged for another
+// worker. Every role's worker loop is this one.
+func Serve(ctx context.Context, c jetstream.Consumer, concurrency int, handle func(context.Context, jetstream.Msg)) error {
+	if concurrency <= 0 {
+		concurrency = 4
+	}
+	sem := make(chan struct{}, concurrency)
+	cc, err := c.Consume(func(msg jetstream.Msg) {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			handle(ctx, msg)
+		}()
+	}, jetstream.PullMaxMessages(concurrency*2))
+	if err != nil {
+		return fmt.Errorf("queue: consume: %w", err)
+	}
+	<-ctx.Done()
+	cc.Drain()
+	for i := 0; i < cap(sem); i++ {
+		sem <- struct{}{}
+	}
+	return nil
+}
