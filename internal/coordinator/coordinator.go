@@ -191,6 +191,9 @@ func (c *Coordinator) finishFetch(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
+	if err := c.fetchMissingParents(ctx, r); err != nil {
+		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusFailed, err.Error())
+	}
 	stored, err := c.Store.CountObjects(ctx, r.RemoteID)
 	if err != nil {
 		return err
@@ -213,4 +216,50 @@ func (c *Coordinator) finishFetch(ctx context.Context, r store.Run) error {
 	}
 	c.Log.Info("fetch finished", "run_id", r.ID, "remote", r.Remote)
 	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusSucceeded, "")
+}
+
+// fetchMissingParents reads by UID the containers of fetched objects that
+// the filters left out (a contact's client when only contacts are
+// synced), up the tree, as the seed does: an object cannot be imported
+// without its container.
+func (c *Coordinator) fetchMissingParents(ctx context.Context, r store.Run) error {
+	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
+	if err != nil {
+		return err
+	}
+	var cl *senaite.Client
+	for depth := 0; depth < 10; depth++ {
+		missing, err := c.Store.MissingParents(ctx, rm.ID)
+		if err != nil {
+			return err
+		}
+		var objs []store.Fetched
+		for _, uid := range missing {
+			if uid == "0" || uid == "" {
+				continue // the portal
+			}
+			if cl == nil {
+				if cl, err = c.sourceClient(ctx, rm); err != nil {
+					return err
+				}
+			}
+			it, err := cl.Get(ctx, uid)
+			if err != nil {
+				return fmt.Errorf("parent %s: %w", uid, err)
+			}
+			f, err := fetcher.ToFetched(it)
+			if err != nil {
+				return err
+			}
+			objs = append(objs, f)
+		}
+		if len(objs) == 0 {
+			return nil
+		}
+		if _, err := c.Store.UpsertFetched(ctx, rm.ID, r.ID, objs); err != nil {
+			return err
+		}
+		c.Log.Info("parents fetched by UID", "run_id", r.ID, "remote", rm.Name, "objects", len(objs))
+	}
+	return nil
 }

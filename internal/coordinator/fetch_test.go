@@ -312,3 +312,35 @@ func stateMix(l *sim.Lab, pt string) map[string]int {
 	}
 	return m
 }
+
+// TestFetchReadsMissingParentsByUID: with only contacts synced, their
+// clients (outside the filter) are read by UID so that the contacts can be
+// imported into them.
+func TestFetchReadsMissingParentsByUID(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	lab, _ := sim.NewLab(sim.Options{Seed: 6, Users: []sim.User{{Username: "admin", Password: "secret"}}})
+	if err := sim.Generate(lab, 400); err != nil {
+		t.Fatal(err)
+	}
+	src := httptest.NewServer(sim.NewServer(lab, nil, nil))
+	defer src.Close()
+	r.instance(t, "lab_a", src.URL+"/senaite", "secret")
+	r.instance(t, "lab_b", src.URL+"/senaite", "secret")
+	rm, err := r.st.CreateRemote(context.Background(), "a_to_b", "lab_a", "lab_b", remote.Options{FullSyncTypes: []string{"Contact"}}.Normalize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.startFetchers(t, 1)
+	run, _ := r.co.StartRun(context.Background(), "a_to_b", store.KindFetch)
+	if done := r.waitRun(t, run.ID); done.Status != store.StatusSucceeded {
+		t.Fatalf("fetch: %s %s", done.Status, done.Error)
+	}
+	counts, _ := r.st.CountObjects(context.Background(), rm.ID)
+	if counts["Contact"] != lab.Count("Contact") || counts["Client"] != lab.Count("Client") || counts["ClientFolder"] != 1 {
+		t.Fatalf("stored %v; lab has %d contacts in %d clients", counts, lab.Count("Contact"), lab.Count("Client"))
+	}
+	if counts["AnalysisRequest"] != 0 {
+		t.Fatalf("samples were not asked for: %v", counts)
+	}
+}
