@@ -26,12 +26,12 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		}
 		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
 	case store.StatusRunning:
-		level, uids, err := c.Store.LevelProgress(ctx, r.RemoteID)
+		level, pending, err := c.Store.LevelProgress(ctx, r.RemoteID)
 		if err != nil {
 			return err
 		}
 		if level >= 0 {
-			return c.publishLevel(ctx, r, uids)
+			return c.publishLevel(ctx, r, pending)
 		}
 		return c.finishImport(ctx, r)
 	}
@@ -66,12 +66,14 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run) error {
 }
 
 // publishLevel publishes a level's pending objects; message ids make a
-// re-publish on the next tick a no-op.
-func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, uids []string) error {
+// re-publish on the next tick a no-op, and change with each parking so
+// that a requeued object is delivered again.
+func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []store.Pending) error {
 	subject := c.Names.Subject(queue.Import, r.Remote)
-	for _, uid := range uids {
-		raw, _ := json.Marshal(importer.Object{RemoteID: r.RemoteID, SourceUID: uid, RunID: r.ID.String()})
-		if err := queue.Publish(ctx, c.JS, subject, "import:"+r.ID.String()+":"+uid, raw); err != nil && !errors.Is(err, queue.ErrDuplicate) {
+	for _, p := range pending {
+		raw, _ := json.Marshal(importer.Object{RemoteID: r.RemoteID, SourceUID: p.SourceUID, RunID: r.ID.String()})
+		id := fmt.Sprintf("import:%s:%s:%d", r.ID, p.SourceUID, p.Attempts)
+		if err := queue.Publish(ctx, c.JS, subject, id, raw); err != nil && !errors.Is(err, queue.ErrDuplicate) {
 			return err
 		}
 	}

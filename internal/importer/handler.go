@@ -94,7 +94,24 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 				return store.ObjWaiting, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjWaiting,
 					"created by a transition at the destination; adopted during the workflow replay", "")
 			}
-			return "", fmt.Errorf("%w: analysis %s was not adopted with its sample", ErrDependencyMissing, o.SourceUID)
+			// the sample landed but its analyses were not adopted (the
+			// process stopped in between): adopt this one now, by keyword
+			dst, err := h.Clients(ctx, rm.DestinationID)
+			if err != nil {
+				return "", err
+			}
+			sample, err := dst.Get(ctx, p.DestUID)
+			if err != nil {
+				return "", err
+			}
+			if err := h.adoptAnalyses(ctx, rm, dst, sample, []store.Stored{o}); err != nil {
+				return "", err
+			}
+			again, err := h.Store.Object(ctx, rm.ID, o.SourceUID)
+			if err != nil {
+				return "", err
+			}
+			return again.State, nil
 		}
 	}
 	if schema.Structural(o.PortalType, o.SourcePath) {

@@ -262,9 +262,17 @@ func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string
 	return nil
 }
 
+// Pending is an object waiting to be imported; Attempts changes every
+// time it is parked, so that its next message gets a new id (a re-publish
+// with the old id would be dropped as a duplicate).
+type Pending struct {
+	SourceUID string
+	Attempts  int
+}
+
 // LevelProgress reports, for the lowest level that still has objects in
-// `fetched`, that level and its pending UIDs; level -1 when none is left.
-func (s *Store) LevelProgress(ctx context.Context, remoteID int64) (int, []string, error) {
+// `fetched`, that level and its pending objects; level -1 when none is left.
+func (s *Store) LevelProgress(ctx context.Context, remoteID int64) (int, []Pending, error) {
 	var level *int32
 	if err := s.pool.QueryRow(ctx, `SELECT min(level) FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level IS NOT NULL`,
 		remoteID).Scan(&level); err != nil {
@@ -273,16 +281,16 @@ func (s *Store) LevelProgress(ctx context.Context, remoteID int64) (int, []strin
 	if level == nil {
 		return -1, nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT source_uid FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level = $2
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, attempts FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level = $2
 		ORDER BY source_uid`, remoteID, *level)
 	if err != nil {
 		return 0, nil, fmt.Errorf("store: level progress: %w", err)
 	}
-	uids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Pending])
 	if err != nil {
 		return 0, nil, fmt.Errorf("store: level progress: %w", err)
 	}
-	return int(*level), uids, nil
+	return int(*level), out, nil
 }
 
 // StateCounts counts a remote's objects per type and state: a run's
