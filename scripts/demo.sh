@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make demo: two simulated SENAITE labs on loopback — lab_a generated
 # (2,000 objects of a realistic lab), lab_b a fresh empty site — and a
-# migration lab_a → lab_b by senaite-sync: one coordinator, one fetcher and
-# one importer as separate processes over PostgreSQL and NATS JetStream.
+# migration lab_a → lab_b by senaite-sync in standalone mode: coordinator,
+# fetcher and importer in one process with an embedded NATS JetStream, state
+# in PostgreSQL. (`senaite-sync coordinator|fetcher|importer` run the same
+# roles as separate processes, on as many machines as needed.)
 # Everything stays up afterwards so you can look around; Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +15,9 @@ export SENAITE_SYNC_HTTP_ADDR=${SENAITE_SYNC_HTTP_ADDR:-127.0.0.1:8080}
 export SENAITE_SYNC_URL="http://$SENAITE_SYNC_HTTP_ADDR"
 export SENAITE_SYNC_DATABASE_URL=${SENAITE_SYNC_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/senaite_sync_demo?sslmode=disable}
 export SENAITE_SYNC_DATA_DIR=${SENAITE_SYNC_DATA_DIR:-demo-data}
-export SENAITE_SYNC_QUEUE_PREFIX=${SENAITE_SYNC_QUEUE_PREFIX:-DEMO}
+unset SENAITE_SYNC_NATS_URL # embedded
 bash scripts/services.sh >/dev/null
-mkdir -p demo-data
+rm -rf demo-data && mkdir -p demo-data
 # a fresh demo each time
 psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS senaite_sync_demo" postgres >/dev/null 2>&1 || true
 pids=()
@@ -36,12 +38,8 @@ start_lab() { # name addr args...
 
 start_lab lab_a "$A_ADDR" --objects "${DEMO_OBJECTS:-2000}" --seed 7
 start_lab lab_b "$B_ADDR" --empty --seed 8
-"$BIN/senaite-sync" coordinator >demo-data/coordinator.log 2>&1 & pids+=($!)
-wait_for demo-data/coordinator.log "coordinator started" coordinator
-"$BIN/senaite-sync" fetcher >demo-data/fetcher.log 2>&1 & pids+=($!)
-"$BIN/senaite-sync" importer >demo-data/importer.log 2>&1 & pids+=($!)
-wait_for demo-data/fetcher.log "worker started" fetcher
-wait_for demo-data/importer.log "worker started" importer
+"$BIN/senaite-sync" standalone >demo-data/senaite-sync.log 2>&1 & pids+=($!)
+wait_for demo-data/senaite-sync.log "coordinator started" senaite-sync
 
 A="http://$A_ADDR/senaite"; B="http://$B_ADDR/senaite"
 export DEMO_PW=secret
@@ -74,7 +72,9 @@ echo "Where to look:"
 echo "  runs:        $BIN/senaite-sync runs        (API: curl $SENAITE_SYNC_URL/api/v1/runs)"
 echo "  lab_a:       curl -u admin:secret '$A/@@API/senaite/v1/analysisrequest?limit=3'"
 echo "  lab_b:       curl -u admin:secret '$B/@@API/senaite/v1/analysisrequest?complete=yes&limit=1'"
-echo "  logs:        demo-data/*.log"
+echo "  objects:     $BIN/senaite-sync objects lab_a_to_b --state failed"
+echo "  logs:        demo-data/*.log (senaite-sync.log: the service; lab_a.log, lab_b.log: the labs)"
+echo "  state:       psql '$SENAITE_SYNC_DATABASE_URL'  (tables runs, objects, replicas)"
 echo "The import exited with status $status (0 succeeded, 2 partial: see the failed objects' reasons in the run)."
 if [ -n "${DEMO_EXIT:-}" ]; then exit "$status"; fi
 echo "Press Ctrl-C to stop everything."

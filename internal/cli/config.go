@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -36,6 +37,14 @@ type Config struct {
 	URL string
 }
 
+// envInt reads an integer variable; a malformed value falls back to def.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -48,7 +57,7 @@ func (c *Config) bind(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&c.DatabaseURL, "database-url", envOr("SENAITE_SYNC_DATABASE_URL",
 		"postgres://postgres@127.0.0.1:5432/senaite_sync?sslmode=disable"), "PostgreSQL URL (SENAITE_SYNC_DATABASE_URL)")
-	f.StringVar(&c.NatsURL, "nats-url", envOr("SENAITE_SYNC_NATS_URL", "nats://127.0.0.1:4222"), "NATS URL (SENAITE_SYNC_NATS_URL)")
+	f.StringVar(&c.NatsURL, "nats-url", os.Getenv("SENAITE_SYNC_NATS_URL"), "NATS URL (SENAITE_SYNC_NATS_URL); empty: "+nats.DefaultURL+", or the embedded server in standalone")
 	f.StringVar(&c.DataDir, "data-dir", envOr("SENAITE_SYNC_DATA_DIR", "./data"), "data directory (SENAITE_SYNC_DATA_DIR)")
 	f.StringVar(&c.LogFormat, "log-format", envOr("SENAITE_SYNC_LOG_FORMAT", "text"), "text or json (SENAITE_SYNC_LOG_FORMAT)")
 	f.StringVar(&c.QueuePrefix, "queue-prefix", envOr("SENAITE_SYNC_QUEUE_PREFIX", ""), "prefix of stream names (SENAITE_SYNC_QUEUE_PREFIX)")
@@ -86,15 +95,20 @@ func (c *Config) openStoreCreating(ctx context.Context) (*store.Store, error) {
 }
 
 // connectQueue connects to NATS and makes sure streams and consumers exist.
-func (c *Config) connectQueue(ctx context.Context, log *slog.Logger) (*nats.Conn, jetstream.JetStream, queue.Names, error) {
-	nc, err := nats.Connect(c.NatsURL, nats.Name("senaite-sync"), nats.MaxReconnects(-1),
+func (c *Config) connectQueue(ctx context.Context, log *slog.Logger, extra ...nats.Option) (*nats.Conn, jetstream.JetStream, queue.Names, error) {
+	url := c.NatsURL
+	if url == "" {
+		url = nats.DefaultURL
+	}
+	opts := append([]nats.Option{nats.Name("senaite-sync"), nats.MaxReconnects(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
 				log.Warn("nats disconnected", "error", err)
 			}
-		}))
+		})}, extra...)
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
-		return nil, nil, queue.Names{}, fmt.Errorf("nats %s: %w", c.NatsURL, err)
+		return nil, nil, queue.Names{}, fmt.Errorf("nats_url %s: %w", url, err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {

@@ -3,14 +3,19 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
 
 	"github.com/senaite-sync/senaite-sync/internal/api"
@@ -18,7 +23,9 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
 // Version is set at build time.
@@ -42,7 +49,7 @@ func Root() *cobra.Command {
 			defer st.Close()
 			return st.Migrate(cmd.Context())
 		}},
-		coordinatorCmd(&cfg), workerCmd(&cfg, "fetcher"), workerCmd(&cfg, "importer"),
+		coordinatorCmd(&cfg), standaloneCmd(&cfg), workerCmd(&cfg, "fetcher"), workerCmd(&cfg, "importer"),
 		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"),
 	)
 	root.AddCommand(runsCmd(&cfg)...)
@@ -56,62 +63,15 @@ func signalContext() (context.Context, context.CancelFunc) {
 // coordinatorCmd migrates, then advances runs while it holds the leader
 // lease (several coordinators may run; one leads).
 func coordinatorCmd(cfg *Config) *cobra.Command {
-	return &cobra.Command{Use: "coordinator", Short: "Run the coordinator (migrates, drives runs)", RunE: func(cmd *cobra.Command, _ []string) error {
+	return &cobra.Command{Use: "coordinator", Short: "Run the coordinator (migrates, drives runs, serves the API)", RunE: func(cmd *cobra.Command, _ []string) error {
 		ctx, stop := signalContext()
 		defer stop()
-		log := cfg.logger()
-		st, err := cfg.openStoreCreating(ctx)
+		rt, err := cfg.connect(ctx, cfg.logger(), true)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		if err := st.Migrate(ctx); err != nil {
-			return err
-		}
-		key, err := cfg.key()
-		if err != nil {
-			return err
-		}
-		nc, js, names, err := cfg.connectQueue(ctx, log)
-		if err != nil {
-			return err
-		}
-		defer nc.Close()
-		co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log}
-		if err := checkListen(cfg.HTTPAddr, cfg.APIToken); err != nil {
-			return err
-		}
-		srv := &http.Server{Addr: cfg.HTTPAddr, ReadHeaderTimeout: 10 * time.Second,
-			Handler: (&api.Server{Store: st, Coordinator: co, Key: key, Token: cfg.APIToken, Log: log}).Handler()}
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("http_addr: %w", err)
-		}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
-		holder := uuid.NewString()
-		log.Info("coordinator started", "holder", holder, "http", "http://"+ln.Addr().String())
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-tick.C:
-			}
-			lease, leader, err := st.AcquireLease(ctx, "coordinator", holder, 15*time.Second)
-			if err != nil {
-				log.Warn("lease", "error", err)
-				continue
-			}
-			if !leader {
-				continue
-			}
-			if err := co.Tick(ctx); err != nil {
-				log.Warn("tick", "error", err)
-			}
-			_ = lease
-		}
+		defer rt.close()
+		return serveCoordinator(ctx, cfg, rt)
 	}}
 }
 
@@ -121,51 +81,180 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 	c := &cobra.Command{Use: role, Short: "Run a " + role + " worker", RunE: func(cmd *cobra.Command, _ []string) error {
 		ctx, stop := signalContext()
 		defer stop()
-		log := cfg.logger().With("role", role)
-		st, err := cfg.openStore(ctx)
+		rt, err := cfg.connect(ctx, cfg.logger().With("role", role), false)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		if err := st.CheckSchema(ctx); err != nil {
-			return err
+		defer rt.close()
+		if role == "fetcher" {
+			return serveFetcher(ctx, rt, concurrency)
 		}
-		key, err := cfg.key()
-		if err != nil {
-			return err
-		}
-		nc, js, names, err := cfg.connectQueue(ctx, log)
-		if err != nil {
-			return err
-		}
-		defer nc.Close()
-		co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log}
-		log.Info("worker started", "concurrency", concurrency)
-		switch role {
-		case "fetcher":
-			cons, err := queue.Consumer(ctx, js, names, queue.Fetch)
-			if err != nil {
-				return err
-			}
-			h := &fetcher.Handler{Store: st, Log: log, Source: func(ctx context.Context, remoteID int64) (*senaite.Client, error) {
-				rm, err := st.RemoteByID(ctx, remoteID)
-				if err != nil {
-					return nil, err
-				}
-				return co.InstanceClient(ctx, rm.SourceID)
-			}}
-			return (&fetcher.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: log}).Run(ctx)
-		default:
-			cons, err := queue.Consumer(ctx, js, names, queue.Import)
-			if err != nil {
-				return err
-			}
-			h := &importer.Handler{Store: st, Log: log, Clients: co.InstanceClient}
-			return (&importer.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: log}).Run(ctx)
-		}
+		return serveImporter(ctx, rt, concurrency)
 	}}
-	c.Flags().IntVar(&concurrency, "concurrency", 8, "messages handled at once")
+	c.Flags().IntVar(&concurrency, "concurrency", envInt("SENAITE_SYNC_CONCURRENCY", 8), "messages handled at once (SENAITE_SYNC_CONCURRENCY)")
 	return c
+}
+
+// standaloneCmd runs every role in one process. Without a NATS URL it
+// embeds a NATS server whose store lives in the data directory, so that
+// one machine with PostgreSQL is all a lab needs.
+func standaloneCmd(cfg *Config) *cobra.Command {
+	var fetchers, importers int
+	c := &cobra.Command{Use: "standalone", Short: "Run coordinator, fetcher and importer in one process (embedded NATS unless --nats-url)", RunE: func(cmd *cobra.Command, _ []string) error {
+		ctx, stop := signalContext()
+		defer stop()
+		log := cfg.logger()
+		var opts []nats.Option
+		if cfg.NatsURL == "" {
+			emb, err := queue.StartEmbedded(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer emb.Shutdown()
+			opts = append(opts, emb.ConnectOption())
+			log.Info("embedded nats started", "store", filepath.Join(cfg.DataDir, "jetstream"))
+		}
+		rt, err := cfg.connect(ctx, log, true, opts...)
+		if err != nil {
+			return err
+		}
+		defer rt.close()
+		p := pool.New().WithContext(ctx).WithCancelOnError().WithFirstError()
+		p.Go(func(ctx context.Context) error { return serveCoordinator(ctx, cfg, rt) })
+		p.Go(func(ctx context.Context) error { return serveFetcher(ctx, rt.with("role", "fetcher"), fetchers) })
+		p.Go(func(ctx context.Context) error { return serveImporter(ctx, rt.with("role", "importer"), importers) })
+		return p.Wait()
+	}}
+	c.Flags().IntVar(&fetchers, "fetch-concurrency", envInt("SENAITE_SYNC_FETCH_CONCURRENCY", 4), "pages read at once (SENAITE_SYNC_FETCH_CONCURRENCY)")
+	c.Flags().IntVar(&importers, "import-concurrency", envInt("SENAITE_SYNC_IMPORT_CONCURRENCY", 16), "objects imported at once (SENAITE_SYNC_IMPORT_CONCURRENCY)")
+	return c
+}
+
+// runtime is what a role needs once connected: the store, the key, the
+// queue, and the coordinator's instance clients (shared in standalone).
+type runtime struct {
+	st    *store.Store
+	key   *secret.Key
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	names queue.Names
+	log   *slog.Logger
+	co    *coordinator.Coordinator
+}
+
+// connect opens the store (creating and migrating the database when
+// creating, else refusing another schema version), loads the secret key
+// and sets up the queue.
+func (c *Config) connect(ctx context.Context, log *slog.Logger, creating bool, natsOpts ...nats.Option) (*runtime, error) {
+	open := c.openStore
+	if creating {
+		open = c.openStoreCreating
+	}
+	st, err := open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if creating {
+		err = st.Migrate(ctx)
+	} else {
+		err = st.CheckSchema(ctx)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	key, err := c.key()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	nc, js, names, err := c.connectQueue(ctx, log, natsOpts...)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log}
+	return &runtime{st: st, key: key, nc: nc, js: js, names: names, log: log, co: co}, nil
+}
+
+func (rt *runtime) close() {
+	rt.nc.Close()
+	rt.st.Close()
+}
+
+// with returns the runtime logging with extra attributes.
+func (rt *runtime) with(args ...any) *runtime {
+	cp := *rt
+	cp.log = rt.log.With(args...)
+	return &cp
+}
+
+// serveCoordinator serves the API and advances runs while this process
+// holds the leader lease.
+func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
+	if err := checkListen(cfg.HTTPAddr, cfg.APIToken); err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: cfg.HTTPAddr, ReadHeaderTimeout: 10 * time.Second,
+		Handler: (&api.Server{Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler()}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http_addr: %w", err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	holder := uuid.NewString()
+	rt.log.Info("coordinator started", "holder", holder, "http", "http://"+ln.Addr().String())
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		_, leader, err := rt.st.AcquireLease(ctx, "coordinator", holder, 15*time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				rt.log.Warn("lease", "error", err)
+			}
+			continue
+		}
+		if !leader {
+			continue
+		}
+		if err := rt.co.Tick(ctx); err != nil && ctx.Err() == nil {
+			rt.log.Warn("tick", "error", err)
+		}
+	}
+}
+
+// serveFetcher reads pages from the sources until ctx ends.
+func serveFetcher(ctx context.Context, rt *runtime, concurrency int) error {
+	cons, err := queue.Consumer(ctx, rt.js, rt.names, queue.Fetch)
+	if err != nil {
+		return err
+	}
+	h := &fetcher.Handler{Store: rt.st, Log: rt.log, Source: func(ctx context.Context, remoteID int64) (*senaite.Client, error) {
+		rm, err := rt.st.RemoteByID(ctx, remoteID)
+		if err != nil {
+			return nil, err
+		}
+		return rt.co.InstanceClient(ctx, rm.SourceID)
+	}}
+	rt.log.Info("worker started", "concurrency", concurrency)
+	return (&fetcher.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)
+}
+
+// serveImporter imports objects into the destinations until ctx ends.
+func serveImporter(ctx context.Context, rt *runtime, concurrency int) error {
+	cons, err := queue.Consumer(ctx, rt.js, rt.names, queue.Import)
+	if err != nil {
+		return err
+	}
+	h := &importer.Handler{Store: rt.st, Log: rt.log, Clients: rt.co.InstanceClient}
+	rt.log.Info("worker started", "concurrency", concurrency)
+	return (&importer.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)
 }
 
 // checkListen refuses to serve the API beyond loopback without a token.
