@@ -43,6 +43,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/remotes/{name}", s.getRemote)
 	api.HandleFunc("DELETE /api/v1/remotes/{name}", s.deleteRemote)
 	api.HandleFunc("POST /api/v1/remotes/{name}/{kind}", s.startRun)
+	api.HandleFunc("GET /api/v1/remotes/{name}/objects", s.listObjects)
 	api.HandleFunc("GET /api/v1/runs", s.listRuns)
 	api.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
 	mux.Handle("/api/", s.auth(api))
@@ -342,5 +343,12 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"run": runJSON(run)})
+	out := runJSON(run)
+	if run.Kind == store.KindImport && run.Status == store.StatusRunning {
+		// objects settled so far, for progress bars
+		if done, total, err := s.Store.ImportProgress(r.Context(), run.RemoteID); err == nil {
+			out["progress"] = map[string]int{"done": done, "total": total}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": out})
 }

@@ -221,7 +221,8 @@ type runOut struct {
 		Kind   string                    `json:"kind"`
 		Status string                    `json:"status"`
 		Error  string                    `json:"error"`
-		Pages  map[string]int            `json:"pages"`
+		Pages    map[string]int            `json:"pages"`
+		Progress map[string]int            `json:"progress"`
 		Counts map[string]int            `json:"counts"`
 		ByType map[string]map[string]int `json:"by_type"`
 	} `json:"run"`
@@ -245,15 +246,26 @@ func stepCmd(cfg *Config, kind string) *cobra.Command {
 			return nil
 		}
 		last := ""
+		bar := newProgress(c.ErrOrStderr(), output != "json")
 		for {
 			if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+out.Run.ID, nil, &out); err != nil {
 				return err
 			}
-			line := fmt.Sprintf("%s %s: %s, pages %d/%d, objects %d", out.Run.Kind, out.Run.Remote, out.Run.Status,
-				out.Run.Pages["done"], out.Run.Pages["total"], out.Run.Counts["total"])
-			if line != last && output != "json" {
+			done, total := out.Run.Pages["done"], out.Run.Pages["total"]
+			unit := "pages"
+			if out.Run.Kind == "import" {
+				done, total, unit = out.Run.Progress["done"], out.Run.Progress["total"], "objects"
+			}
+			if bar != nil {
+				bar.show(out.Run.Kind+" "+out.Run.Remote+" "+out.Run.Status, done, total, unit)
+			} else if line := fmt.Sprintf("%s %s: %s, %s %d/%d", out.Run.Kind, out.Run.Remote, out.Run.Status,
+				unit, done, total); line != last && output != "json" {
 				fmt.Fprintln(c.ErrOrStderr(), line)
 				last = line
+			}
+			switch out.Run.Status {
+			case "succeeded", "partial", "failed", "cancelled":
+				bar.finish()
 			}
 			switch out.Run.Status {
 			case "succeeded", "partial", "failed", "cancelled":

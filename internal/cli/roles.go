@@ -50,7 +50,7 @@ func Root() *cobra.Command {
 			return st.Migrate(cmd.Context())
 		}},
 		coordinatorCmd(&cfg), standaloneCmd(&cfg), workerCmd(&cfg, "fetcher"), workerCmd(&cfg, "importer"),
-		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"),
+		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"), objectsCmd(&cfg),
 	)
 	root.AddCommand(runsCmd(&cfg)...)
 	return root

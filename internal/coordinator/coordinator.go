@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sort"
 	"sync"
 
@@ -126,7 +125,7 @@ func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
 	if err := c.Store.RecordInstanceVersion(ctx, rm.SourceID, v.Flavor, v.Version); err != nil {
 		return err
 	}
-	types, err := portalTypes(ctx, cl)
+	types, err := cl.PortalTypes(ctx)
 	if err != nil {
 		return err
 	}
@@ -164,24 +163,6 @@ func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
 	c.Log.Info("fetch planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
 		"flavor", v.Flavor, "version", v.Version)
 	return nil
-}
-
-// portalTypes lists the types the source's catalogs hold.
-func portalTypes(ctx context.Context, cl *senaite.Client) ([]string, error) {
-	cats, err := cl.Catalogs(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("catalogs: %w", err)
-	}
-	var out []string
-	for _, cat := range cats {
-		for _, t := range cat.PortalTypes {
-			if t != "Plone Site" && !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 // finishFetch reconciles the stored objects with the source's counts and

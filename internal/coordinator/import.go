@@ -119,13 +119,8 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 		return err
 	}
 	// objects still waiting never got their dependency: failed, named
-	waiting, err := c.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
-	if err != nil {
+	if _, err := c.Store.FailWaiting(ctx, rm.ID); err != nil {
 		return err
-	}
-	for _, o := range waiting {
-		_ = c.Store.MarkObject(ctx, rm.ID, o.SourceUID, []string{store.ObjWaiting}, store.ObjFailed,
-			"its dependency was never imported", "")
 	}
 	counts, err := c.Store.StateCounts(ctx, rm.ID)
 	if err != nil {

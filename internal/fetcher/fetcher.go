@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sort"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
+	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -107,6 +110,28 @@ func ToFetched(it senaite.Item) (store.Fetched, error) {
 			uids = append(uids, r.Field+":"+r.UID)
 		}
 	}
+	uids = append(uids, hiddenRefs(it)...)
 	return store.Fetched{SourceUID: it.UID, PortalType: it.PortalType, SourcePath: it.Path, ParentUID: it.ParentUID,
 		Created: it.Created, Modified: it.Modified, ReviewState: it.ReviewState, Data: data, Refs: uids}, nil
+}
+
+// hiddenRefs are the references an object whose fields the source
+// withholds still has through its catalog metadata (schema.FieldsHidden):
+// the import rebuilds them, so the plan must order them too.
+func hiddenRefs(it senaite.Item) []string {
+	keys := make([]string, 0, len(it.Raw))
+	for k := range it.Raw {
+		keys = append(keys, k)
+	}
+	if !schema.FieldsHidden(it.PortalType, it.ReviewState, keys) {
+		return nil
+	}
+	var out []string
+	for col, field := range schema.FromMetadata(it.PortalType) {
+		if u := it.String(col); strings.HasSuffix(col, "UID") && refs.IsUID(u) && u != it.UID {
+			out = append(out, field+":"+u)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

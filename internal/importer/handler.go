@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -152,7 +153,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 		return store.ObjWaiting, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjWaiting,
 			"created by a transition at the destination; adopted during the workflow replay", "")
 	}
-	fields, err := h.payload(ctx, rm, o, raw)
+	fields, note, err := h.payload(ctx, rm, o, raw)
 	if err != nil {
 		return "", err
 	}
@@ -182,6 +183,11 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 		return "", err
 	}
 	state, err := h.record(ctx, rm, o, ident, item.UID, false)
+	if err == nil && note != "" {
+		h.Log.Warn("object rebuilt from what the source shows", "remote", rm.Name, "uid", o.SourceUID,
+			"portal_type", o.PortalType, "note", note)
+		err = h.Store.NoteObject(ctx, rm.ID, o.SourceUID, note)
+	}
 	if err != nil || o.PortalType != "AnalysisRequest" {
 		return state, err
 	}
@@ -356,34 +362,65 @@ func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, ra
 
 // payload translates the object's fields; references without a replica
 // are left for the deferred-reference pass.
-func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage) (map[string]any, error) {
+func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage) (map[string]any, string, error) {
 	var uids []string
 	for _, r := range refs.Extract(raw) {
 		uids = append(uids, r.UID)
 	}
+	hidden := HiddenFields(raw)
+	if hidden {
+		for col := range schema.FromMetadata(o.PortalType) {
+			var s string
+			if json.Unmarshal(raw[col], &s) == nil && refs.IsUID(s) {
+				uids = append(uids, s)
+			}
+		}
+	}
 	tr, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, uids)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	held, err := h.Store.DeferredFields(ctx, rm.ID, o.SourceUID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	deferred := func(field string) bool {
 		return slices.Contains(held, field) || h.Deferred != nil && h.Deferred(o.SourceUID, field)
 	}
-	fields, unresolved := Payload(o.PortalType, raw, func(s string) (string, bool) { d, ok := tr[s]; return d, ok }, deferred)
-	for _, u := range unresolved {
-		if schema.RequiredRef(o.PortalType, u.Field) {
-			return nil, fmt.Errorf("%w: %s.%s -> %s", ErrDependencyMissing, o.SourceUID, u.Field, u.UID)
+	translate := func(s string) (string, bool) { d, ok := tr[s]; return d, ok }
+	fields, unresolved := Payload(o.PortalType, raw, translate, deferred)
+	note := ""
+	if hidden {
+		var more []refs.Ref
+		note, more = rebuildHidden(o.PortalType, raw, fields, translate)
+		unresolved = append(unresolved, more...)
+	}
+	var pendingTargets map[string]string
+	if len(unresolved) > 0 {
+		targets := make([]string, len(unresolved))
+		for i, u := range unresolved {
+			targets[i] = u.UID
 		}
+		if pendingTargets, err = h.Store.ObjectStates(ctx, rm.ID, targets); err != nil {
+			return nil, "", err
+		}
+	}
+	for _, u := range unresolved {
 		if o.PortalType == "AnalysisRequest" && u.Field == "Analyses" {
 			continue // a sample's analyses are made by the destination
+		}
+		if st := pendingTargets[u.UID]; st == store.ObjFetched || st == store.ObjWaiting {
+			// the target is still to be imported (parked, or requeued):
+			// creating now would lose the reference, or be refused
+			return nil, "", fmt.Errorf("%w: %s.%s -> %s", ErrDependencyMissing, o.SourceUID, u.Field, u.UID)
+		}
+		if schema.RequiredRef(o.PortalType, u.Field) {
+			return nil, "", fmt.Errorf("%w: %s.%s -> %s", ErrDependencyMissing, o.SourceUID, u.Field, u.UID)
 		}
 		h.Log.Warn("reference left out: its target has no replica", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "field", u.Field, "target", u.UID)
 	}
-	return fields, nil
+	return fields, note, nil
 }
 
 // SetDeferred writes, once their targets exist, the reference fields the
@@ -444,15 +481,54 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 // catalog metadata are present).
 func HiddenFields(raw map[string]json.RawMessage) bool {
 	it := senaite.Item{Raw: raw}
-	if it.String("review_state") != "inactive" {
-		if wf := raw["workflow_info"]; !strings.Contains(string(wf), `"review_state": "inactive"`) && !strings.Contains(string(wf), `"review_state":"inactive"`) {
-			return false
-		}
+	state := it.String("review_state")
+	if wf := raw["workflow_info"]; state == "" && (strings.Contains(string(wf), `"review_state": "inactive"`) || strings.Contains(string(wf), `"review_state":"inactive"`)) {
+		state = "inactive"
 	}
+	keys := make([]string, 0, len(raw))
 	for k := range raw {
-		if schema.Sendable(it.String("portal_type"), k) && k != "title" && k != "description" {
-			return false
+		keys = append(keys, k)
+	}
+	return schema.FieldsHidden(it.String("portal_type"), state, keys)
+}
+
+// rebuildHidden adds to the fields of an object whose fields the source
+// withheld what its catalog metadata still tells and the defaults of its
+// required fields (schema.FieldsHidden); the note says what was restored
+// and what was defaulted, for the object's record.
+func rebuildHidden(portalType string, raw map[string]json.RawMessage, fields map[string]any, tr refs.Translate) (note string, unresolved []refs.Ref) {
+	var restored, defaulted []string
+	for col, field := range schema.FromMetadata(portalType) {
+		var v any
+		if json.Unmarshal(raw[col], &v) != nil || empty(v) {
+			continue
+		}
+		if s, ok := v.(string); ok && strings.HasSuffix(col, "UID") {
+			d, ok := tr(s)
+			if !ok {
+				unresolved = append(unresolved, refs.Ref{Field: field, UID: s})
+				continue
+			}
+			v = d
+		}
+		fields[field] = v
+		restored = append(restored, field)
+	}
+	for field, v := range schema.HiddenDefaults(portalType) {
+		if _, ok := fields[field]; !ok {
+			fields[field] = v
+			defaulted = append(defaulted, field)
 		}
 	}
-	return true
+	sort.Strings(restored)
+	sort.Strings(defaulted)
+	note = "inactive at the source, which withholds its fields (senaite.jsonapi shows Dexterity fields only to " +
+		"users who may modify the object): created from its title and description"
+	if len(restored) > 0 {
+		note += ", " + strings.Join(restored, ", ") + " from catalog metadata"
+	}
+	if len(defaulted) > 0 {
+		note += "; defaults for " + strings.Join(defaulted, ", ")
+	}
+	return note, unresolved
 }

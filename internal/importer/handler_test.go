@@ -154,6 +154,14 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 	if err != nil {
 		t.Fatal(err)
 	}
+	// as the coordinator does: the importer leaves deferred fields out
+	var held []store.DeferredRef
+	for _, e := range p.Deferred {
+		held = append(held, store.DeferredRef{SourceUID: e.From, Field: e.Field, TargetUID: e.To})
+	}
+	if err := st.SaveDeferred(ctx, rm.ID, held); err != nil {
+		t.Fatal(err)
+	}
 	ih := &importer.Handler{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Clients: func(_ context.Context, id int64) (*senaite.Client, error) {
 			if id == a.ID {

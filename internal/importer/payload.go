@@ -3,7 +3,6 @@ package importer
 import (
 	"encoding/json"
 	"sort"
-	"strings"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
@@ -35,7 +34,7 @@ func Payload(portalType string, raw map[string]json.RawMessage, translate Transl
 		if err := json.Unmarshal(raw[k], &v); err != nil || empty(v) {
 			continue
 		}
-		out, missing := translateValue(k, v, translate)
+		out, missing := refs.Rewrite(k, v, refs.Translate(translate))
 		if len(missing) > 0 {
 			unresolved = append(unresolved, missing...)
 			continue
@@ -57,61 +56,4 @@ func empty(v any) bool {
 		return len(x) == 0
 	}
 	return false
-}
-
-// translateValue rewrites the UIDs in a value.
-func translateValue(field string, v any, tr Translate) (any, []refs.Ref) {
-	switch x := v.(type) {
-	case map[string]any:
-		if u, ok := x["uid"].(string); ok {
-			// a reference is {uid, url, api_url}; a record merely has a uid key
-			if _, isRef := x["api_url"]; isRef || len(x) == 1 {
-				d, ok := tr(u)
-				if !ok {
-					return nil, []refs.Ref{{Field: field, UID: u}}
-				}
-				return d, nil
-			}
-		}
-		out := make(map[string]any, len(x))
-		var missing []refs.Ref
-		for k, e := range x {
-			if s, ok := e.(string); ok && isUIDKey(k) && refs.IsUID(s) {
-				d, ok := tr(s)
-				if !ok {
-					missing = append(missing, refs.Ref{Field: field, UID: s})
-					continue
-				}
-				out[k] = d
-				continue
-			}
-			t, m := translateValue(field, e, tr)
-			missing = append(missing, m...)
-			out[k] = t
-		}
-		return out, missing
-	case []any:
-		out := make([]any, 0, len(x))
-		var missing []refs.Ref
-		for _, e := range x {
-			t, m := translateValue(field, e, tr)
-			missing = append(missing, m...)
-			if len(m) == 0 {
-				out = append(out, t)
-			}
-		}
-		return out, missing
-	}
-	return v, nil
-}
-
-// isUIDKey names record keys that hold UIDs (services[].uid,
-// Layout[].analysis_uid, WorksheetTemplate Layout blank_ref, partitions'
-// container / preservation / sampletype).
-func isUIDKey(k string) bool {
-	switch k {
-	case "uid", "container", "preservation", "sampletype":
-		return true
-	}
-	return strings.HasSuffix(k, "_uid") || strings.HasSuffix(k, "_ref")
 }

@@ -74,3 +74,16 @@ func Replay(portalType string, history []senaite.HistoryEntry, current string, u
 func Verifying(transition string) bool {
 	return transition == "verify" || transition == "multi_verify" || transition == "retest"
 }
+
+// restoredAfter are fields a transition sets on the destination to its own
+// instant (a sample's DateReceived at receive) and that stay writable
+// afterwards: the source's value is written back right after the replay of
+// that transition, so the lab's dates survive a migration.
+var restoredAfter = map[string]map[string][]string{
+	"AnalysisRequest": {"receive": {"DateReceived"}},
+}
+
+// RestoredAfter names the fields to write back after transition.
+func RestoredAfter(portalType, transition string) []string {
+	return restoredAfter[portalType][transition]
+}

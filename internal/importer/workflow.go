@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/sourcegraph/conc/pool"
 
@@ -12,10 +13,9 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
-// resultFields are written on an analysis before its submit is replayed:
-// they lock once it is submitted.
-var resultFields = []string{"Result", "ResultCaptureDate", "Uncertainty", "DetectionLimitOperand", "Analyst",
-	"InterimFields", "Remarks"}
+// analysisEditable are the states in which an analysis' fields can be
+// written; a submit locks them.
+var analysisEditable = map[string]bool{"registered": true, "unassigned": true, "assigned": true}
 
 // Verifier gives the destination's verifier client for a remote (nil: none
 // configured; verification then uses the main account).
@@ -27,6 +27,50 @@ type Verifier func(ctx context.Context, instanceID int64) (*senaite.Client, erro
 // transitions its analyses cause. Objects a transition creates on the
 // destination (retests) are adopted as the replicas of the source's.
 func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool) error {
+	return h.replay(ctx, rm, o, verifier, untilChildren, nil)
+}
+
+// writeAnalysisFields writes an adopted analysis' own fields (result,
+// instrument, method, attachments…): the destination made it from its
+// service with none of them. It runs once every reference target exists and
+// before any transition locks them — a sample's cancellation cancels its
+// analyses too.
+func (h *Handler) writeAnalysisFields(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage, dst *senaite.Client) error {
+	fields, _, err := h.payload(ctx, rm, o, raw)
+	if err != nil || len(fields) == 0 {
+		return err
+	}
+	if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+		return h.mismatch(ctx, rm, o, err)
+	}
+	return nil
+}
+
+// analysisFieldsPhase writes the fields of every adopted analysis that is
+// still editable, before the samples' transitions; written records them.
+func (h *Handler) analysisFieldsPhase(ctx context.Context, rm store.Remote, o store.Stored) (bool, error) {
+	if o.PortalType != "Analysis" || o.DestUID == "" {
+		return false, nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(o.Data, &raw); err != nil {
+		return false, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return false, err
+	}
+	cur, err := dst.Get(ctx, o.DestUID)
+	if err != nil {
+		return false, err
+	}
+	if !analysisEditable[cur.ReviewState] {
+		return false, nil
+	}
+	return true, h.writeAnalysisFields(ctx, rm, o, raw, dst)
+}
+
+func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool) error {
 	if o.State != store.ObjImported || o.DestUID == "" {
 		return nil
 	}
@@ -34,7 +78,6 @@ func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.S
 	if err := json.Unmarshal(o.Data, &raw); err != nil {
 		return fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
-	src := senaite.Item{Raw: raw}
 	if len(raw["workflow_info"]) == 0 {
 		return nil
 	}
@@ -51,23 +94,20 @@ func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.S
 		return err
 	}
 	steps := Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, untilChildren)
+	if o.PortalType == "Analysis" && analysisEditable[cur.ReviewState] && !written[o.SourceUID] {
+		if err := h.writeAnalysisFields(ctx, rm, o, raw, dst); err != nil {
+			return err
+		}
+	}
+	if fields := restoreDrifted(o.PortalType, raw, cur); len(fields) > 0 {
+		// the destination passed the transition by itself (an
+		// auto-received partition, a retest sample): write back now
+		if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+			h.Log.Warn("field not restored", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType, "error", err)
+		}
+	}
 	if len(steps) == 0 {
 		return nil
-	}
-	if o.PortalType == "Analysis" && cur.ReviewState != "to_be_verified" {
-		fields := map[string]any{}
-		for _, f := range resultFields {
-			if !src.IsEmpty(f) {
-				var v any
-				_ = json.Unmarshal(raw[f], &v)
-				fields[f] = v
-			}
-		}
-		if len(fields) > 0 {
-			if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
-				return h.mismatch(ctx, rm, o, err)
-			}
-		}
 	}
 	for _, st := range steps {
 		c := dst
@@ -76,6 +116,20 @@ func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.S
 		}
 		if _, err := c.Update(ctx, o.DestUID, nil, st.Transition); err != nil {
 			return h.mismatch(ctx, rm, o, err)
+		}
+		if names := RestoredAfter(o.PortalType, st.Transition); len(names) > 0 {
+			fields := map[string]any{}
+			for _, f := range names {
+				var v any
+				if json.Unmarshal(raw[f], &v) == nil && v != nil {
+					fields[f] = v
+				}
+			}
+			if len(fields) > 0 {
+				if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+					return h.mismatch(ctx, rm, o, err)
+				}
+			}
 		}
 		switch st.Transition {
 		case "retract", "retest":
@@ -89,6 +143,29 @@ func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.S
 		}
 	}
 	return nil
+}
+
+// restoreDrifted returns the fields of RestoredAfter rules whose value the
+// destination has but differs from the source's.
+func restoreDrifted(portalType string, raw map[string]json.RawMessage, cur senaite.Item) map[string]any {
+	fields := map[string]any{}
+	for _, names := range restoredAfter[portalType] {
+		for _, f := range names {
+			src := senaite.Item{Raw: raw}
+			if src.IsEmpty(f) || cur.IsEmpty(f) {
+				continue
+			}
+			a, _ := src.Time(f)
+			b, _ := cur.Time(f)
+			if a.Equal(b) {
+				continue
+			}
+			var v any
+			_ = json.Unmarshal(raw[f], &v)
+			fields[f] = v
+		}
+	}
+	return fields
 }
 
 func decodeHistory(raw map[string]json.RawMessage) (senaite.Item, error) {
@@ -222,6 +299,31 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 		if err != nil {
 			return err
 		}
+		written := map[string]bool{}
+		if round == 0 {
+			var mu sync.Mutex
+			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(max(4, rm.Options.MaxConcurrency))
+			for _, o := range objs {
+				if o.PortalType != "Analysis" {
+					continue
+				}
+				p.Go(func(ctx context.Context) error {
+					ok, err := h.analysisFieldsPhase(ctx, rm, o)
+					if err != nil {
+						return fmt.Errorf("importer: fields of analysis %s: %w", o.SourceUID, err)
+					}
+					if ok {
+						mu.Lock()
+						written[o.SourceUID] = true
+						mu.Unlock()
+					}
+					return nil
+				})
+			}
+			if err := p.Wait(); err != nil {
+				return err
+			}
+		}
 		for phase := 0; phase <= 4; phase++ {
 			// objects of one phase are independent: replay them concurrently,
 			// within the remote's bound on requests to the lab
@@ -234,7 +336,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 				p.Go(func(ctx context.Context) error {
 					// a sample always stops before what its analyses cause: if a
 					// retest is still pending it waits for the next round
-					if err := h.ReplayWorkflow(ctx, rm, o, verifier, true); err != nil {
+					if err := h.replay(ctx, rm, o, verifier, true, written); err != nil {
 						return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
 					}
 					return nil

@@ -108,3 +108,18 @@ func Structural(portalType, path string) bool {
 	// /<site>/bika_setup/<folder> and /<site>/setup/<folder>
 	return len(parts) == 3 && (parts[1] == "bika_setup" || parts[1] == "setup")
 }
+
+// labSet are fields a destination sets itself when an action happens there
+// (who submitted a result, when a sample was received): the replay
+// reproduces the action, not its instant or actor, so verify does not
+// compare them.
+var labSet = map[string]map[string]bool{
+	// the title is the object's id, which the destination's ID server assigns
+	"AnalysisRequest": {"title": true},
+	"Worksheet":       {"title": true},
+	"ReferenceSample": {"title": true},
+	"Invoice":         {"title": true},
+}
+
+// LabSet tells whether verify leaves field of portalType out.
+func LabSet(portalType, field string) bool { return labSet[portalType][field] }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"sort"
 )
 
 // User is a site account as /users shows it.
@@ -194,5 +195,24 @@ func (c *Client) Settings(ctx context.Context, key string) ([]Setting, error) {
 			out = append(out, s)
 		}
 	}
+	return out, nil
+}
+
+// PortalTypes lists the types a lab's catalogs hold, the site aside,
+// sorted: what a fetch or a verify walks through.
+func (c *Client) PortalTypes(ctx context.Context) ([]string, error) {
+	cats, err := c.Catalogs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalogs: %w", err)
+	}
+	var out []string
+	for _, cat := range cats {
+		for _, t := range cat.PortalTypes {
+			if t != "Plone Site" && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Strings(out)
 	return out, nil
 }

@@ -126,18 +126,18 @@ func (l *Lab) appendMetaValue(b []byte, o *Object, col string) []byte {
 	}
 	name := strings.TrimPrefix(col, "get")
 	for _, n := range []string{col, name} {
-		if f := o.Type.Field(n); f != nil {
+		if f := o.Type.accessorField(n); f != nil {
 			return appendRawField(b, o, f)
 		}
 	}
 	if strings.HasSuffix(name, "UID") {
-		if f := o.Type.Field(strings.TrimSuffix(name, "UID")); f != nil && f.Kind == KRef {
+		if f := o.Type.accessorField(strings.TrimSuffix(name, "UID")); f != nil && f.Kind == KRef {
 			return appendStr(b, o.ref(f.Name))
 		}
 	}
 	for _, suffix := range []string{"FullName", "Email", "Username"} {
 		if strings.HasSuffix(name, suffix) {
-			if f := o.Type.Field(strings.TrimSuffix(name, suffix)); f != nil && f.Kind == KRef {
+			if f := o.Type.accessorField(strings.TrimSuffix(name, suffix)); f != nil && f.Kind == KRef {
 				t := l.byUID[o.ref(f.Name)]
 				switch {
 				case t == nil:
@@ -153,7 +153,7 @@ func (l *Lab) appendMetaValue(b []byte, o *Object, col string) []byte {
 		}
 	}
 	if strings.HasSuffix(name, "Title") {
-		if f := o.Type.Field(strings.TrimSuffix(name, "Title")); f != nil && f.Kind == KRef {
+		if f := o.Type.accessorField(strings.TrimSuffix(name, "Title")); f != nil && f.Kind == KRef {
 			if t := l.byUID[o.ref(f.Name)]; t != nil {
 				return appendStr(b, t.Title)
 			}

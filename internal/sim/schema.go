@@ -1,5 +1,7 @@
 package sim
 
+import "strings"
+
 // Flavor selects which SENAITE release the simulator impersonates. The
 // routes are the same; type names, paths, catalogs and settings keys differ,
 // and a sync must cope with both (a Bika-era lab migrates into a 2.x one).
@@ -145,6 +147,27 @@ func (t *PortalType) Field(name string) *Field {
 		}
 	}
 	return nil
+}
+
+// accessorField finds the field a getter's name stands for: AT getters
+// are get<Field>, and 2.x Dexterity classes define get<Name> accessors
+// over snake_case fields (getPrefix → prefix, getMinVolume → min_volume),
+// which is what catalog metadata columns call.
+func (t *PortalType) accessorField(name string) *Field {
+	if f := t.Field(name); f != nil || !t.DX {
+		return f
+	}
+	var b strings.Builder
+	for i, r := range name {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return t.Field(b.String())
 }
 
 // Allows reports whether child may be created inside an object of type t.

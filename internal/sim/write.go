@@ -277,6 +277,18 @@ func (l *Lab) setFields(o *Object, rec map[string]any, creating bool) *apiError 
 			continue
 		}
 		f := o.Type.Field(k)
+		if f == nil && !o.Type.DX && (k == "title" || k == "description") {
+			// every AT type has BaseSchema's title and description, even
+			// where the type table lists no field of its own
+			if str, ok := rec[k].(string); ok {
+				if k == "title" {
+					o.Title = str
+				} else {
+					o.Description = str
+				}
+			}
+			continue
+		}
 		if f == nil {
 			continue // unknown keys are ignored silently
 		}

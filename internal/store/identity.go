@@ -157,3 +157,24 @@ func (s *Store) RecordIntent(ctx context.Context, remoteID int64, sourceUID stri
 	}
 	return out, existed, nil
 }
+
+// ReplicaMap maps every source UID that has a replica on the destination
+// to it: what verify walks.
+func (s *Store) ReplicaMap(ctx context.Context, sourceID, destID int64) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT src.uid, dst.uid FROM replicas src
+		JOIN replicas dst ON dst.identity_id = src.identity_id AND dst.instance_id = $2
+		WHERE src.instance_id = $1`, sourceID, destID)
+	if err != nil {
+		return nil, fmt.Errorf("store: replica map %d→%d: %w", sourceID, destID, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
+			return nil, fmt.Errorf("store: replica map: %w", err)
+		}
+		out[a] = b
+	}
+	return out, rows.Err()
+}

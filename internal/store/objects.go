@@ -329,3 +329,45 @@ func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxAttempts 
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// FailWaiting fails the objects still parked at the end of an import,
+// keeping what they waited for in the reason.
+func (s *Store) FailWaiting(ctx context.Context, remoteID int64) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'failed',
+		reason = 'its dependency was never imported: ' || coalesce(reason, '?'), updated_at = now()
+		WHERE remote_id = $1 AND state = 'waiting'`, remoteID)
+	if err != nil {
+		return 0, fmt.Errorf("store: fail waiting objects of remote %d: %w", remoteID, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// NoteObject records a remark on an object without changing its state:
+// what an import had to rebuild or leave out.
+func (s *Store) NoteObject(ctx context.Context, remoteID int64, uid, note string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE objects SET reason = $3, updated_at = now()
+		WHERE remote_id = $1 AND source_uid = $2`, remoteID, uid, note); err != nil {
+		return fmt.Errorf("store: note object %s: %w", uid, err)
+	}
+	return nil
+}
+
+// ObjectStates returns the pipeline state of the given source objects of a
+// remote; UIDs that were never fetched are absent.
+func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, state FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`,
+		remoteID, uids)
+	if err != nil {
+		return nil, fmt.Errorf("store: object states: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(uids))
+	for rows.Next() {
+		var u, st string
+		if err := rows.Scan(&u, &st); err != nil {
+			return nil, fmt.Errorf("store: object states: %w", err)
+		}
+		out[u] = st
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// objectStates are the states an operator filters on (ARCHITECTURE.md §1).
+var objectStates = []string{store.ObjFetched, store.ObjWaiting, store.ObjImported, store.ObjUnchanged,
+	store.ObjSkipped, store.ObjConflict, store.ObjStateMismatch, store.ObjFailed}
+
+// listObjects pages through a remote's objects: where each stands and why.
+func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
+	rm, err := s.Store.Remote(r.Context(), r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	q := r.URL.Query()
+	f := store.ObjectFilter{State: q.Get("state"), PortalType: q.Get("portal_type"), Q: q.Get("q"), After: q.Get("cursor")}
+	if f.State != "" && !slices.Contains(objectStates, f.State) {
+		writeError(w, http.StatusBadRequest, "invalid", "state must be one of "+joinStates(), "state")
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "invalid", "limit must be a number from 1 to 1000", "limit")
+			return
+		}
+		f.Limit = n
+	}
+	rows, err := s.Store.ListObjects(r.Context(), rm.ID, f)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := map[string]any{"objects": rows, "next_cursor": nil}
+	if f.Limit == 0 {
+		f.Limit = 100
+	}
+	if len(rows) == f.Limit {
+		out["next_cursor"] = rows[len(rows)-1].SourceUID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func joinStates() string {
+	s := ""
+	for i, st := range objectStates {
+		if i > 0 {
+			s += ", "
+		}
+		s += st
+	}
+	return s
+}
