@@ -5,7 +5,7 @@ BIN      := bin
 PKGS     := ./...
 FUZZTIME ?= 1m
 
-.PHONY: all build test test-race fuzz bench demo services vet fmt clean
+.PHONY: all build test test-race fuzz bench bench-sim demo services vet fmt clean
 
 all: build
 
@@ -34,9 +34,16 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) ./internal/senaite || exit 1; \
 	done
 
-# Prints the simulator's raw capacity: complete items/s on listings,
-# creates/s, and its memory for a 50,000-object lab.
-bench: build
+# Migrates a generated 50,000-object lab with standalone and prints fetch
+# and import rates, the ratio of import throughput to the destination's raw
+# create capacity (measured in the same run), and standalone's peak memory.
+BENCH_OBJECTS ?= 50000
+bench: build services
+	$(BIN)/senaite-bench migration --objects $(BENCH_OBJECTS)
+
+# The simulator's raw capacity: complete items/s on listings, creates/s,
+# memory for a 50,000-object lab.
+bench-sim: build
 	$(BIN)/senaite-bench sim --objects 50000
 
 demo: build

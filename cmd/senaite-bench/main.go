@@ -1,5 +1,8 @@
 // Command senaite-bench measures senaite-sync and its simulator as separate
 // processes over loopback and prints figures and ratios measured in one run.
+//
+//	senaite-bench migration [--objects 50000]   a whole migration with standalone
+//	senaite-bench sim [--objects 50000]         the simulator's raw capacity
 package main
 
 import (
@@ -14,31 +17,79 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "sim" {
-		fmt.Fprintln(os.Stderr, "usage: senaite-bench sim [--objects N] [--concurrency C] [--creates N]")
-		os.Exit(2)
+	if len(os.Args) < 2 {
+		usage()
 	}
-	fs := flag.NewFlagSet("sim", flag.ExitOnError)
-	self, _ := os.Executable()
-	binary := fs.String("sim", filepath.Join(filepath.Dir(self), "senaite-sim"), "senaite-sim binary")
-	objects := fs.Int("objects", 50000, "size of the generated lab")
-	conc := fs.Int("concurrency", 4, "concurrent client requests")
-	pageSize := fs.Int("page-size", 100, "items per listing page")
-	creates := fs.Int("creates", 5000, "objects to create")
-	_ = fs.Parse(os.Args[2:])
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	r, err := bench.RunSim(ctx, bench.SimOptions{Binary: *binary, Objects: *objects, Concurrency: *conc,
-		PageSize: *pageSize, Creates: *creates, Username: "admin", Password: "secret"})
+	self, _ := os.Executable()
+	dir := filepath.Dir(self)
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	simBin := fs.String("sim", filepath.Join(dir, "senaite-sim"), "senaite-sim binary")
+	objects := fs.Int("objects", 50000, "size of the generated lab")
+	conc := fs.Int("concurrency", 4, "concurrent requests of the plain client")
+	creates := fs.Int("creates", 5000, "objects the plain client creates")
+	var err error
+	switch os.Args[1] {
+	case "sim":
+		pageSize := fs.Int("page-size", 100, "items per listing page")
+		_ = fs.Parse(os.Args[2:])
+		err = runSim(ctx, bench.SimOptions{Binary: *simBin, Objects: *objects, Concurrency: *conc,
+			PageSize: *pageSize, Creates: *creates, Username: "admin", Password: "secret"})
+	case "migration":
+		syncBin := fs.String("sync", filepath.Join(dir, "senaite-sync"), "senaite-sync binary")
+		seed := fs.Int("seed", 7, "seed of the generated lab")
+		db := fs.String("database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+			"PostgreSQL server; the database senaite_sync_bench is recreated on it")
+		_ = fs.Parse(os.Args[2:])
+		err = runMigration(ctx, bench.MigrationOptions{SimBinary: *simBin, SyncBinary: *syncBin, Objects: *objects,
+			Seed: *seed, Concurrency: *conc, Creates: *creates, DatabaseURL: *db, Log: os.Stderr})
+	default:
+		usage()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "senaite-bench:", err)
 		os.Exit(1)
 	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: senaite-bench migration|sim [--objects N] [--concurrency C] [--creates N]")
+	os.Exit(2)
+}
+
+func runSim(ctx context.Context, o bench.SimOptions) error {
+	r, err := bench.RunSim(ctx, o)
+	if err != nil {
+		return err
+	}
 	fmt.Printf("senaite-sim, %d objects generated in %s (startup to listening)\n", r.Objects, r.Startup.Round(1e6))
 	fmt.Printf("  memory          %.0f MB resident after generation, %.0f MB peak\n", float64(r.RSS)/1e6, float64(r.PeakRSS)/1e6)
 	fmt.Printf("  listing         %d complete items (complete=yes&workflow=yes, %d per page, %d clients) in %s = %.0f items/s\n",
-		r.ListedItems, *pageSize, *conc, r.ListElapsed.Round(1e6), r.ItemsPerSecond())
+		r.ListedItems, o.PageSize, o.Concurrency, r.ListElapsed.Round(1e6), r.ItemsPerSecond())
 	fmt.Printf("  creates         %d clients created (%d clients) in %s = %.0f creates/s (%d failed)\n",
-		r.Creates, *conc, r.CreateElapsed.Round(1e6), r.CreatesPerSecond(), r.CreateFailures)
+		r.Creates, o.Concurrency, r.CreateElapsed.Round(1e6), r.CreatesPerSecond(), r.CreateFailures)
+	return nil
+}
+
+func runMigration(ctx context.Context, o bench.MigrationOptions) error {
+	r, err := bench.RunMigration(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("migration of a generated %d-object lab into an empty one, senaite-sync standalone (embedded NATS)\n", r.Objects)
+	fmt.Printf("  fetch           %s: %d objects in %s = %.0f objects/s\n", r.FetchStatus, r.Fetched,
+		r.FetchElapsed.Round(1e6), r.FetchRate())
+	fmt.Printf("  import          %s: %d objects in %s = %.0f objects/s (levels %s, then deferred references and workflow replay %s)\n",
+		r.ImportStatus, r.Imported, r.ImportElapsed.Round(1e6), r.ImportRate(), r.LevelsElapsed.Round(1e6),
+		(r.ImportElapsed - r.LevelsElapsed).Round(1e6))
+	if r.ImportStatus != "succeeded" {
+		fmt.Printf("                  %s (see `senaite-sync objects` in a live run; log %s)\n", r.ImportError, r.LogFile)
+	}
+	fmt.Printf("  raw capacity    %d clients created by a plain client (%d at once) on an identical empty lab in %s = %.0f creates/s\n",
+		r.RawCreates, o.Concurrency, r.RawElapsed.Round(1e6), r.RawRate())
+	fmt.Printf("  ratio           import %.0f objects/s / raw %.0f creates/s = %.2f\n", r.ImportRate(), r.RawRate(), r.ImportRate()/r.RawRate())
+	fmt.Printf("  whole migration %s; standalone peak resident memory %.0f MB\n",
+		(r.FetchElapsed + r.ImportElapsed).Round(1e6), float64(r.PeakRSS)/1e6)
+	return nil
 }

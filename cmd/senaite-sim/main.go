@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -135,6 +136,10 @@ func run() error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if pa := os.Getenv("SENAITE_SIM_PPROF_ADDR"); pa != "" {
+		// Go's profiler, for measuring the simulator itself (loopback)
+		go func() { _ = http.ListenAndServe(pa, nil) }()
+	}
 	select {
 	case err := <-errc:
 		return err

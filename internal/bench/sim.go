@@ -123,37 +123,11 @@ func RunSim(ctx context.Context, o SimOptions) (SimResult, error) {
 		return res, err
 	}
 	defer empty.Stop()
-	api = empty.URL + "/@@API/senaite/v1"
-	clients, err := folderUID(ctx, hc, api, "clients", o.Username, o.Password)
+	res.Creates, res.CreateElapsed, err = createClients(ctx, hc, empty.URL+"/@@API/senaite/v1", o.Creates, o.Concurrency)
+	res.CreateFailures = o.Creates - res.Creates
 	if err != nil {
 		return res, err
 	}
-	var next atomic.Int64
-	var failures atomic.Int64
-	start = time.Now()
-	for i := 0; i < o.Concurrency; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				n := next.Add(1)
-				if n > int64(o.Creates) {
-					return
-				}
-				body, _ := json.Marshal(map[string]any{"portal_type": "Client", "parent_uid": clients,
-					"Name": fmt.Sprintf("Bench client %d", n), "ClientID": fmt.Sprintf("BC%05d", n),
-					"EmailAddress": fmt.Sprintf("lab%d@example.org", n), "Phone": "+34 900 000 000"})
-				if err := post(ctx, hc, api+"/create", body, o.Username, o.Password); err != nil {
-					failures.Add(1)
-					errOnce.Do(func() { firstErr = err })
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	res.CreateElapsed = time.Since(start)
-	res.Creates = o.Creates - int(failures.Load())
-	res.CreateFailures = int(failures.Load())
 	return res, firstErr
 }
 

@@ -216,15 +216,15 @@ func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code
 
 type runOut struct {
 	Run struct {
-		ID     string                    `json:"id"`
-		Remote string                    `json:"remote"`
-		Kind   string                    `json:"kind"`
-		Status string                    `json:"status"`
-		Error  string                    `json:"error"`
+		ID       string                    `json:"id"`
+		Remote   string                    `json:"remote"`
+		Kind     string                    `json:"kind"`
+		Status   string                    `json:"status"`
+		Error    string                    `json:"error"`
 		Pages    map[string]int            `json:"pages"`
 		Progress map[string]int            `json:"progress"`
-		Counts map[string]int            `json:"counts"`
-		ByType map[string]map[string]int `json:"by_type"`
+		Counts   map[string]int            `json:"counts"`
+		ByType   map[string]map[string]int `json:"by_type"`
 	} `json:"run"`
 }
 

@@ -35,6 +35,9 @@ type Config struct {
 	APIToken    string
 	// URL is the coordinator the client verbs talk to.
 	URL string
+	// PoolSize bounds database connections; each role sets it from the
+	// work it runs at once.
+	PoolSize int
 }
 
 // envInt reads an integer variable; a malformed value falls back to def.
@@ -80,7 +83,7 @@ func (c *Config) key() (*secret.Key, error) { return secret.LoadOrCreate(c.Secre
 func (c *Config) openStore(ctx context.Context) (*store.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return store.Open(ctx, c.DatabaseURL)
+	return store.OpenSized(ctx, c.DatabaseURL, c.PoolSize)
 }
 
 // openStoreCreating is openStore for the roles that may create the

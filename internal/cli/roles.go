@@ -66,6 +66,7 @@ func coordinatorCmd(cfg *Config) *cobra.Command {
 	return &cobra.Command{Use: "coordinator", Short: "Run the coordinator (migrates, drives runs, serves the API)", RunE: func(cmd *cobra.Command, _ []string) error {
 		ctx, stop := signalContext()
 		defer stop()
+		cfg.PoolSize = coordinatorConns
 		rt, err := cfg.connect(ctx, cfg.logger(), true)
 		if err != nil {
 			return err
@@ -81,6 +82,7 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 	c := &cobra.Command{Use: role, Short: "Run a " + role + " worker", RunE: func(cmd *cobra.Command, _ []string) error {
 		ctx, stop := signalContext()
 		defer stop()
+		cfg.PoolSize = concurrency + 1
 		rt, err := cfg.connect(ctx, cfg.logger().With("role", role), false)
 		if err != nil {
 			return err
@@ -114,11 +116,14 @@ func standaloneCmd(cfg *Config) *cobra.Command {
 			opts = append(opts, emb.ConnectOption())
 			log.Info("embedded nats started", "store", filepath.Join(cfg.DataDir, "jetstream"))
 		}
+		// the levels (importers) and the replay (coordinator) do not overlap
+		cfg.PoolSize = max(coordinatorConns, importers) + fetchers + 2
 		rt, err := cfg.connect(ctx, log, true, opts...)
 		if err != nil {
 			return err
 		}
 		defer rt.close()
+		startPprof(log)
 		p := pool.New().WithContext(ctx).WithCancelOnError().WithFirstError()
 		p.Go(func(ctx context.Context) error { return serveCoordinator(ctx, cfg, rt) })
 		p.Go(func(ctx context.Context) error { return serveFetcher(ctx, rt.with("role", "fetcher"), fetchers) })
@@ -129,6 +134,12 @@ func standaloneCmd(cfg *Config) *cobra.Command {
 	c.Flags().IntVar(&importers, "import-concurrency", envInt("SENAITE_SYNC_IMPORT_CONCURRENCY", 16), "objects imported at once (SENAITE_SYNC_IMPORT_CONCURRENCY)")
 	return c
 }
+
+// coordinatorConns are the coordinator's database connections: its API, its
+// ticks and the workflow replay it runs (importer.ReplayConcurrency
+// goroutines share them). PostgreSQL's default of 100 connections must hold
+// every process of a deployment.
+const coordinatorConns = 10
 
 // runtime is what a role needs once connected: the store, the key, the
 // queue, and the coordinator's instance clients (shared in standalone).

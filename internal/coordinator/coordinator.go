@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -33,6 +34,10 @@ type Coordinator struct {
 
 	clientsMu sync.Mutex
 	clients   map[string]*senaite.Client
+	byID      map[int64]cachedClient
+
+	pubMu sync.Mutex
+	pub   map[string]time.Time
 }
 
 // StartRun queues a run of kind on the named remote; a remote with an

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
@@ -70,14 +71,50 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run) error {
 // that a requeued object is delivered again.
 func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []store.Pending) error {
 	subject := c.Names.Subject(queue.Import, r.Remote)
+	msgs := make([]queue.Msg, 0, len(pending))
 	for _, p := range pending {
-		raw, _ := json.Marshal(importer.Object{RemoteID: r.RemoteID, SourceUID: p.SourceUID, RunID: r.ID.String()})
 		id := fmt.Sprintf("import:%s:%s:%d", r.ID, p.SourceUID, p.Attempts)
-		if err := queue.Publish(ctx, c.JS, subject, id, raw); err != nil && !errors.Is(err, queue.ErrDuplicate) {
-			return err
+		if c.published(id) {
+			continue // this process published it already; the stream keeps it until acked
 		}
+		raw, _ := json.Marshal(importer.Object{RemoteID: r.RemoteID, SourceUID: p.SourceUID, RunID: r.ID.String()})
+		msgs = append(msgs, queue.Msg{Subject: subject, ID: id, Data: raw})
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	if err := queue.PublishBatch(ctx, c.JS, msgs); err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		c.markPublished(m.ID)
 	}
 	return nil
+}
+
+// republishAfter is how long a published message is trusted to be in the
+// stream before a still-pending object is published again — a safety net
+// for a message lost or terminated without its object moving on. It stays
+// below the stream's duplicate window, so that a message still queued is
+// dropped as a duplicate, not delivered twice.
+const republishAfter = 90 * time.Second
+
+// published tells whether this process published a message id recently; a
+// restarted coordinator publishes again and the stream drops duplicates.
+func (c *Coordinator) published(id string) bool {
+	c.pubMu.Lock()
+	defer c.pubMu.Unlock()
+	at, ok := c.pub[id]
+	return ok && time.Since(at) < republishAfter
+}
+
+func (c *Coordinator) markPublished(id string) {
+	c.pubMu.Lock()
+	defer c.pubMu.Unlock()
+	if c.pub == nil || len(c.pub) > 1_000_000 {
+		c.pub = map[string]time.Time{} // bounded: forgetting only costs a duplicate publish
+	}
+	c.pub[id] = time.Now()
 }
 
 func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
@@ -160,6 +197,12 @@ func (c *Coordinator) importHandler() *importer.Handler {
 // too). Clients are kept per instance and settings, so that connections
 // are reused and the instance's bounds hold across messages.
 func (c *Coordinator) InstanceClient(ctx context.Context, id int64) (*senaite.Client, error) {
+	c.clientsMu.Lock()
+	if e, ok := c.byID[id]; ok && time.Since(e.checked) < instanceRecheck {
+		c.clientsMu.Unlock()
+		return e.client, nil
+	}
+	c.clientsMu.Unlock()
 	in, err := c.Store.InstanceByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -167,16 +210,26 @@ func (c *Coordinator) InstanceClient(ctx context.Context, id int64) (*senaite.Cl
 	key := fmt.Sprintf("%d|%s|%s|%x|%s", in.ID, in.URL, in.Username, in.Password, in.UpdatedAt)
 	c.clientsMu.Lock()
 	defer c.clientsMu.Unlock()
-	if cl, ok := c.clients[key]; ok {
-		return cl, nil
+	cl, ok := c.clients[key]
+	if !ok {
+		if cl, err = labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: 16}, c.Log); err != nil {
+			return nil, err
+		}
+		if c.clients == nil {
+			c.clients = map[string]*senaite.Client{}
+			c.byID = map[int64]cachedClient{}
+		}
+		c.clients[key] = cl
 	}
-	cl, err := labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: 16}, c.Log)
-	if err != nil {
-		return nil, err
-	}
-	if c.clients == nil {
-		c.clients = map[string]*senaite.Client{}
-	}
-	c.clients[key] = cl
+	c.byID[id] = cachedClient{client: cl, checked: time.Now()}
 	return cl, nil
+}
+
+// instanceRecheck is how often a kept client checks that its instance's
+// settings (URL, credentials) did not change.
+const instanceRecheck = 5 * time.Second
+
+type cachedClient struct {
+	client  *senaite.Client
+	checked time.Time
 }

@@ -324,7 +324,7 @@ func (m *migration) assertMirrored() {
 // objects into an empty one with a coordinator, two fetchers and two
 // importers as separate processes: the destination mirrors the source.
 func TestMigrationFiveThousandObjects(t *testing.T) {
-	t.Parallel()
+	// not parallel: each deployment holds dozens of PostgreSQL connections
 	// seed 75 has inactive Dexterity setup items (a sample type, a sample
 	// point, an analysis category) whose fields the source withholds: they
 	// are rebuilt from their catalog metadata
@@ -333,8 +333,8 @@ func TestMigrationFiveThousandObjects(t *testing.T) {
 	d.start("coordinator")
 	d.waitAPI()
 	for i := 0; i < 2; i++ {
-		d.start("fetcher")
-		d.start("importer", "--concurrency", "8")
+		d.start("fetcher", "--concurrency", "4")
+		d.start("importer", "--concurrency", "6")
 	}
 	m.register()
 	if r := d.runStep("a_to_b", "fetch", nil); r.Run.Status != "succeeded" {
@@ -352,7 +352,6 @@ func TestMigrationFiveThousandObjects(t *testing.T) {
 // killed by SIGKILL in the middle of the import and another started: the
 // destination still mirrors the source — nothing lost, nothing duplicated.
 func TestMigrationSurvivesSIGKILL(t *testing.T) {
-	t.Parallel()
 	// seed 63 has an inactive sample container the source withholds the
 	// fields of: rebuilt with a default capacity, reported
 	m := newMigration(t, 5000, 63)
@@ -360,10 +359,10 @@ func TestMigrationSurvivesSIGKILL(t *testing.T) {
 	d.start("coordinator")
 	d.waitAPI()
 	for i := 0; i < 2; i++ {
-		d.start("fetcher")
+		d.start("fetcher", "--concurrency", "4")
 	}
-	victim := d.start("importer", "--concurrency", "8")
-	d.start("importer", "--concurrency", "8")
+	victim := d.start("importer", "--concurrency", "6")
+	d.start("importer", "--concurrency", "6")
 	m.register()
 	if r := d.runStep("a_to_b", "fetch", nil); r.Run.Status != "succeeded" {
 		d.dumpLogs()
@@ -374,7 +373,7 @@ func TestMigrationSurvivesSIGKILL(t *testing.T) {
 		if !killed && m.dstLab.Total() > 1000 {
 			_ = victim.Process.Kill() // SIGKILL: no cleanup, messages in flight unacknowledged
 			killed = true
-			d.start("importer", "--concurrency", "8")
+			d.start("importer", "--concurrency", "6")
 		}
 	})
 	if !killed {
@@ -385,4 +384,42 @@ func TestMigrationSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("import %s: %s", r.Run.Status, r.Run.Error)
 	}
 	m.assertMirrored()
+}
+
+// TestStandaloneMigration runs every role in one `senaite-sync standalone`
+// process with its embedded NATS (no NATS URL: only PostgreSQL is
+// needed), as `make demo` does: the migration mirrors the source, the
+// JetStream store lives in the data directory and the generated secret key
+// there is readable by its owner only.
+func TestStandaloneMigration(t *testing.T) {
+	m := newMigration(t, 1500, 66)
+	d := m.d
+	d.env = append(d.env, "SENAITE_SYNC_NATS_URL=")
+	sa := d.start("standalone")
+	d.waitAPI()
+	if log := d.logs[fmt.Sprintf("standalone-%d", sa.Process.Pid)].String(); !strings.Contains(log, "embedded nats started") {
+		t.Fatalf("standalone did not embed NATS:\n%s", log)
+	}
+	m.register()
+	if r := d.runStep("a_to_b", "fetch", nil); r.Run.Status != "succeeded" {
+		d.dumpLogs()
+		t.Fatalf("fetch %s: %s", r.Run.Status, r.Run.Error)
+	}
+	if r := d.runStep("a_to_b", "import", nil); r.Run.Status != "succeeded" {
+		d.dumpObjects()
+		t.Errorf("import %s: %s", r.Run.Status, r.Run.Error)
+	}
+	m.assertMirrored()
+	dir := ""
+	for _, e := range d.env {
+		if v, ok := strings.CutPrefix(e, "SENAITE_SYNC_DATA_DIR="); ok {
+			dir = v
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "secret.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("secret key in the data dir: %v %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "jetstream")); err != nil {
+		t.Errorf("embedded JetStream store: %v", err)
+	}
 }

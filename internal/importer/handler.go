@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
@@ -46,6 +47,36 @@ type Handler struct {
 
 	keyMu sync.Mutex
 	keys  map[string]map[string]string // instance/type → natural key value → UID
+
+	remoteMu sync.Mutex
+	remotes  map[int64]cachedRemote
+}
+
+type cachedRemote struct {
+	rm      store.Remote
+	checked time.Time
+}
+
+// remote reads a remote, kept for a few seconds: every message names one,
+// and its settings change rarely.
+func (h *Handler) remote(ctx context.Context, id int64) (store.Remote, error) {
+	h.remoteMu.Lock()
+	c, ok := h.remotes[id]
+	h.remoteMu.Unlock()
+	if ok && time.Since(c.checked) < 5*time.Second {
+		return c.rm, nil
+	}
+	rm, err := h.Store.RemoteByID(ctx, id)
+	if err != nil {
+		return store.Remote{}, err
+	}
+	h.remoteMu.Lock()
+	if h.remotes == nil {
+		h.remotes = map[int64]cachedRemote{}
+	}
+	h.remotes[id] = cachedRemote{rm: rm, checked: time.Now()}
+	h.remoteMu.Unlock()
+	return rm, nil
 }
 
 var pending = []string{store.ObjFetched, store.ObjWaiting, store.ObjFailed}
@@ -60,7 +91,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	case store.ObjImported, store.ObjUnchanged, store.ObjSkipped, store.ObjConflict, store.ObjStateMismatch:
 		return o.State, nil // done before: a redelivery changes nothing
 	}
-	rm, err := h.Store.RemoteByID(ctx, m.RemoteID)
+	rm, err := h.remote(ctx, m.RemoteID)
 	if err != nil {
 		return "", err
 	}

@@ -77,15 +77,18 @@ func (h *Handler) sampleServices(ctx context.Context, rm store.Remote, sampleUID
 func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, dst *senaite.Client, destSample senaite.Item, analyses []store.Stored) error {
 	depth := 1
 	byKeyword := map[string]string{}
-	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: []string{"Analysis"}, Path: destSample.Path, Depth: &depth, Complete: true, Limit: 200}) {
+	// the analysis catalog's metadata (getKeyword, getRetestOfUID) says
+	// enough: no need for complete items
+	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: []string{"Analysis"}, Path: destSample.Path, Depth: &depth, Limit: 200}) {
 		if err != nil {
 			return err
 		}
-		if !it.IsEmpty("RetestOf") {
+		if !it.IsEmpty("getRetestOfUID") {
 			continue
 		}
-		byKeyword[it.String("Keyword")] = it.UID
+		byKeyword[it.String("getKeyword")] = it.UID
 	}
+	adoptions := make([]store.Adoption, 0, len(analyses))
 	for _, a := range analyses {
 		var raw map[string]json.RawMessage
 		if err := json.Unmarshal(a.Data, &raw); err != nil {
@@ -98,13 +101,9 @@ func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, dst *senai
 				"the destination did not create analysis "+kw+" with the sample", "")
 			continue
 		}
-		ident, err := h.Store.EnsureIdentity(ctx, rm.SourceID, a.SourceUID, a.PortalType)
-		if err != nil {
-			return err
-		}
-		if _, err := h.record(ctx, rm, a, ident, destUID, false); err != nil {
-			return err
-		}
+		adoptions = append(adoptions, store.Adoption{SourceUID: a.SourceUID, PortalType: a.PortalType, DestUID: destUID})
 	}
-	return nil
+	// one transaction for the sample's analyses
+	_, err := h.Store.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, pending, adoptions)
+	return err
 }

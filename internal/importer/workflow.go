@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/sourcegraph/conc/pool"
 
@@ -27,7 +28,8 @@ type Verifier func(ctx context.Context, instanceID int64) (*senaite.Client, erro
 // transitions its analyses cause. Objects a transition creates on the
 // destination (retests) are adopted as the replicas of the source's.
 func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool) error {
-	return h.replay(ctx, rm, o, verifier, untilChildren, nil)
+	_, err := h.replay(ctx, rm, o, verifier, untilChildren, nil)
+	return err
 }
 
 // writeAnalysisFields writes an adopted analysis' own fields (result,
@@ -60,43 +62,63 @@ func (h *Handler) analysisFieldsPhase(ctx context.Context, rm store.Remote, o st
 	if err != nil {
 		return false, err
 	}
+	// right after the levels every adopted analysis is as its sample made
+	// it, editable: write without reading first, and read only when the
+	// destination refuses (an analysis a previous run already submitted)
+	fields, _, err := h.payload(ctx, rm, o, raw)
+	if err != nil || len(fields) == 0 {
+		return false, err
+	}
+	if _, err := dst.Update(ctx, o.DestUID, fields, ""); err == nil {
+		return true, nil
+	} else if !errors.Is(err, senaite.ErrForbidden) && !errors.Is(err, senaite.ErrValidation) && !isUnauthorized(err) {
+		return false, err
+	}
 	cur, err := dst.Get(ctx, o.DestUID)
 	if err != nil {
 		return false, err
 	}
 	if !analysisEditable[cur.ReviewState] {
-		return false, nil
+		return false, nil // locked by a transition: the replay takes it from here
 	}
 	return true, h.writeAnalysisFields(ctx, rm, o, raw, dst)
 }
 
-func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool) error {
+// isUnauthorized tells a refused write (senaite.jsonapi answers 401 "Not
+// allowed to set the field") from other failures.
+func isUnauthorized(err error) bool {
+	var se *senaite.Error
+	return errors.As(err, &se) && se.Status == 401
+}
+
+func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool) (settled bool, err error) {
 	if o.State != store.ObjImported || o.DestUID == "" {
-		return nil
+		return true, nil
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(o.Data, &raw); err != nil {
-		return fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+		return false, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
 	if len(raw["workflow_info"]) == 0 {
-		return nil
+		return true, nil
 	}
 	it, err := decodeHistory(raw)
 	if err != nil || len(it.Workflow) == 0 {
-		return err
+		return false, err
 	}
 	dst, err := h.Clients(ctx, rm.DestinationID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	cur, err := dst.Get(ctx, o.DestUID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	steps := Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, untilChildren)
+	full := len(Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, false))
 	if o.PortalType == "Analysis" && analysisEditable[cur.ReviewState] && !written[o.SourceUID] {
 		if err := h.writeAnalysisFields(ctx, rm, o, raw, dst); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if fields := restoreDrifted(o.PortalType, raw, cur); len(fields) > 0 {
@@ -107,7 +129,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 		}
 	}
 	if len(steps) == 0 {
-		return nil
+		return full == 0, nil
 	}
 	for _, st := range steps {
 		c := dst
@@ -115,7 +137,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 			c = verifier
 		}
 		if _, err := c.Update(ctx, o.DestUID, nil, st.Transition); err != nil {
-			return h.mismatch(ctx, rm, o, err)
+			return true, h.mismatch(ctx, rm, o, err)
 		}
 		if names := RestoredAfter(o.PortalType, st.Transition); len(names) > 0 {
 			fields := map[string]any{}
@@ -127,22 +149,22 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 			}
 			if len(fields) > 0 {
 				if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
-					return h.mismatch(ctx, rm, o, err)
+					return true, h.mismatch(ctx, rm, o, err)
 				}
 			}
 		}
 		switch st.Transition {
 		case "retract", "retest":
 			if err := h.adoptRetest(ctx, rm, dst, o, "RetestOf", "Analysis"); err != nil {
-				return err
+				return false, err
 			}
 		case "invalidate":
 			if err := h.adoptRetest(ctx, rm, dst, o, "Invalidated", "AnalysisRequest"); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	return nil
+	return len(steps) == full, nil
 }
 
 // restoreDrifted returns the fields of RestoredAfter rules whose value the
@@ -290,6 +312,11 @@ func replayPhase(portalType string) int {
 // histories then need replaying). Replays are computed from the
 // destination's current state, so running it again changes nothing.
 func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *senaite.Client) error {
+	// settled objects reached the source's state (or a recorded mismatch):
+	// later rounds and phase 3 skip them; samples and worksheets are looked
+	// at again, as adopted retests change them
+	var settledMu sync.Mutex
+	settled := map[string]bool{}
 	for round := 0; round < 4; round++ {
 		objs, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjImported})
 		if err != nil {
@@ -302,7 +329,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 		written := map[string]bool{}
 		if round == 0 {
 			var mu sync.Mutex
-			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(max(4, rm.Options.MaxConcurrency))
+			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
 			for _, o := range objs {
 				if o.PortalType != "Analysis" {
 					continue
@@ -323,21 +350,36 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			if err := p.Wait(); err != nil {
 				return err
 			}
+			h.Log.Info("replay: analysis fields written", "remote", rm.Name, "analyses", len(written))
 		}
 		for phase := 0; phase <= 4; phase++ {
+			started, n := time.Now(), 0
 			// objects of one phase are independent: replay them concurrently,
 			// within the remote's bound on requests to the lab
-			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(max(4, rm.Options.MaxConcurrency))
+			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
 			for _, o := range objs {
 				ph := replayPhase(o.PortalType)
 				if ph != phase && !(phase == 3 && ph == 1) {
 					continue
 				}
+				settledMu.Lock()
+				skip := settled[o.SourceUID] && o.PortalType != "Worksheet" && (o.PortalType != "AnalysisRequest" || phase == 3)
+				settledMu.Unlock()
+				if skip {
+					continue
+				}
+				n++
 				p.Go(func(ctx context.Context) error {
 					// a sample always stops before what its analyses cause: if a
 					// retest is still pending it waits for the next round
-					if err := h.replay(ctx, rm, o, verifier, true, written); err != nil {
+					ok, err := h.replay(ctx, rm, o, verifier, true, written)
+					if err != nil {
 						return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
+					}
+					if ok {
+						settledMu.Lock()
+						settled[o.SourceUID] = true
+						settledMu.Unlock()
 					}
 					return nil
 				})
@@ -345,6 +387,8 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			if err := p.Wait(); err != nil {
 				return err
 			}
+			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", n,
+				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
 		waitingAfter, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
 		if err != nil {
@@ -356,3 +400,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 	}
 	return nil
 }
+
+// ReplayConcurrency is how many objects of one replay phase are worked on
+// at once; requests to the lab stay bounded by its client.
+const ReplayConcurrency = 16

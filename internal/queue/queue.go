@@ -190,3 +190,35 @@ func Serve(ctx context.Context, c jetstream.Consumer, concurrency int, handle fu
 	}
 	return nil
 }
+
+// Msg is one message of a batch.
+type Msg struct {
+	Subject string
+	ID      string
+	Data    []byte
+}
+
+// PublishBatch publishes msgs without waiting for each acknowledgement in
+// turn (JetStream async publish), then waits for all of them: a level of
+// thousands of objects is one round of acks, not thousands. Duplicates
+// (an id the stream already has) count as published.
+func PublishBatch(ctx context.Context, js jetstream.JetStream, msgs []Msg) error {
+	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
+	for _, m := range msgs {
+		f, err := js.PublishAsync(m.Subject, m.Data, jetstream.WithMsgID(m.ID))
+		if err != nil {
+			return fmt.Errorf("queue: publish %s %s: %w", m.Subject, m.ID, err)
+		}
+		futures = append(futures, f)
+	}
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("queue: publish %s %s: %w", msgs[i].Subject, msgs[i].ID, err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}

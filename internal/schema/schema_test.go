@@ -52,3 +52,22 @@ func TestRequiredRefsAndKeys(t *testing.T) {
 		t.Error("natural keys")
 	}
 }
+
+func TestFieldsHidden(t *testing.T) {
+	cases := []struct {
+		pt, state string
+		keys      []string
+		want      bool
+	}{
+		{"SampleType", "inactive", []string{"uid", "title", "description", "getPrefix", "review_state", "path"}, true},
+		{"SampleType", "active", []string{"uid", "title", "description"}, false},
+		{"SampleType", "inactive", []string{"uid", "title", "prefix"}, false},
+		// an AT object keeps its fields when inactive
+		{"Client", "inactive", []string{"uid", "title", "Name", "ClientID"}, false},
+	}
+	for _, c := range cases {
+		if got := FieldsHidden(c.pt, c.state, c.keys); got != c.want {
+			t.Errorf("FieldsHidden(%s, %s, %v) = %v", c.pt, c.state, c.keys, got)
+		}
+	}
+}

@@ -16,33 +16,28 @@ import (
 // creating it with that object as origin if none exists. Concurrent
 // callers get the same identity.
 func (s *Store) EnsureIdentity(ctx context.Context, instanceID int64, uid, portalType string) (int64, error) {
+	// one round trip: the existing identity, or a new one with its origin
+	// replica; a concurrent caller that won the race is read back after
 	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2`, instanceID, uid).Scan(&id)
+	err := s.pool.QueryRow(ctx, `WITH existing AS (
+			SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2),
+		ins AS (
+			INSERT INTO identities (origin_instance_id, origin_uid, portal_type)
+			SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM existing)
+			ON CONFLICT (origin_instance_id, origin_uid) DO UPDATE SET portal_type = excluded.portal_type
+			RETURNING id),
+		rep AS (
+			INSERT INTO replicas (identity_id, instance_id, uid) SELECT id, $1, $2 FROM ins
+			ON CONFLICT DO NOTHING RETURNING identity_id)
+		SELECT identity_id FROM existing UNION ALL SELECT identity_id FROM rep LIMIT 1`,
+		instanceID, uid, portalType).Scan(&id)
 	if err == nil {
 		return id, nil
 	}
 	if err != pgx.ErrNoRows {
 		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
-	}
-	defer tx.Rollback(ctx)
-	err = tx.QueryRow(ctx, `INSERT INTO identities (origin_instance_id, origin_uid, portal_type) VALUES ($1, $2, $3)
-		ON CONFLICT (origin_instance_id, origin_uid) DO UPDATE SET portal_type = excluded.portal_type
-		RETURNING id`, instanceID, uid, portalType).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO replicas (identity_id, instance_id, uid) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, id, instanceID, uid); err != nil {
-		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
-	}
-	// a concurrent caller may have linked (instance, uid) to another identity
+	// a concurrent caller linked (instance, uid) first
 	if err := s.pool.QueryRow(ctx, `SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2`, instanceID, uid).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
 	}

@@ -54,3 +54,47 @@ func TestIdentityAndImported(t *testing.T) {
 		t.Fatal("the destination copy is claimed by the identity")
 	}
 }
+
+// TestAdoptAll: a sample's analyses are recorded in one transaction; a
+// redelivery (the same list again, with other destination UIDs) changes
+// nothing, and a destination object another identity claims is not taken.
+func TestAdoptAll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	rm := seedRemote(t, s)
+	run, _ := s.CreateRun(ctx, rm.ID, store.KindFetch)
+	var fetched []store.Fetched
+	for _, u := range []string{"an-1", "an-2", "an-3"} {
+		fetched = append(fetched, store.Fetched{SourceUID: u, PortalType: "Analysis", SourcePath: "/senaite/clients/c/S-1/" + u, Data: []byte(`{}`)})
+	}
+	if _, err := s.UpsertFetched(ctx, rm.ID, run.ID, fetched); err != nil {
+		t.Fatal(err)
+	}
+	// dst-3 already belongs to another object's identity
+	other, _ := s.EnsureIdentity(ctx, rm.SourceID, "someone-else", "Analysis")
+	if err := s.Imported(ctx, rm.ID, "someone-else", other, rm.DestinationID, "dst-3", time.Now(), false, []string{store.ObjFetched}, store.ObjImported); err == nil {
+		t.Fatal("imported an object that was never fetched")
+	}
+	if _, err := s.Pool().Exec(ctx, `INSERT INTO replicas (identity_id, instance_id, uid) VALUES ($1, $2, 'dst-3')`, other, rm.DestinationID); err != nil {
+		t.Fatal(err)
+	}
+	from := []string{store.ObjFetched}
+	list := []store.Adoption{{"an-1", "Analysis", "dst-1"}, {"an-2", "Analysis", "dst-2"}, {"an-3", "Analysis", "dst-3"}}
+	n, err := s.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, from, list)
+	if err != nil || n != 2 {
+		t.Fatalf("adopted %d (%v), want 2: dst-3 is claimed", n, err)
+	}
+	again := []store.Adoption{{"an-1", "Analysis", "dst-9"}, {"an-2", "Analysis", "dst-8"}}
+	if n, err := s.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, from, again); err != nil || n != 0 {
+		t.Fatalf("redelivery adopted %d (%v)", n, err)
+	}
+	got, _ := s.Translate(ctx, rm.SourceID, rm.DestinationID, []string{"an-1", "an-2", "an-3"})
+	if len(got) != 2 || got["an-1"] != "dst-1" || got["an-2"] != "dst-2" {
+		t.Fatalf("replicas %v", got)
+	}
+	o, _ := s.Object(ctx, rm.ID, "an-3")
+	if o.State != store.ObjFetched {
+		t.Fatalf("an-3 is %s, want still fetched", o.State)
+	}
+}

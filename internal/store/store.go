@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -35,10 +36,19 @@ type Store struct {
 
 // Open connects to PostgreSQL; the URL may carry search_path to use a
 // schema of its own (tests do).
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string) (*Store, error) { return OpenSized(ctx, url, 0) }
+
+// OpenSized is Open with a pool of up to maxConns connections, sized by
+// the caller to the work it runs at once (pgxpool's default is the number
+// of CPUs, which starves a process running sixteen imports). A
+// pool_max_conns in the URL wins.
+func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: database url: %w", err)
+	}
+	if maxConns > 0 && !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = int32(maxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

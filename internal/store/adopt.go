@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Adoption is a destination object recorded as the replica of a source
+// object without being created by us: a sample's analyses, which the
+// destination makes from the sample's services.
+type Adoption struct {
+	SourceUID  string
+	PortalType string
+	DestUID    string
+}
+
+// AdoptAll records many adoptions in one transaction — identities, the
+// replicas on both sides, the objects' state and the end of their create
+// intents — so that a sample's analyses cost one commit, not one each. It
+// keeps Imported's rules: an identity that already has a replica on the
+// destination keeps it (a redelivery adopts what was recorded), and a
+// destination object another identity claims is not taken; such objects
+// stay pending and their own message settles them. It returns how many
+// objects were marked imported.
+func (s *Store) AdoptAll(ctx context.Context, remoteID, sourceID, destID int64, from []string, list []Adoption) (int, error) {
+	if len(list) == 0 {
+		return 0, nil
+	}
+	src := make([]string, len(list))
+	types := make([]string, len(list))
+	dst := make([]string, len(list))
+	for i, a := range list {
+		src[i], types[i], dst[i] = a.SourceUID, a.PortalType, a.DestUID
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: adopt %d objects: %w", len(list), err)
+	}
+	defer tx.Rollback(ctx)
+	steps := []struct {
+		what string
+		sql  string
+		args []any
+	}{
+		{"identities", `INSERT INTO identities (origin_instance_id, origin_uid, portal_type)
+			SELECT $1, x.u, x.t FROM unnest($2::text[], $3::text[]) AS x(u, t)
+			WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.instance_id = $1 AND r.uid = x.u)
+			ON CONFLICT (origin_instance_id, origin_uid) DO NOTHING`, []any{sourceID, src, types}},
+		{"origin replicas", `INSERT INTO replicas (identity_id, instance_id, uid)
+			SELECT i.id, $1, i.origin_uid FROM identities i
+			WHERE i.origin_instance_id = $1 AND i.origin_uid = ANY($2)
+			ON CONFLICT DO NOTHING`, []any{sourceID, src}},
+		{"destination replicas", `INSERT INTO replicas (identity_id, instance_id, uid, merged)
+			SELECT r.identity_id, $3, x.d, false FROM unnest($2::text[], $4::text[]) AS x(u, d)
+			JOIN replicas r ON r.instance_id = $1 AND r.uid = x.u
+			ON CONFLICT DO NOTHING`, []any{sourceID, src, destID, dst}},
+	}
+	for _, st := range steps {
+		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+			return 0, fmt.Errorf("store: adopt %d objects: %s: %w", len(list), st.what, err)
+		}
+	}
+	tag, err := tx.Exec(ctx, `UPDATE objects o SET state = 'imported', dest_uid = d.uid, reason = NULL, updated_at = now()
+		FROM replicas sr JOIN replicas d ON d.identity_id = sr.identity_id AND d.instance_id = $4
+		WHERE o.remote_id = $1 AND o.source_uid = ANY($2) AND o.state = ANY($3)
+		AND sr.instance_id = $5 AND sr.uid = o.source_uid`, remoteID, src, from, destID, sourceID)
+	if err != nil {
+		return 0, fmt.Errorf("store: adopt %d objects: state: %w", len(list), err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM create_intents WHERE remote_id = $1 AND source_uid = ANY($2)`, remoteID, src); err != nil {
+		return 0, fmt.Errorf("store: adopt %d objects: intents: %w", len(list), err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("store: adopt %d objects: %w", len(list), err)
+	}
+	return int(tag.RowsAffected()), nil
+}
