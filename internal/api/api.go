@@ -46,6 +46,8 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/remotes/{name}/objects", s.listObjects)
 	api.HandleFunc("GET /api/v1/runs", s.listRuns)
 	api.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
+	api.HandleFunc("POST /api/v1/runs/{id}/cancel", s.cancelRun)
+	api.HandleFunc("POST /api/v1/instances/{name}/check", s.checkInstance)
 	mux.Handle("/api/", s.auth(api))
 	return mux
 }
@@ -351,4 +353,34 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"run": out})
+}
+
+func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", "not a run id", "id")
+		return
+	}
+	run, err := s.Coordinator.CancelRun(r.Context(), id)
+	if errors.Is(err, store.ErrStaleState) {
+		writeError(w, http.StatusConflict, "finished", "the run is not queued or running", "id")
+		return
+	}
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": runJSON(run)})
+}
+
+// checkInstance reports whether a lab answers as senaite.jsonapi and takes
+// the stored credentials; a lab that does not is a 200 with the reason, the
+// check itself having worked.
+func (s *Server) checkInstance(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Coordinator.CheckInstance(r.Context(), r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"check": c})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/api"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
+	"github.com/senaite-sync/senaite-sync/internal/sim"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
@@ -130,5 +131,53 @@ func TestAPI(t *testing.T) {
 	}
 	if st, _, _ := call(t, hs, "GET", "/api/v1/remotes/nope", "tok", nil); st != 404 {
 		t.Fatalf("unknown remote: %d", st)
+	}
+}
+
+// TestCheckAndCancel: `instance check` tells a lab that takes the
+// credentials from one that refuses them; a run is cancelled once, and a
+// second cancel is a 409.
+func TestCheckAndCancel(t *testing.T) {
+	t.Parallel()
+	hs := newAPI(t)
+	lab, _ := sim.NewLab(sim.Options{Users: []sim.User{{Username: "admin", Password: "secret"}}})
+	ls := httptest.NewServer(sim.NewServer(lab, nil, nil))
+	defer ls.Close()
+	for name, pw := range map[string]string{"good": "secret", "bad": "not-the-pw-Zq9"} {
+		if st, _, raw := call(t, hs, "POST", "/api/v1/instances", "tok", map[string]any{"name": name,
+			"url": ls.URL + "/senaite", "username": "admin", "password": pw}); st != 201 {
+			t.Fatalf("instance %s: %d %s", name, st, raw)
+		}
+	}
+	st, out, raw := call(t, hs, "POST", "/api/v1/instances/good/check", "tok", nil)
+	if c, _ := out["check"].(map[string]any); st != 200 || c["auth"] != true || c["version"] != "2.6.0" {
+		t.Fatalf("check good: %d %s", st, raw)
+	}
+	st, out, raw = call(t, hs, "POST", "/api/v1/instances/bad/check", "tok", nil)
+	if c, _ := out["check"].(map[string]any); st != 200 || c["auth"] != false || c["error"] == "" || strings.Contains(raw, "Zq9") {
+		t.Fatalf("check bad: %d %s", st, raw)
+	}
+	if st, _, _ := call(t, hs, "POST", "/api/v1/instances/nobody/check", "tok", nil); st != 404 {
+		t.Fatalf("check unknown: %d", st)
+	}
+	if st, _, raw := call(t, hs, "POST", "/api/v1/remotes", "tok", map[string]any{"name": "g_to_b", "source": "good", "destination": "bad"}); st != 201 {
+		t.Fatalf("remote: %d %s", st, raw)
+	}
+	st, out, raw = call(t, hs, "POST", "/api/v1/remotes/g_to_b/fetch", "tok", nil)
+	run, _ := out["run"].(map[string]any)
+	if st != 202 || run == nil {
+		t.Fatalf("fetch: %d %s", st, raw)
+	}
+	id := run["id"].(string)
+	st, out, raw = call(t, hs, "POST", "/api/v1/runs/"+id+"/cancel", "tok", nil)
+	if run, _ := out["run"].(map[string]any); st != 200 || run["status"] != "cancelled" {
+		t.Fatalf("cancel: %d %s", st, raw)
+	}
+	if st, _, _ := call(t, hs, "POST", "/api/v1/runs/"+id+"/cancel", "tok", nil); st != 409 {
+		t.Fatalf("second cancel: %d", st)
+	}
+	// the remote is free again
+	if st, _, raw := call(t, hs, "POST", "/api/v1/remotes/g_to_b/fetch", "tok", nil); st != 202 {
+		t.Fatalf("fetch after cancel: %d %s", st, raw)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -106,7 +107,7 @@ func secretFrom(envVar, file, field string) (string, error) {
 
 func instanceCmd(cfg *Config) *cobra.Command {
 	cmd := &cobra.Command{Use: "instance", Short: "Manage SENAITE instances"}
-	var url, user, pwEnv, pwFile, caFile, vUser, vpwEnv, vpwFile string
+	var siteURL, user, pwEnv, pwFile, caFile, vUser, vpwEnv, vpwFile string
 	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Register an instance", RunE: func(c *cobra.Command, args []string) error {
 		pw, err := secretFrom(pwEnv, pwFile, "password")
 		if err != nil {
@@ -126,7 +127,7 @@ func instanceCmd(cfg *Config) *cobra.Command {
 			}
 		}
 		var out map[string]any
-		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", map[string]any{"name": args[0], "url": url,
+		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", map[string]any{"name": args[0], "url": siteURL,
 			"username": user, "password": pw, "ca_cert": string(ca), "verifier_username": vUser, "verifier_password": vpw}, &out); err != nil {
 			return err
 		}
@@ -134,7 +135,7 @@ func instanceCmd(cfg *Config) *cobra.Command {
 		return nil
 	}}
 	f := add.Flags()
-	f.StringVar(&url, "url", "", "site URL including the site path")
+	f.StringVar(&siteURL, "url", "", "site URL including the site path")
 	f.StringVar(&user, "username", "", "account")
 	f.StringVar(&pwEnv, "password-env", "", "environment variable holding the password")
 	f.StringVar(&pwFile, "password-file", "", "file holding the password")
@@ -150,8 +151,37 @@ func instanceCmd(cfg *Config) *cobra.Command {
 		printJSON(c, out)
 		return nil
 	}}
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, list, showCmd(cfg, "instances", "instance"), rmCmd(cfg, "instances", "instance"),
+		&cobra.Command{Use: "check NAME", Args: cobra.ExactArgs(1), Short: "Check that senaite.jsonapi answers and the credentials work",
+			RunE: func(c *cobra.Command, args []string) error {
+				var out map[string]any
+				if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances/"+url.PathEscape(args[0])+"/check", nil, &out); err != nil {
+					return err
+				}
+				printJSON(c, out)
+				return nil
+			}})
 	return cmd
+}
+
+// showCmd prints one instance or remote as the API returns it.
+func showCmd(cfg *Config, collection, what string) *cobra.Command {
+	return &cobra.Command{Use: "show NAME", Args: cobra.ExactArgs(1), Short: "Show a " + what, RunE: func(c *cobra.Command, args []string) error {
+		var out map[string]any
+		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/"+collection+"/"+url.PathEscape(args[0]), nil, &out); err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}}
+}
+
+// rmCmd deletes an instance or a remote; the API refuses one still in use.
+func rmCmd(cfg *Config, collection, what string) *cobra.Command {
+	return &cobra.Command{Use: "rm NAME", Args: cobra.ExactArgs(1), Short: "Remove a " + what, RunE: func(c *cobra.Command, args []string) error {
+		_, err := cfg.client().call(c.Context(), "DELETE", "/api/v1/"+collection+"/"+url.PathEscape(args[0]), nil, nil)
+		return err
+	}}
 }
 
 func remoteCmd(cfg *Config) *cobra.Command {
@@ -199,7 +229,7 @@ func remoteCmd(cfg *Config) *cobra.Command {
 		printJSON(c, out)
 		return nil
 	}}
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, list, showCmd(cfg, "remotes", "remote"), rmCmd(cfg, "remotes", "remote"))
 	return cmd
 }
 
@@ -328,6 +358,13 @@ func runsCmd(cfg *Config) []*cobra.Command {
 	run.AddCommand(&cobra.Command{Use: "show ID", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
 		var out runOut
 		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/runs/"+args[0], nil, &out); err != nil {
+			return err
+		}
+		printSummary(c, out)
+		return nil
+	}}, &cobra.Command{Use: "cancel ID", Args: cobra.ExactArgs(1), Short: "Cancel a queued or running run", RunE: func(c *cobra.Command, args []string) error {
+		var out runOut
+		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/runs/"+args[0]+"/cancel", nil, &out); err != nil {
 			return err
 		}
 		printSummary(c, out)

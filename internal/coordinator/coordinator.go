@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
@@ -207,31 +208,49 @@ func (c *Coordinator) finishFetch(ctx context.Context, r store.Run) error {
 // fetchMissingParents reads by UID the containers of fetched objects that
 // the filters left out (a contact's client when only contacts are
 // synced), up the tree, as the seed does: an object cannot be imported
-// without its container.
+// without its container. Objects referred to but not fetched are read the
+// same way, so that the import creates them on demand; a reference whose
+// target the source no longer has is dangling and left to the import to
+// report.
 func (c *Coordinator) fetchMissingParents(ctx context.Context, r store.Run) error {
 	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
 	if err != nil {
 		return err
 	}
 	var cl *senaite.Client
+	tried := map[string]bool{}
 	for depth := 0; depth < 10; depth++ {
-		missing, err := c.Store.MissingParents(ctx, rm.ID)
+		parents, err := c.Store.MissingParents(ctx, rm.ID)
 		if err != nil {
 			return err
 		}
+		referenced, err := c.Store.MissingReferenced(ctx, rm.ID)
+		if err != nil {
+			return err
+		}
+		isParent := map[string]bool{}
+		for _, u := range parents {
+			isParent[u] = true
+		}
 		var objs []store.Fetched
-		for _, uid := range missing {
-			if uid == "0" || uid == "" {
-				continue // the portal
+		dangling := 0
+		for _, uid := range append(parents, referenced...) {
+			if uid == "0" || uid == "" || tried[uid] {
+				continue // the portal, or read before
 			}
+			tried[uid] = true
 			if cl == nil {
 				if cl, err = c.sourceClient(ctx, rm); err != nil {
 					return err
 				}
 			}
 			it, err := cl.Get(ctx, uid)
+			if errors.Is(err, senaite.ErrNotFound) && !isParent[uid] {
+				dangling++
+				continue
+			}
 			if err != nil {
-				return fmt.Errorf("parent %s: %w", uid, err)
+				return fmt.Errorf("object %s: %w", uid, err)
 			}
 			f, err := fetcher.ToFetched(it)
 			if err != nil {
@@ -239,13 +258,72 @@ func (c *Coordinator) fetchMissingParents(ctx context.Context, r store.Run) erro
 			}
 			objs = append(objs, f)
 		}
+		if dangling > 0 {
+			c.Log.Warn("references to objects the source does not have", "run_id", r.ID, "remote", rm.Name, "targets", dangling)
+		}
 		if len(objs) == 0 {
 			return nil
 		}
 		if _, err := c.Store.UpsertFetched(ctx, rm.ID, r.ID, objs); err != nil {
 			return err
 		}
-		c.Log.Info("parents fetched by UID", "run_id", r.ID, "remote", rm.Name, "objects", len(objs))
+		c.Log.Info("containers and referenced objects fetched by UID", "run_id", r.ID, "remote", rm.Name, "objects", len(objs))
 	}
 	return nil
+}
+
+// Check is what `instance check` reports of a lab: its flavour and
+// version, and whether the account (and the verifier account) may log in.
+type Check struct {
+	Flavor   string `json:"flavor"`
+	Version  string `json:"version"`
+	Auth     bool   `json:"auth"`
+	Verifier *bool  `json:"verifier,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// CheckInstance asks a lab who it is and whether its credentials work,
+// and records the version it answered.
+func (c *Coordinator) CheckInstance(ctx context.Context, name string) (Check, error) {
+	in, err := c.Store.Instance(ctx, name)
+	if err != nil {
+		return Check{}, err
+	}
+	cl, err := labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: 2}, c.Log)
+	if err != nil {
+		return Check{}, err
+	}
+	v, err := cl.Version(ctx)
+	if err != nil {
+		return Check{Error: "is senaite.jsonapi installed? " + err.Error()}, nil
+	}
+	out := Check{Flavor: v.Flavor, Version: v.Version}
+	if err := cl.CheckAuth(ctx); err != nil {
+		out.Error = err.Error()
+		return out, nil
+	}
+	out.Auth = true
+	if in.VerifierUsername != "" {
+		ok := false
+		if vc, err := labs.Verifier(in, c.Key, labs.Bounds{MaxConcurrency: 2}, c.Log); err == nil && vc != nil {
+			ok = vc.CheckAuth(ctx) == nil
+		}
+		out.Verifier = &ok
+		if !ok {
+			out.Error = "the verifier account cannot log in"
+		}
+	}
+	_ = c.Store.RecordInstanceVersion(ctx, in.ID, v.Flavor, v.Version)
+	return out, nil
+}
+
+// CancelRun stops a queued or running run: the coordinator no longer
+// advances it; messages already queued still settle their objects, which
+// is harmless as every handler is idempotent.
+func (c *Coordinator) CancelRun(ctx context.Context, id uuid.UUID) (store.Run, error) {
+	if err := c.Store.TransitionRun(ctx, id, []string{store.StatusQueued, store.StatusRunning}, store.StatusCancelled,
+		"cancelled by an operator"); err != nil {
+		return store.Run{}, err
+	}
+	return c.Store.Run(ctx, id)
 }

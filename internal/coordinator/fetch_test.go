@@ -315,7 +315,7 @@ func stateMix(l *sim.Lab, pt string) map[string]int {
 
 // TestFetchReadsMissingParentsByUID: with only contacts synced, their
 // clients (outside the filter) are read by UID so that the contacts can be
-// imported into them.
+// imported into them, and so is whatever they refer to.
 func TestFetchReadsMissingParentsByUID(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -342,5 +342,13 @@ func TestFetchReadsMissingParentsByUID(t *testing.T) {
 	}
 	if counts["AnalysisRequest"] != 0 {
 		t.Fatalf("samples were not asked for: %v", counts)
+	}
+	// what the contacts and their clients refer to is read too, so that the
+	// import can create it on demand
+	if missing, _ := r.st.MissingReferenced(context.Background(), rm.ID); len(missing) > 0 {
+		t.Fatalf("referenced but not fetched: %v", missing)
+	}
+	if counts["AnalysisCategory"] == 0 && counts["LabContact"] == 0 {
+		t.Fatalf("nothing referenced was fetched: %v", counts)
 	}
 }

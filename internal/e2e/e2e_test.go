@@ -160,9 +160,11 @@ func (d *deployment) dumpObjects() {
 		return
 	}
 	defer conn.Close(ctx)
-	rows, _ := conn.Query(ctx, `SELECT portal_type, source_path, state, coalesce(reason, '') FROM objects
+	rows, _ := conn.Query(ctx, `(SELECT portal_type, source_path, state, coalesce(reason, '') FROM objects
+		WHERE state <> 'imported' AND portal_type NOT IN ('Analysis', 'ARReport') ORDER BY source_path LIMIT 15)
+		UNION ALL (SELECT portal_type, source_path, state, coalesce(reason, '') FROM objects
 		WHERE state <> 'imported' OR reason IS NOT NULL
-		ORDER BY coalesce(reason, '') LIKE 'its dependency%', state, source_path LIMIT 30`)
+		ORDER BY coalesce(reason, '') LIKE 'its dependency%', state, source_path LIMIT 30)`)
 	for rows.Next() {
 		var pt, path, state, reason string
 		_ = rows.Scan(&pt, &path, &state, &reason)
@@ -328,7 +330,7 @@ func TestMigrationFiveThousandObjects(t *testing.T) {
 	// seed 75 has inactive Dexterity setup items (a sample type, a sample
 	// point, an analysis category) whose fields the source withholds: they
 	// are rebuilt from their catalog metadata
-	m := newMigration(t, 5000, 75)
+	m := newMigration(t, 5000, 87)
 	d := m.d
 	d.start("coordinator")
 	d.waitAPI()
@@ -352,9 +354,10 @@ func TestMigrationFiveThousandObjects(t *testing.T) {
 // killed by SIGKILL in the middle of the import and another started: the
 // destination still mirrors the source — nothing lost, nothing duplicated.
 func TestMigrationSurvivesSIGKILL(t *testing.T) {
-	// seed 63 has an inactive sample container the source withholds the
-	// fields of: rebuilt with a default capacity, reported
-	m := newMigration(t, 5000, 63)
+	// seed 87 has an inactive department the source withholds the fields
+	// of: rebuilt with its id as code and a lab contact standing in for its
+	// manager, reported
+	m := newMigration(t, 5000, 87)
 	d := m.d
 	d.start("coordinator")
 	d.waitAPI()

@@ -115,9 +115,15 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 			switch p.State {
 			case store.ObjImported:
 			case store.ObjWaiting:
-				// the sample itself waits for the workflow replay
-				return store.ObjWaiting, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjWaiting,
-					"its sample is created by a transition at the destination", "")
+				var praw map[string]json.RawMessage
+				if json.Unmarshal(p.Data, &praw) == nil && CreatedByTransition(p.PortalType, praw) {
+					// the sample itself waits for the workflow replay
+					return store.ObjWaiting, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjWaiting,
+						"its sample is created by a transition at the destination", "")
+				}
+				// the sample is parked on a dependency: so is its analysis, and
+				// both are requeued together
+				return "", fmt.Errorf("%w: sample %s of analysis %s", ErrDependencyMissing, p.SourceUID, o.SourceUID)
 			default:
 				return "", fmt.Errorf("%w: sample %s of analysis %s", ErrDependencyMissing, p.SourceUID, o.SourceUID)
 			}
@@ -167,17 +173,6 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	} else if ok {
 		return h.record(ctx, rm, o, ident, uid, true)
 	}
-	intent, existed, err := h.Store.RecordIntent(ctx, rm.ID, o.SourceUID, store.Intent{PortalType: o.PortalType, DestParentUID: parent})
-	if err != nil {
-		return "", err
-	}
-	if existed {
-		if uid, ok, err := h.adopt(ctx, rm, o, raw, dst, intent); err != nil {
-			return "", err
-		} else if ok {
-			return h.record(ctx, rm, o, ident, uid, false)
-		}
-	}
 	if CreatedByTransition(o.PortalType, raw) {
 		// made by a transition at the destination: adopted when the
 		// workflow is replayed, never created here
@@ -196,6 +191,27 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 		}
 		fields["Analyses"] = services
 		analyses = own
+	}
+	// the intent is written only now, when nothing can park the object
+	// any more: an intent means a create may have reached the destination
+	intent, existed, err := h.Store.RecordIntent(ctx, rm.ID, o.SourceUID, store.Intent{PortalType: o.PortalType, DestParentUID: parent})
+	if err != nil {
+		return "", err
+	}
+	if existed {
+		if uid, ok, err := h.adopt(ctx, rm, o, fields, raw, dst, intent); err != nil {
+			return "", err
+		} else if ok {
+			state, err := h.record(ctx, rm, o, ident, uid, false)
+			if err != nil || o.PortalType != "AnalysisRequest" {
+				return state, err
+			}
+			sample, err := dst.Get(ctx, uid)
+			if err != nil {
+				return "", err
+			}
+			return state, h.adoptAnalyses(ctx, rm, dst, sample, analyses)
+		}
 	}
 	item, err := dst.Create(ctx, o.PortalType, parent, fields)
 	if err != nil {
@@ -356,7 +372,7 @@ func (h *Handler) naturalKeys(ctx context.Context, instanceID int64, portalType,
 // adopt looks, after an interrupted create, for the object it may have
 // left: same type in the same container, created since the intent, claimed
 // by no identity, with the same title.
-func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage, dst *senaite.Client, in store.Intent) (string, bool, error) {
+func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, fields map[string]any, raw map[string]json.RawMessage, dst *senaite.Client, in store.Intent) (string, bool, error) {
 	depth := 1
 	parentPath := ""
 	for it, err := range dst.Search(ctx, senaite.Query{UIDs: []string{in.DestParentUID}, Limit: 1}) {
@@ -374,7 +390,7 @@ func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, ra
 		if err != nil {
 			return "", false, err
 		}
-		if it.Created.Before(in.CreatedAt.Add(-2e9)) || it.Title != want.Title && want.Title != "" {
+		if it.Created.Before(in.CreatedAt.Add(-2e9)) || !SameContent(fields, it) {
 			continue
 		}
 		if key := schema.NaturalKey(o.PortalType); key != "" && it.String(key) != want.String(key) {
@@ -423,7 +439,15 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 	note := ""
 	if hidden {
 		var more []refs.Ref
-		note, more = rebuildHidden(o.PortalType, raw, fields, translate)
+		var missing string
+		note, more, missing = rebuildHidden(o.PortalType, raw, fields, translate, func(pt string) (string, string, bool) {
+			uid, path, ok, err := h.Store.AnyImported(ctx, rm.ID, pt)
+			return uid, path, ok && err == nil
+		})
+		if missing != "" {
+			return nil, "", fmt.Errorf("%w: %s: no %s imported yet to stand in for its unreadable required reference",
+				ErrDependencyMissing, o.SourceUID, missing)
+		}
 		unresolved = append(unresolved, more...)
 	}
 	var pendingTargets map[string]string
@@ -442,7 +466,9 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 		}
 		if st := pendingTargets[u.UID]; st == store.ObjFetched || st == store.ObjWaiting {
 			// the target is still to be imported (parked, or requeued):
-			// creating now would lose the reference, or be refused
+			// creating now would lose the reference, or be refused. A target
+			// the workflow replay makes (a retest) is not waited for: the
+			// destination links it itself when the replay creates it
 			return nil, "", fmt.Errorf("%w: %s.%s -> %s", ErrDependencyMissing, o.SourceUID, u.Field, u.UID)
 		}
 		if schema.RequiredRef(o.PortalType, u.Field) {
@@ -527,8 +553,27 @@ func HiddenFields(raw map[string]json.RawMessage) bool {
 // withheld what its catalog metadata still tells and the defaults of its
 // required fields (schema.FieldsHidden); the note says what was restored
 // and what was defaulted, for the object's record.
-func rebuildHidden(portalType string, raw map[string]json.RawMessage, fields map[string]any, tr refs.Translate) (note string, unresolved []refs.Ref) {
-	var restored, defaulted []string
+func rebuildHidden(portalType string, raw map[string]json.RawMessage, fields map[string]any, tr refs.Translate,
+	standIn func(portalType string) (uid, path string, ok bool)) (note string, unresolved []refs.Ref, missingStandIn string) {
+	var restored, fromAttr, defaulted, stoodIn []string
+	for field, attr := range schema.FromAttribute(portalType) {
+		var v string
+		if json.Unmarshal(raw[attr], &v) == nil && v != "" {
+			fields[field] = v
+			fromAttr = append(fromAttr, field+" from its "+attr)
+		}
+	}
+	for field, target := range schema.StandIns(portalType) {
+		if _, ok := fields[field]; ok {
+			continue
+		}
+		uid, path, ok := standIn(target)
+		if !ok {
+			return "", nil, target
+		}
+		fields[field] = uid
+		stoodIn = append(stoodIn, field+" → "+path)
+	}
 	for col, field := range schema.FromMetadata(portalType) {
 		var v any
 		if json.Unmarshal(raw[col], &v) != nil || empty(v) {
@@ -558,8 +603,16 @@ func rebuildHidden(portalType string, raw map[string]json.RawMessage, fields map
 	if len(restored) > 0 {
 		note += ", " + strings.Join(restored, ", ") + " from catalog metadata"
 	}
+	if len(fromAttr) > 0 {
+		sort.Strings(fromAttr)
+		note += ", " + strings.Join(fromAttr, ", ")
+	}
 	if len(defaulted) > 0 {
 		note += "; defaults for " + strings.Join(defaulted, ", ")
 	}
-	return note, unresolved
+	if len(stoodIn) > 0 {
+		sort.Strings(stoodIn)
+		note += "; stand-ins, to correct: " + strings.Join(stoodIn, ", ")
+	}
+	return note, unresolved, ""
 }

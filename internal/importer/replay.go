@@ -3,7 +3,13 @@
 // source's review history becomes transitions on the destination.
 package importer
 
-import "github.com/senaite-sync/senaite-sync/internal/senaite"
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/senaite-sync/senaite-sync/internal/refs"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+)
 
 // Step is one transition to perform on the destination.
 type Step struct {
@@ -86,4 +92,46 @@ var restoredAfter = map[string]map[string][]string{
 // RestoredAfter names the fields to write back after transition.
 func RestoredAfter(portalType, transition string) []string {
 	return restoredAfter[portalType][transition]
+}
+
+// SameContent tells whether a destination object carries what a create
+// sent: every single value (text, number, flag) and every single reference
+// of fields is there. It is how an object left behind by an interrupted
+// create is recognised among its container's other objects — sibling
+// samples share a client, a type and often an id pattern, never all their
+// values. Titles are not compared: several types derive theirs from the
+// destination's id.
+func SameContent(fields map[string]any, it senaite.Item) bool {
+	compared := 0
+	for k, v := range fields {
+		if k == "title" || k == "Analyses" {
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			if refs.IsUID(x) {
+				if got, _ := it.Ref(k); got != x {
+					return false
+				}
+			} else if got := it.String(k); got != x && !sameTime(got, x) {
+				return false
+			}
+			compared++
+		case bool, float64:
+			var got any
+			if json.Unmarshal(it.Raw[k], &got) != nil || fmt.Sprint(got) != fmt.Sprint(x) {
+				return false
+			}
+			compared++
+		}
+	}
+	return compared > 0 || len(fields) == 0
+}
+
+// sameTime compares two date strings as instants (the destination may
+// answer another offset than the source sent).
+func sameTime(a, b string) bool {
+	ta, errA := senaite.ParseTime(a)
+	tb, errB := senaite.ParseTime(b)
+	return errA == nil && errB == nil && ta.Equal(tb)
 }

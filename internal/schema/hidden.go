@@ -50,5 +50,28 @@ var hiddenDefaults = map[string]map[string]any{
 	"LabProduct":      {"labproduct_price": "0.00"},
 }
 
+// fromAttribute fill a withheld required field from one of the item's
+// attributes, which senaite.jsonapi always shows: a department's code is
+// unique, and so is its id.
+var fromAttribute = map[string]map[string]string{
+	"Department": {"department_id": "id"},
+}
+
+// FromAttribute returns the attributes that fill a withheld object's fields.
+func FromAttribute(portalType string) map[string]string { return fromAttribute[portalType] }
+
+// standIns are withheld required references with no readable value: the
+// destination refuses the object without one, and objects that must
+// exist (an active category of an inactive department) depend on it. The
+// field is pointed at an object of the named type that was already
+// imported, and the object's record names the stand-in, for a person to
+// correct.
+var standIns = map[string]map[string]string{
+	"Department": {"manager": "LabContact"},
+}
+
+// StandIns returns the stand-in types of a withheld object's required references.
+func StandIns(portalType string) map[string]string { return standIns[portalType] }
+
 // HiddenDefaults returns the defaults of a withheld object's required fields.
 func HiddenDefaults(portalType string) map[string]any { return hiddenDefaults[portalType] }

@@ -353,10 +353,13 @@ func (s *Store) NoteObject(ctx context.Context, remoteID int64, uid, note string
 }
 
 // ObjectStates returns the pipeline state of the given source objects of a
-// remote; UIDs that were never fetched are absent.
+// remote; UIDs that were never fetched are absent. An object parked on a
+// dependency reads "waiting"; one parked until the workflow replay makes
+// it (a retest, the analyses of a retest sample) reads "replay".
 func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string) (map[string]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, state FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`,
-		remoteID, uids)
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, CASE WHEN state = 'waiting'
+			AND coalesce(reason, '') NOT LIKE 'importer: dependency not imported yet%' THEN 'replay' ELSE state END
+		FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`, remoteID, uids)
 	if err != nil {
 		return nil, fmt.Errorf("store: object states: %w", err)
 	}
@@ -368,6 +371,46 @@ func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string)
 			return nil, fmt.Errorf("store: object states: %w", err)
 		}
 		out[u] = st
+	}
+	return out, rows.Err()
+}
+
+// AnyImported returns one imported object of a type (its destination UID
+// and source path), the oldest first: a stand-in for a reference the
+// source does not show.
+func (s *Store) AnyImported(ctx context.Context, remoteID int64, portalType string) (destUID, sourcePath string, ok bool, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT dest_uid, source_path FROM objects WHERE remote_id = $1 AND portal_type = $2
+		AND state = 'imported' AND dest_uid IS NOT NULL ORDER BY source_created, source_path LIMIT 1`,
+		remoteID, portalType).Scan(&destUID, &sourcePath)
+	if err == pgx.ErrNoRows {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("store: an imported %s: %w", portalType, err)
+	}
+	return destUID, sourcePath, true, nil
+}
+
+// MissingReferenced lists UIDs that fetched objects refer to but that were
+// not fetched (a type the filters left out, an object outside every
+// catalog listing): the fetch reads them by UID so that the import can
+// create them on demand.
+func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT split_part(r, ':', 2) AS uid FROM objects o, unnest(o.refs) AS r
+		WHERE o.remote_id = $1 AND NOT EXISTS (SELECT 1 FROM objects t
+			WHERE t.remote_id = o.remote_id AND t.source_uid = split_part(r, ':', 2))
+		ORDER BY 1`, remoteID)
+	if err != nil {
+		return nil, fmt.Errorf("store: missing referenced objects: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("store: missing referenced objects: %w", err)
+		}
+		out = append(out, u)
 	}
 	return out, rows.Err()
 }
