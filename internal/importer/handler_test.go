@@ -331,3 +331,104 @@ func TestParkedObjectImportedOnceItsParentLands(t *testing.T) {
 		t.Fatalf("destination: %d clients, %d contacts", dstLab.Count("Client"), dstLab.Count("Contact"))
 	}
 }
+
+// TestInterruptedCreateAdopted: a create that reached the destination
+// before its process died (the intent is recorded, the replica is not) is
+// adopted by the retry instead of created twice, and a sibling created
+// meanwhile in the same container with other values is not taken for it.
+func TestInterruptedCreateAdopted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	users := []sim.User{{Username: "admin", Password: "secret"}}
+	srcLab, _ := sim.NewLab(sim.Options{Seed: 53, Users: users})
+	if err := sim.Generate(srcLab, 300); err != nil {
+		t.Fatal(err)
+	}
+	dstLab, _ := sim.NewLab(sim.Options{Seed: 54, Users: users})
+	srcHS := httptest.NewServer(sim.NewServer(srcLab, nil, nil))
+	defer srcHS.Close()
+	dstHS := httptest.NewServer(sim.NewServer(dstLab, nil, nil))
+	defer dstHS.Close()
+	src, _ := senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
+	dst, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
+	st, err := store.Open(ctx, storetest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_ = st.Migrate(ctx)
+	a, _ := st.CreateInstance(ctx, store.Instance{Name: "a", URL: srcHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	_, _ = st.CreateInstance(ctx, store.Instance{Name: "b", URL: dstHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	rm, _ := st.CreateRemote(ctx, "ab", "a", "b", remote.Options{}.Normalize())
+	run, _ := st.CreateRun(ctx, rm.ID, store.KindFetch)
+	// a client with two contacts (they refer to each other)
+	var client, mine, sibling *sim.Object
+	for _, c := range srcLab.Objects("Client") {
+		var contacts []*sim.Object
+		for _, ch := range c.Children() {
+			if ch.Type.Name == "Contact" {
+				contacts = append(contacts, ch)
+			}
+		}
+		if len(contacts) >= 2 {
+			client, mine, sibling = c, contacts[0], contacts[1]
+			break
+		}
+	}
+	if client == nil {
+		t.Fatal("no client with two contacts")
+	}
+	var objs []store.Fetched
+	items := map[string]senaite.Item{}
+	for _, uid := range []string{client.UID, mine.UID, sibling.UID} {
+		it, err := src.Get(ctx, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items[uid] = it
+		f, _ := fetcher.ToFetched(it)
+		objs = append(objs, f)
+	}
+	if _, err := st.UpsertFetched(ctx, rm.ID, run.ID, objs); err != nil {
+		t.Fatal(err)
+	}
+	h := &importer.Handler{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clients: func(_ context.Context, id int64) (*senaite.Client, error) {
+			if id == a.ID {
+				return src, nil
+			}
+			return dst, nil
+		}}
+	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: client.UID}); err != nil || state != store.ObjImported {
+		t.Fatalf("client: %s %v", state, err)
+	}
+	destClient, _ := st.Object(ctx, rm.ID, client.UID)
+	// the interrupted attempt: intent recorded, create sent, nothing after;
+	// and a sibling contact created in the same client
+	if _, _, err := st.RecordIntent(ctx, rm.ID, mine.UID, store.Intent{PortalType: "Contact", DestParentUID: destClient.DestUID}); err != nil {
+		t.Fatal(err)
+	}
+	created := map[string]string{}
+	for _, o := range []*sim.Object{sibling, mine} {
+		fields, _ := importer.Payload("Contact", items[o.UID].Raw, func(string) (string, bool) { return "", false }, nil)
+		it, err := dst.Create(ctx, "Contact", destClient.DestUID, fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created[o.UID] = it.UID
+	}
+	// the sibling is settled otherwise, so mine does not wait for it
+	if err := st.MarkObject(ctx, rm.ID, sibling.UID, []string{store.ObjFetched}, store.ObjSkipped, "test", ""); err != nil {
+		t.Fatal(err)
+	}
+	before := dstLab.Count("Contact")
+	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: mine.UID}); err != nil || state != store.ObjImported {
+		t.Fatalf("retry: %s %v", state, err)
+	}
+	if dstLab.Count("Contact") != before {
+		t.Fatalf("the retry created a second copy")
+	}
+	if got, _ := st.Object(ctx, rm.ID, mine.UID); got.DestUID != created[mine.UID] {
+		t.Fatalf("adopted %s, want %s (the sibling is %s)", got.DestUID, created[mine.UID], created[sibling.UID])
+	}
+}
