@@ -31,6 +31,10 @@ type searchQuery struct {
 	desc     bool
 	key      string
 	errorMsg string // a query senaite.jsonapi would answer with an HTTP-200 error
+	// candidates narrows the objects a query looks at when an index gives
+	// them directly (a UID, a container's children), as ZCatalog does: the
+	// predicates still decide. Nil looks at the whole catalog.
+	candidates func(l *Lab) []*Object
 }
 
 // truthy is senaite.jsonapi's is_true: yes, y, 1, true in any case.
@@ -142,12 +146,36 @@ func (l *Lab) parseSearch(form url.Values, fixedType string) *searchQuery {
 			}
 			p = strings.TrimRight(p, "/")
 			q.preds = append(q.preds, pathPredicate(p, depth))
+			if depth == 0 || depth == 1 {
+				q.candidates = func(l *Lab) []*Object {
+					o := l.byPath[p]
+					if o == nil {
+						return nil
+					}
+					if depth == 0 {
+						return []*Object{o}
+					}
+					return o.children
+				}
+			}
 		}
 	}
 	// lower-case uid is accepted beside the UID index
 	if uids := form["uid"]; len(uids) > 0 {
 		set := setOf(uids)
 		q.preds = append(q.preds, func(o *Object) bool { return set[o.UID] })
+	}
+	if uids := append(append([]string{}, form["uid"]...), form["UID"]...); len(uids) > 0 && q.candidates == nil {
+		// the UID index answers directly; its own predicate still applies
+		q.candidates = func(l *Lab) []*Object {
+			var out []*Object
+			for _, u := range uids {
+				if o := l.byUID[u]; o != nil && !slices.Contains(out, o) {
+					out = append(out, o)
+				}
+			}
+			return out
+		}
 	}
 	// full text
 	if text := strings.TrimSpace(form.Get("q")); text != "" {
@@ -432,9 +460,12 @@ func (l *Lab) search(q *searchQuery) []*Object {
 	l.qcache.mu.Unlock()
 
 	var src []*Object
-	if len(q.types) == 1 {
+	switch {
+	case q.candidates != nil:
+		src = q.candidates(l)
+	case len(q.types) == 1:
 		src = l.byType[q.types[0]]
-	} else {
+	default:
 		src = l.all
 	}
 	out := make([]*Object, 0, len(src))

@@ -133,3 +133,37 @@ func TestControlParamsAreNotIndexes(t *testing.T) {
 		t.Fatal()
 	}
 }
+
+// TestNarrowedQueriesAnswerAsTheWholeCatalog: a container's children and
+// UID look-ups come from the object tree instead of a scan of the catalog,
+// with the same results, order and filters.
+func TestNarrowedQueriesAnswerAsTheWholeCatalog(t *testing.T) {
+	l, _ := NewLab(Options{Seed: 3})
+	if err := Generate(l, 600); err != nil {
+		t.Fatal(err)
+	}
+	sample := l.Objects("AnalysisRequest")[0]
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for _, form := range []url.Values{
+		{"portal_type": {"Analysis"}, "path": {sample.Path}, "depth": {"1"}},
+		{"path": {sample.Path}, "depth": {"0"}},
+		{"uid": {sample.UID, l.Objects("Client")[0].UID}},
+		{"portal_type": {"Analysis"}, "uid": {sample.UID}},
+		{"UID": {sample.UID, sample.children[0].UID}},
+	} {
+		q := l.parseSearch(form, "")
+		got := l.search(q)
+		q.candidates = nil
+		q.key += "|scan"
+		want := l.search(q)
+		if len(got) == 0 && len(want) > 0 || len(got) != len(want) {
+			t.Fatalf("%v: %d objects, a scan finds %d", form, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%v: order differs at %d", form, i)
+			}
+		}
+	}
+}
