@@ -132,6 +132,15 @@ func hiddenRefs(it senaite.Item) []string {
 			out = append(out, field+":"+u)
 		}
 	}
+	for field, target := range schema.StandIns(it.PortalType) {
+		// "any object of that type": the plan orders the object after one
+		out = append(out, StandInRef(field, target))
+	}
 	sort.Strings(out)
 	return out
 }
+
+// StandInRef is the stored reference of a withheld field that an object
+// of type target will stand in for ("~field:Type"); the leading tilde
+// tells it from a reference to a UID.
+func StandInRef(field, target string) string { return "~" + field + ":" + target }

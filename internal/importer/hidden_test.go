@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/senaite-sync/senaite-sync/internal/plan"
 	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
 func TestRebuildHidden(t *testing.T) {
@@ -94,5 +96,27 @@ func TestSameContent(t *testing.T) {
 		if got := SameContent(c.fields, dest); got != c.want {
 			t.Errorf("%s: %v", c.name, got)
 		}
+	}
+}
+
+// TestPlanOrdersStandIns: a withheld department whose manager a lab
+// contact stands in for is planned after a lab contact, though the lab
+// contacts refer to departments (that edge is the one deferred).
+func TestPlanOrdersStandIns(t *testing.T) {
+	objs := []store.Stored{
+		{SourceUID: "dept", PortalType: "Department", ParentUID: "0"},
+		{SourceUID: "lc1", PortalType: "LabContact", ParentUID: "0"},
+		{SourceUID: "lc2", PortalType: "LabContact", ParentUID: "0"},
+	}
+	refLists := [][]string{{"~manager:LabContact"}, {"Departments:dept"}, {"Departments:dept"}}
+	p, err := plan.Build(PlanNodes(objs, refLists, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Level["dept"] <= p.Level["lc1"] {
+		t.Fatalf("department at level %d, its stand-in at %d", p.Level["dept"], p.Level["lc1"])
+	}
+	if len(p.Deferred) == 0 || p.Deferred[0].From != "lc1" {
+		t.Fatalf("deferred %+v, want lc1's Departments", p.Deferred)
 	}
 }

@@ -13,8 +13,12 @@ import (
 // and references carry whether the lab requires them at creation.
 func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stored) bool) []plan.Node {
 	byUID := make(map[string]int, len(objs))
+	firstOfType := map[string]string{}
 	for i, o := range objs {
 		byUID[o.SourceUID] = i
+		if _, ok := firstOfType[o.PortalType]; !ok && (include == nil || include(o)) {
+			firstOfType[o.PortalType] = o.SourceUID
+		}
 	}
 	childRefs := map[string][]plan.Ref{}
 	for i, o := range objs {
@@ -37,6 +41,14 @@ func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stor
 		n := plan.Node{UID: o.SourceUID, PortalType: o.PortalType, Parent: o.ParentUID}
 		for _, r := range refLists[i] {
 			field, uid, ok := strings.Cut(r, ":")
+			if standIn, isStandIn := strings.CutPrefix(field, "~"); isStandIn {
+				// a withheld reference some object of type uid stands in
+				// for: after one of them, required (schema.StandIns)
+				if first, ok := firstOfType[uid]; ok && first != o.SourceUID {
+					n.Refs = append(n.Refs, plan.Ref{Field: standIn, Target: first, Required: true})
+				}
+				continue
+			}
 			if !ok || o.PortalType == "AnalysisRequest" && field == "Analyses" {
 				// a sample's analyses are its children, made by the destination
 				continue

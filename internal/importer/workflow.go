@@ -48,11 +48,27 @@ func (h *Handler) writeAnalysisFields(ctx context.Context, rm store.Remote, o st
 	return nil
 }
 
+// withData loads an object's fetched data when a walk listed it without.
+func (h *Handler) withData(ctx context.Context, rm store.Remote, o store.Stored) (store.Stored, error) {
+	if o.Data != nil {
+		return o, nil
+	}
+	full, err := h.Store.Object(ctx, rm.ID, o.SourceUID)
+	if err != nil {
+		return o, err
+	}
+	return full, nil
+}
+
 // analysisFieldsPhase writes the fields of every adopted analysis that is
 // still editable, before the samples' transitions; written records them.
 func (h *Handler) analysisFieldsPhase(ctx context.Context, rm store.Remote, o store.Stored) (bool, error) {
 	if o.PortalType != "Analysis" || o.DestUID == "" {
 		return false, nil
+	}
+	o, err := h.withData(ctx, rm, o)
+	if err != nil {
+		return false, err
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(o.Data, &raw); err != nil {
@@ -92,6 +108,9 @@ func isUnauthorized(err error) bool {
 }
 
 func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool) (settled bool, err error) {
+	if o, err = h.withData(ctx, rm, o); err != nil {
+		return false, err
+	}
 	if o.State != store.ObjImported || o.DestUID == "" {
 		return true, nil
 	}
@@ -318,7 +337,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 	var settledMu sync.Mutex
 	settled := map[string]bool{}
 	for round := 0; round < 4; round++ {
-		objs, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjImported})
+		objs, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjImported})
 		if err != nil {
 			return err
 		}

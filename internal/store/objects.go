@@ -397,7 +397,7 @@ func (s *Store) AnyImported(ctx context.Context, remoteID int64, portalType stri
 // create them on demand.
 func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT split_part(r, ':', 2) AS uid FROM objects o, unnest(o.refs) AS r
-		WHERE o.remote_id = $1 AND NOT EXISTS (SELECT 1 FROM objects t
+		WHERE o.remote_id = $1 AND r NOT LIKE '~%' AND NOT EXISTS (SELECT 1 FROM objects t
 			WHERE t.remote_id = o.remote_id AND t.source_uid = split_part(r, ':', 2))
 		ORDER BY 1`, remoteID)
 	if err != nil {
@@ -411,6 +411,29 @@ func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string
 			return nil, fmt.Errorf("store: missing referenced objects: %w", err)
 		}
 		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// ObjectsByStateHeaders is ObjectsByState without the fetched data, for
+// walks over a whole lab (the workflow replay) that load each object's
+// data when they reach it: fifty thousand items would otherwise sit in
+// memory at once.
+func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []string) ([]Stored, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
+		coalesce(dest_uid, '') FROM objects WHERE remote_id = $1 AND state = ANY($2) ORDER BY source_created, source_path`,
+		remoteID, states)
+	if err != nil {
+		return nil, fmt.Errorf("store: objects by state: %w", err)
+	}
+	defer rows.Close()
+	var out []Stored
+	for rows.Next() {
+		var o Stored
+		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID); err != nil {
+			return nil, fmt.Errorf("store: objects by state: %w", err)
+		}
+		out = append(out, o)
 	}
 	return out, rows.Err()
 }
