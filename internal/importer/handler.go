@@ -576,7 +576,7 @@ func rebuildHidden(portalType string, raw map[string]json.RawMessage, fields map
 	}
 	for col, field := range schema.FromMetadata(portalType) {
 		var v any
-		if json.Unmarshal(raw[col], &v) != nil || empty(v) {
+		if json.Unmarshal(raw[col], &v) != nil || refs.IsEmpty(v) {
 			continue
 		}
 		if s, ok := v.(string); ok && strings.HasSuffix(col, "UID") {

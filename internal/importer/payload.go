@@ -31,7 +31,7 @@ func Payload(portalType string, raw map[string]json.RawMessage, translate Transl
 			continue
 		}
 		var v any
-		if err := json.Unmarshal(raw[k], &v); err != nil || empty(v) {
+		if err := json.Unmarshal(raw[k], &v); err != nil || refs.IsEmpty(v) {
 			continue
 		}
 		out, missing := refs.Rewrite(k, v, refs.Translate(translate))
@@ -44,16 +44,3 @@ func Payload(portalType string, raw map[string]json.RawMessage, translate Transl
 	return fields, unresolved
 }
 
-func empty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case []any:
-		return len(x) == 0
-	case map[string]any:
-		return len(x) == 0
-	}
-	return false
-}

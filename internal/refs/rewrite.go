@@ -66,3 +66,19 @@ func isUIDKey(k string) bool {
 	}
 	return strings.HasSuffix(k, "_uid") || strings.HasSuffix(k, "_ref")
 }
+
+// IsEmpty tells the values SENAITE shows for an unset field — null, "",
+// [] and {} — which a create leaves out and a comparison treats alike.
+func IsEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}

@@ -130,16 +130,16 @@ func (s *Store) MissingParents(ctx context.Context, remoteID int64) ([]string, e
 	if err != nil {
 		return nil, fmt.Errorf("store: missing parents: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("store: missing parents: %w", err)
-		}
-		out = append(out, u)
+	return collectStrings(rows, "missing parents")
+}
+
+// collectStrings reads a one-column text result.
+func collectStrings(rows pgx.Rows, what string) ([]string, error) {
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Stored is an object as the importer reads it.
@@ -403,16 +403,7 @@ func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string
 	if err != nil {
 		return nil, fmt.Errorf("store: missing referenced objects: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("store: missing referenced objects: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return collectStrings(rows, "missing referenced objects")
 }
 
 // ObjectsByStateHeaders is ObjectsByState without the fetched data, for

@@ -193,7 +193,7 @@ func normalize(field string, raw json.RawMessage, tr refs.Translate) (any, []ref
 	if err := dec.Decode(&v); err != nil {
 		return string(raw), nil
 	}
-	if isEmpty(v) {
+	if refs.IsEmpty(v) {
 		return nil, nil
 	}
 	out, missing := refs.Rewrite(field, v, tr)
@@ -213,19 +213,6 @@ func allUIDs(list []any) bool {
 	return true
 }
 
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case []any:
-		return len(x) == 0
-	case map[string]any:
-		return len(x) == 0
-	}
-	return false
-}
 
 // show shortens a value for a report line.
 func show(raw json.RawMessage) string {
