@@ -50,6 +50,8 @@ type Handler struct {
 
 	remoteMu sync.Mutex
 	remotes  map[int64]cachedRemote
+
+	tr translations
 }
 
 type cachedRemote struct {
@@ -297,7 +299,7 @@ func (h *Handler) mapStructural(ctx context.Context, rm store.Remote, o store.St
 // path, any other by identity.
 func (h *Handler) destParent(ctx context.Context, rm store.Remote, o store.Stored, dst *senaite.Client) (string, error) {
 	parentPath := o.SourcePath[:strings.LastIndex(o.SourcePath, "/")]
-	if got, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, []string{o.ParentUID}); err != nil {
+	if got, err := h.translate(ctx, rm.SourceID, rm.DestinationID, []string{o.ParentUID}); err != nil {
 		return "", err
 	} else if uid, ok := got[o.ParentUID]; ok {
 		return uid, nil
@@ -423,7 +425,7 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 			}
 		}
 	}
-	tr, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, uids)
+	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, uids)
 	if err != nil {
 		return nil, "", err
 	}
@@ -506,7 +508,7 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	for _, r := range refs.Extract(only) {
 		uids = append(uids, r.UID)
 	}
-	tr, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, uids)
+	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, uids)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func (h *Handler) sampleServices(ctx context.Context, rm store.Remote, sampleUID
 			services = append(services, svc)
 		}
 	}
-	tr, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, services)
+	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, services)
 	if err != nil {
 		return nil, nil, err
 	}
