@@ -121,7 +121,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 	if len(raw["workflow_info"]) == 0 {
 		return true, nil
 	}
-	it, err := decodeHistory(raw)
+	it, err := senaite.DecodeItem(o.Data) // the stored item as fetched: no re-encoding
 	if err != nil || len(it.Workflow) == 0 {
 		return false, err
 	}
@@ -209,13 +209,6 @@ func restoreDrifted(portalType string, raw map[string]json.RawMessage, cur senai
 	return fields
 }
 
-func decodeHistory(raw map[string]json.RawMessage) (senaite.Item, error) {
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return senaite.Item{}, err
-	}
-	return senaite.DecodeItem(b)
-}
 
 // mismatch records a refused transition: the object keeps its replica but
 // ends state-mismatch with the destination's message.
