@@ -4,12 +4,15 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,6 +29,37 @@ type Server struct {
 	Key         *secret.Key
 	Token       string
 	Log         *slog.Logger
+
+	progressMu sync.Mutex
+	progress   map[int64]progressAt
+}
+
+type progressAt struct {
+	done, total int
+	at          time.Time
+}
+
+// importProgress counts a remote's settled objects at most once every two
+// seconds: every waiting CLI polls it, and the count reads the whole
+// objects table of a remote.
+func (s *Server) importProgress(ctx context.Context, remoteID int64) (int, int, error) {
+	s.progressMu.Lock()
+	p, ok := s.progress[remoteID]
+	s.progressMu.Unlock()
+	if ok && time.Since(p.at) < 2*time.Second {
+		return p.done, p.total, nil
+	}
+	done, total, err := s.Store.ImportProgress(ctx, remoteID)
+	if err != nil {
+		return 0, 0, err
+	}
+	s.progressMu.Lock()
+	if s.progress == nil {
+		s.progress = map[int64]progressAt{}
+	}
+	s.progress[remoteID] = progressAt{done: done, total: total, at: time.Now()}
+	s.progressMu.Unlock()
+	return done, total, nil
 }
 
 // Handler returns the routes.
@@ -348,7 +382,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	out := runJSON(run)
 	if run.Kind == store.KindImport && run.Status == store.StatusRunning {
 		// objects settled so far, for progress bars
-		if done, total, err := s.Store.ImportProgress(r.Context(), run.RemoteID); err == nil {
+		if done, total, err := s.importProgress(r.Context(), run.RemoteID); err == nil {
 			out["progress"] = map[string]int{"done": done, "total": total}
 		}
 	}

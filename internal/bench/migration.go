@@ -173,7 +173,7 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 			return nil, 0, err
 		}
 		id := fmt.Sprint(out.Run["id"])
-		tick := time.NewTicker(250 * time.Millisecond)
+		tick := time.NewTicker(time.Second) // polling is not free for the service measured
 		defer tick.Stop()
 		last := time.Now()
 		for {
