@@ -43,4 +43,3 @@ func Payload(portalType string, raw map[string]json.RawMessage, translate Transl
 	}
 	return fields, unresolved
 }
-

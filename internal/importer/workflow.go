@@ -209,7 +209,6 @@ func restoreDrifted(portalType string, raw map[string]json.RawMessage, cur senai
 	return fields
 }
 
-
 // mismatch records a refused transition: the object keeps its replica but
 // ends state-mismatch with the destination's message.
 func (h *Handler) mismatch(ctx context.Context, rm store.Remote, o store.Stored, err error) error {

@@ -213,7 +213,6 @@ func allUIDs(list []any) bool {
 	return true
 }
 
-
 // show shortens a value for a report line.
 func show(raw json.RawMessage) string {
 	s := string(raw)
