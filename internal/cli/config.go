@@ -28,7 +28,6 @@ type Config struct {
 	DataDir     string
 	SecretKey   string
 	LogFormat   string
-	Concurrency int
 	// QueuePrefix isolates stream names (tests, several deployments on one server).
 	QueuePrefix string
 	HTTPAddr    string

@@ -322,6 +322,39 @@ func (m *migration) assertMirrored() {
 	}
 }
 
+// distributed starts a coordinator, two fetchers and the given number of
+// importers as separate processes and registers the labs; it returns the
+// importers.
+func (m *migration) distributed(importers int) []*exec.Cmd {
+	d := m.d
+	d.start("coordinator")
+	d.waitAPI()
+	for i := 0; i < 2; i++ {
+		d.start("fetcher", "--concurrency", "4")
+	}
+	var out []*exec.Cmd
+	for i := 0; i < importers; i++ {
+		out = append(out, d.start("importer", "--concurrency", "6"))
+	}
+	m.register()
+	return out
+}
+
+// migrate runs the fetch (which must succeed) and the import, calling
+// while during the import, and reports an import that did not succeed.
+func (m *migration) migrate(while func(run)) {
+	d, t := m.d, m.d.t
+	t.Helper()
+	if r := d.runStep("a_to_b", "fetch", nil); r.Run.Status != "succeeded" {
+		d.dumpLogs()
+		t.Fatalf("fetch %s: %s", r.Run.Status, r.Run.Error)
+	}
+	if r := d.runStep("a_to_b", "import", while); r.Run.Status != "succeeded" {
+		d.dumpObjects()
+		t.Errorf("import %s: %s", r.Run.Status, r.Run.Error)
+	}
+}
+
 // TestMigrationFiveThousandObjects migrates a generated lab of 5,000
 // objects into an empty one with a coordinator, two fetchers and two
 // importers as separate processes: the destination mirrors the source.
@@ -330,23 +363,9 @@ func TestMigrationFiveThousandObjects(t *testing.T) {
 	// seed 75 has inactive Dexterity setup items (a sample type, a sample
 	// point, an analysis category) whose fields the source withholds: they
 	// are rebuilt from their catalog metadata
-	m := newMigration(t, 5000, 87)
-	d := m.d
-	d.start("coordinator")
-	d.waitAPI()
-	for i := 0; i < 2; i++ {
-		d.start("fetcher", "--concurrency", "4")
-		d.start("importer", "--concurrency", "6")
-	}
-	m.register()
-	if r := d.runStep("a_to_b", "fetch", nil); r.Run.Status != "succeeded" {
-		d.dumpLogs()
-		t.Fatalf("fetch %s: %s", r.Run.Status, r.Run.Error)
-	}
-	if r := d.runStep("a_to_b", "import", nil); r.Run.Status != "succeeded" {
-		d.dumpObjects()
-		t.Errorf("import %s: %s", r.Run.Status, r.Run.Error)
-	}
+	m := newMigration(t, 5000, 75)
+	m.distributed(2)
+	m.migrate(nil)
 	m.assertMirrored()
 }
 
@@ -358,33 +377,17 @@ func TestMigrationSurvivesSIGKILL(t *testing.T) {
 	// of: rebuilt with its id as code and a lab contact standing in for its
 	// manager, reported
 	m := newMigration(t, 5000, 87)
-	d := m.d
-	d.start("coordinator")
-	d.waitAPI()
-	for i := 0; i < 2; i++ {
-		d.start("fetcher", "--concurrency", "4")
-	}
-	victim := d.start("importer", "--concurrency", "6")
-	d.start("importer", "--concurrency", "6")
-	m.register()
-	if r := d.runStep("a_to_b", "fetch", nil); r.Run.Status != "succeeded" {
-		d.dumpLogs()
-		t.Fatalf("fetch %s: %s", r.Run.Status, r.Run.Error)
-	}
+	victim := m.distributed(2)[0]
 	killed := false
-	r := d.runStep("a_to_b", "import", func(run) {
+	m.migrate(func(run) {
 		if !killed && m.dstLab.Total() > 1000 {
 			_ = victim.Process.Kill() // SIGKILL: no cleanup, messages in flight unacknowledged
 			killed = true
-			d.start("importer", "--concurrency", "6")
+			m.d.start("importer", "--concurrency", "6")
 		}
 	})
 	if !killed {
 		t.Fatal("the import finished before the importer could be killed")
-	}
-	if r.Run.Status != "succeeded" {
-		d.dumpObjects()
-		t.Errorf("import %s: %s", r.Run.Status, r.Run.Error)
 	}
 	m.assertMirrored()
 }
@@ -404,14 +407,7 @@ func TestStandaloneMigration(t *testing.T) {
 		t.Fatalf("standalone did not embed NATS:\n%s", log)
 	}
 	m.register()
-	if r := d.runStep("a_to_b", "fetch", nil); r.Run.Status != "succeeded" {
-		d.dumpLogs()
-		t.Fatalf("fetch %s: %s", r.Run.Status, r.Run.Error)
-	}
-	if r := d.runStep("a_to_b", "import", nil); r.Run.Status != "succeeded" {
-		d.dumpObjects()
-		t.Errorf("import %s: %s", r.Run.Status, r.Run.Error)
-	}
+	m.migrate(nil)
 	m.assertMirrored()
 	dir := ""
 	for _, e := range d.env {

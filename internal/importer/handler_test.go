@@ -267,51 +267,13 @@ func TestImportWholeLab(t *testing.T) {
 func TestParkedObjectImportedOnceItsParentLands(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	users := []sim.User{{Username: "admin", Password: "secret"}}
-	srcLab, _ := sim.NewLab(sim.Options{Seed: 51, Users: users})
-	if err := sim.Generate(srcLab, 300); err != nil {
-		t.Fatal(err)
-	}
-	dstLab, _ := sim.NewLab(sim.Options{Seed: 52, Users: users})
-	srcHS := httptest.NewServer(sim.NewServer(srcLab, nil, nil))
-	defer srcHS.Close()
-	dstHS := httptest.NewServer(sim.NewServer(dstLab, nil, nil))
-	defer dstHS.Close()
-	src, _ := senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
-	dst, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
-	st, err := store.Open(ctx, storetest.Schema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_ = st.Migrate(ctx)
-	a, _ := st.CreateInstance(ctx, store.Instance{Name: "a", URL: srcHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
-	_, _ = st.CreateInstance(ctx, store.Instance{Name: "b", URL: dstHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
-	rm, _ := st.CreateRemote(ctx, "ab", "a", "b", remote.Options{}.Normalize())
-	run, _ := st.CreateRun(ctx, rm.ID, store.KindFetch)
-	client := srcLab.Objects("Client")[0]
+	r := newRig(t, 51)
+	dstLab, st, rm, h := r.dstLab, r.st, r.rm, r.h
+	client := r.srcLab.Objects("Client")[0]
 	contact := client.Children()[0]
-	var objs []store.Fetched
-	for _, uid := range []string{client.UID, contact.UID} {
-		it, err := src.Get(ctx, uid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, _ := fetcher.ToFetched(it)
-		objs = append(objs, f)
-	}
-	if _, err := st.UpsertFetched(ctx, rm.ID, run.ID, objs); err != nil {
-		t.Fatal(err)
-	}
-	h := &importer.Handler{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Clients: func(_ context.Context, id int64) (*senaite.Client, error) {
-			if id == a.ID {
-				return src, nil
-			}
-			return dst, nil
-		}}
+	r.fetch(t, client.UID, contact.UID)
 	// the contact first: its client is not on the destination yet
-	_, err = h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: contact.UID})
+	_, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: contact.UID})
 	if !errors.Is(err, importer.ErrDependencyMissing) {
 		t.Fatalf("contact before its client: %v", err)
 	}
@@ -339,28 +301,8 @@ func TestParkedObjectImportedOnceItsParentLands(t *testing.T) {
 func TestInterruptedCreateAdopted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	users := []sim.User{{Username: "admin", Password: "secret"}}
-	srcLab, _ := sim.NewLab(sim.Options{Seed: 53, Users: users})
-	if err := sim.Generate(srcLab, 300); err != nil {
-		t.Fatal(err)
-	}
-	dstLab, _ := sim.NewLab(sim.Options{Seed: 54, Users: users})
-	srcHS := httptest.NewServer(sim.NewServer(srcLab, nil, nil))
-	defer srcHS.Close()
-	dstHS := httptest.NewServer(sim.NewServer(dstLab, nil, nil))
-	defer dstHS.Close()
-	src, _ := senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
-	dst, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
-	st, err := store.Open(ctx, storetest.Schema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_ = st.Migrate(ctx)
-	a, _ := st.CreateInstance(ctx, store.Instance{Name: "a", URL: srcHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
-	_, _ = st.CreateInstance(ctx, store.Instance{Name: "b", URL: dstHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
-	rm, _ := st.CreateRemote(ctx, "ab", "a", "b", remote.Options{}.Normalize())
-	run, _ := st.CreateRun(ctx, rm.ID, store.KindFetch)
+	r := newRig(t, 53)
+	srcLab, dstLab, dst, st, rm, h := r.srcLab, r.dstLab, r.dst, r.st, r.rm, r.h
 	// a client with two contacts (they refer to each other)
 	var client, mine, sibling *sim.Object
 	for _, c := range srcLab.Objects("Client") {
@@ -378,27 +320,7 @@ func TestInterruptedCreateAdopted(t *testing.T) {
 	if client == nil {
 		t.Fatal("no client with two contacts")
 	}
-	var objs []store.Fetched
-	items := map[string]senaite.Item{}
-	for _, uid := range []string{client.UID, mine.UID, sibling.UID} {
-		it, err := src.Get(ctx, uid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		items[uid] = it
-		f, _ := fetcher.ToFetched(it)
-		objs = append(objs, f)
-	}
-	if _, err := st.UpsertFetched(ctx, rm.ID, run.ID, objs); err != nil {
-		t.Fatal(err)
-	}
-	h := &importer.Handler{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Clients: func(_ context.Context, id int64) (*senaite.Client, error) {
-			if id == a.ID {
-				return src, nil
-			}
-			return dst, nil
-		}}
+	items := r.fetch(t, client.UID, mine.UID, sibling.UID)
 	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: client.UID}); err != nil || state != store.ObjImported {
 		t.Fatalf("client: %s %v", state, err)
 	}
@@ -431,4 +353,81 @@ func TestInterruptedCreateAdopted(t *testing.T) {
 	if got, _ := st.Object(ctx, rm.ID, mine.UID); got.DestUID != created[mine.UID] {
 		t.Fatalf("adopted %s, want %s (the sibling is %s)", got.DestUID, created[mine.UID], created[sibling.UID])
 	}
+}
+
+// rig is a generated source lab of 300 objects, an empty destination, the
+// store with both instances and a remote, and an importer between them.
+type rig struct {
+	srcLab, dstLab *sim.Lab
+	src, dst       *senaite.Client
+	st             *store.Store
+	rm             store.Remote
+	run            store.Run
+	h              *importer.Handler
+}
+
+func newRig(t *testing.T, seed uint64) *rig {
+	t.Helper()
+	ctx := context.Background()
+	users := []sim.User{{Username: "admin", Password: "secret"}}
+	r := &rig{}
+	r.srcLab, _ = sim.NewLab(sim.Options{Seed: seed, Users: users})
+	if err := sim.Generate(r.srcLab, 300); err != nil {
+		t.Fatal(err)
+	}
+	r.dstLab, _ = sim.NewLab(sim.Options{Seed: seed + 1, Users: users})
+	srcHS := httptest.NewServer(sim.NewServer(r.srcLab, nil, nil))
+	t.Cleanup(srcHS.Close)
+	dstHS := httptest.NewServer(sim.NewServer(r.dstLab, nil, nil))
+	t.Cleanup(dstHS.Close)
+	r.src, _ = senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
+	r.dst, _ = senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
+	st, err := store.Open(ctx, storetest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.st = st
+	a, _ := st.CreateInstance(ctx, store.Instance{Name: "a", URL: srcHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	_, _ = st.CreateInstance(ctx, store.Instance{Name: "b", URL: dstHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	if r.rm, err = st.CreateRemote(ctx, "ab", "a", "b", remote.Options{}.Normalize()); err != nil {
+		t.Fatal(err)
+	}
+	r.run, _ = st.CreateRun(ctx, r.rm.ID, store.KindFetch)
+	r.h = &importer.Handler{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clients: func(_ context.Context, id int64) (*senaite.Client, error) {
+			if id == a.ID {
+				return r.src, nil
+			}
+			return r.dst, nil
+		}}
+	return r
+}
+
+// fetch reads objects from the source by UID and stores them, as a fetch
+// run would; it returns the items read.
+func (r *rig) fetch(t *testing.T, uids ...string) map[string]senaite.Item {
+	t.Helper()
+	ctx := context.Background()
+	items := map[string]senaite.Item{}
+	var objs []store.Fetched
+	for _, uid := range uids {
+		it, err := r.src.Get(ctx, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items[uid] = it
+		f, err := fetcher.ToFetched(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, f)
+	}
+	if _, err := r.st.UpsertFetched(ctx, r.rm.ID, r.run.ID, objs); err != nil {
+		t.Fatal(err)
+	}
+	return items
 }

@@ -333,7 +333,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 		if err != nil {
 			return err
 		}
-		waitingBefore, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
+		waitingBefore, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting})
 		if err != nil {
 			return err
 		}
@@ -401,7 +401,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", n,
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
-		waitingAfter, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
+		waitingAfter, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting})
 		if err != nil {
 			return err
 		}

@@ -225,22 +225,7 @@ func (s *Store) Children(ctx context.Context, remoteID int64, parentUID string) 
 
 // ObjectsByState lists a remote's objects in one of the given states.
 func (s *Store) ObjectsByState(ctx context.Context, remoteID int64, states []string) ([]Stored, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, ''), data FROM objects WHERE remote_id = $1 AND state = ANY($2) ORDER BY source_created, source_path`,
-		remoteID, states)
-	if err != nil {
-		return nil, fmt.Errorf("store: objects by state: %w", err)
-	}
-	defer rows.Close()
-	var out []Stored
-	for rows.Next() {
-		var o Stored
-		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data); err != nil {
-			return nil, fmt.Errorf("store: objects by state: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return s.objectsByState(ctx, remoteID, states, true)
 }
 
 // SetLevels records the import plan's level of each object (the import
@@ -411,9 +396,13 @@ func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string
 // data when they reach it: fifty thousand items would otherwise sit in
 // memory at once.
 func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []string) ([]Stored, error) {
+	return s.objectsByState(ctx, remoteID, states, false)
+}
+
+func (s *Store) objectsByState(ctx context.Context, remoteID int64, states []string, withData bool) ([]Stored, error) {
 	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, '') FROM objects WHERE remote_id = $1 AND state = ANY($2) ORDER BY source_created, source_path`,
-		remoteID, states)
+		coalesce(dest_uid, ''), CASE WHEN $3 THEN data END FROM objects WHERE remote_id = $1 AND state = ANY($2)
+		ORDER BY source_created, source_path`, remoteID, states, withData)
 	if err != nil {
 		return nil, fmt.Errorf("store: objects by state: %w", err)
 	}
@@ -421,7 +410,7 @@ func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, state
 	var out []Stored
 	for rows.Next() {
 		var o Stored
-		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID); err != nil {
+		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data); err != nil {
 			return nil, fmt.Errorf("store: objects by state: %w", err)
 		}
 		out = append(out, o)
