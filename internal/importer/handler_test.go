@@ -332,7 +332,13 @@ func TestInterruptedCreateAdopted(t *testing.T) {
 	}
 	created := map[string]string{}
 	for _, o := range []*sim.Object{sibling, mine} {
-		fields, _ := importer.Payload("Contact", items[o.UID].Raw, func(string) (string, bool) { return "", false }, nil)
+		// the sibling carries mine's name (the same title), created first:
+		// only its other values tell them apart
+		fields, _ := importer.Payload("Contact", items[mine.UID].Raw, func(string) (string, bool) { return "", false }, nil)
+		if o == sibling {
+			fields["EmailAddress"] = "someone.else@example.org"
+			fields["BusinessPhone"] = "+1 555 0100"
+		}
 		it, err := dst.Create(ctx, "Contact", destClient.DestUID, fields)
 		if err != nil {
 			t.Fatal(err)
