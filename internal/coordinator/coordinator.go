@@ -39,6 +39,8 @@ type Coordinator struct {
 
 	pubMu sync.Mutex
 	pub   map[string]time.Time
+
+	analyzed time.Time
 }
 
 // StartRun queues a run of kind on the named remote; a remote with an
@@ -58,6 +60,9 @@ func (c *Coordinator) Tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(runs) > 0 {
+		c.refreshStatistics(ctx)
+	}
 	for _, r := range runs {
 		var err error
 		switch r.Kind {
@@ -73,6 +78,24 @@ func (c *Coordinator) Tick(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// statisticsEvery is how often, while runs are active, the bulk tables'
+// statistics are checked: a run doubles them within seconds.
+const statisticsEvery = 10 * time.Second
+
+// refreshStatistics analyzes the tables runs fill when they changed by a
+// tenth, at most every statisticsEvery (store.AnalyzeStale).
+func (c *Coordinator) refreshStatistics(ctx context.Context) {
+	if time.Since(c.analyzed) < statisticsEvery {
+		return
+	}
+	c.analyzed = time.Now()
+	if tables, err := c.Store.AnalyzeStale(ctx); err != nil {
+		c.Log.Warn("statistics not refreshed", "error", err)
+	} else if len(tables) > 0 {
+		c.Log.Debug("statistics refreshed", "tables", tables)
+	}
 }
 
 func (c *Coordinator) fail(ctx context.Context, r store.Run, reason string) error {

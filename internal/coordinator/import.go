@@ -61,6 +61,11 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run) error {
 	if err := c.Store.SaveDeferred(ctx, r.RemoteID, deferred); err != nil {
 		return err
 	}
+	// the fetch filled the tables faster than autovacuum looks: without
+	// fresh statistics batches are read through the state index
+	if err := c.Store.Analyze(ctx); err != nil {
+		return err
+	}
 	c.Log.Info("import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(objs), "levels", len(p.Levels),
 		"deferred", len(p.Deferred))
 	return nil
@@ -152,6 +157,9 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 		return err
 	}
 	c.Log.Info("levels imported; replaying workflows", "run_id", r.ID, "remote", r.Remote)
+	if _, err := c.Store.AnalyzeStale(ctx); err != nil {
+		return err
+	}
 	if err := h.ReplayAll(ctx, rm, verifier); err != nil {
 		return err
 	}

@@ -223,25 +223,11 @@ func (h *Handler) mismatch(ctx context.Context, rm store.Remote, o store.Stored,
 // retest pointing back through field) and records it as the replica of the
 // source's retest, with, for a sample, its analyses.
 func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite.Client, orig store.Stored, field, portalType string) error {
-	var srcRetest *store.Stored
-	waiting, err := h.Store.ObjectsByState(ctx, rm.ID, []string{store.ObjWaiting})
+	srcRetest, ok, err := h.Store.Referrer(ctx, rm.ID, []string{store.ObjWaiting}, portalType, field, orig.SourceUID)
 	if err != nil {
 		return err
 	}
-	for i, w := range waiting {
-		if w.PortalType != portalType {
-			continue
-		}
-		var raw map[string]json.RawMessage
-		if json.Unmarshal(w.Data, &raw) != nil {
-			continue
-		}
-		if ref, ok := (senaite.Item{Raw: raw}).Ref(field); ok && ref == orig.SourceUID {
-			srcRetest = &waiting[i]
-			break
-		}
-	}
-	if srcRetest == nil {
+	if !ok {
 		return nil // the source has no such retest (it was removed there)
 	}
 	parentPath := ""

@@ -60,10 +60,13 @@ func (s *Store) AdoptAll(ctx context.Context, remoteID, sourceID, destID int64, 
 			return 0, fmt.Errorf("store: adopt %d objects: %s: %w", len(list), st.what, err)
 		}
 	}
-	tag, err := tx.Exec(ctx, `UPDATE objects o SET state = 'imported', dest_uid = d.uid, reason = NULL, updated_at = now()
-		FROM replicas sr JOIN replicas d ON d.identity_id = sr.identity_id AND d.instance_id = $4
-		WHERE o.remote_id = $1 AND o.source_uid = ANY($2) AND o.state = ANY($3)
-		AND sr.instance_id = $5 AND sr.uid = o.source_uid`, remoteID, src, from, destID, sourceID)
+	// the list drives the join (by key), whatever the statistics say about
+	// how many objects of the remote are pending
+	tag, err := tx.Exec(ctx, `UPDATE objects o SET state = 'imported', dest_uid = m.d, reason = NULL, updated_at = now()
+		FROM (SELECT x.u, d.uid AS d FROM unnest($2::text[]) AS x(u)
+			JOIN replicas sr ON sr.instance_id = $5 AND sr.uid = x.u
+			JOIN replicas d ON d.identity_id = sr.identity_id AND d.instance_id = $4) m
+		WHERE o.remote_id = $1 AND o.source_uid = m.u AND o.state = ANY($3)`, remoteID, src, from, destID, sourceID)
 	if err != nil {
 		return 0, fmt.Errorf("store: adopt %d objects: state: %w", len(list), err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"time"
 
@@ -163,6 +164,27 @@ func (s *Store) Object(ctx context.Context, remoteID int64, uid string) (Stored,
 		return Stored{}, fmt.Errorf("store: object %s: %w", uid, notFound(err))
 	}
 	return o, nil
+}
+
+// Referrer finds a remote's object of portalType, in one of states, whose
+// reference field points at target: the source's retest of an analysis
+// (RetestOf) or of a sample (Invalidated), when a transition made its
+// counterpart on the destination. It reads the stored "field:uid"
+// references, never the objects' data.
+func (s *Store) Referrer(ctx context.Context, remoteID int64, states []string, portalType, field, target string) (Stored, bool, error) {
+	var o Stored
+	err := s.pool.QueryRow(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
+		coalesce(dest_uid, ''), data FROM objects
+		WHERE remote_id = $1 AND state = ANY($2) AND portal_type = $3 AND $4 = ANY(refs)
+		ORDER BY source_created LIMIT 1`, remoteID, states, portalType, field+":"+target).Scan(
+		&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Stored{}, false, nil
+	}
+	if err != nil {
+		return Stored{}, false, fmt.Errorf("store: %s referring to %s through %s: %w", portalType, target, field, err)
+	}
+	return o, true, nil
 }
 
 // MarkObject moves an object from one of the states in from to state
