@@ -157,8 +157,12 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 		return err
 	}
 	c.Log.Info("levels imported; replaying workflows", "run_id", r.ID, "remote", r.Remote)
-	if _, err := c.Store.AnalyzeStale(ctx); err != nil {
+	if vacuumed, err := c.Store.VacuumWithoutAutovacuum(ctx); err != nil {
 		return err
+	} else if !vacuumed {
+		if _, err := c.Store.AnalyzeStale(ctx); err != nil {
+			return err
+		}
 	}
 	if err := h.ReplayAll(ctx, rm, verifier); err != nil {
 		return err

@@ -52,6 +52,15 @@ type Handler struct {
 	remotes  map[int64]cachedRemote
 
 	tr translations
+
+	// paths are destination objects' paths seen by the workflow replay
+	// (dest UID → path): the analyses of a sample are then listed by path
+	paths sync.Map
+
+	// retests are the waiting retests of a replay round by the reference
+	// that names what they retest ("RetestOf:<uid>" → retest UID)
+	retestMu sync.Mutex
+	retests  map[string]string
 }
 
 type cachedRemote struct {
@@ -524,7 +533,7 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	if err != nil {
 		return err
 	}
-	if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+	if err := dst.Apply(ctx, o.DestUID, fields, ""); err != nil {
 		var se *senaite.Error
 		if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
 			return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []string{store.ObjImported}, store.ObjFailed,

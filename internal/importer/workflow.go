@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,7 +29,7 @@ type Verifier func(ctx context.Context, instanceID int64) (*senaite.Client, erro
 // transitions its analyses cause. Objects a transition creates on the
 // destination (retests) are adopted as the replicas of the source's.
 func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool) error {
-	_, err := h.replay(ctx, rm, o, verifier, untilChildren, nil)
+	_, err := h.replay(ctx, rm, o, verifier, untilChildren, nil, "")
 	return err
 }
 
@@ -42,7 +43,7 @@ func (h *Handler) writeAnalysisFields(ctx context.Context, rm store.Remote, o st
 	if err != nil || len(fields) == 0 {
 		return err
 	}
-	if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+	if err := dst.Apply(ctx, o.DestUID, fields, ""); err != nil {
 		return h.mismatch(ctx, rm, o, err)
 	}
 	return nil
@@ -85,7 +86,7 @@ func (h *Handler) analysisFieldsPhase(ctx context.Context, rm store.Remote, o st
 	if err != nil || len(fields) == 0 {
 		return false, err
 	}
-	if _, err := dst.Update(ctx, o.DestUID, fields, ""); err == nil {
+	if err := dst.Apply(ctx, o.DestUID, fields, ""); err == nil {
 		return true, nil
 	} else if !errors.Is(err, senaite.ErrForbidden) && !errors.Is(err, senaite.ErrValidation) && !isUnauthorized(err) {
 		return false, err
@@ -107,31 +108,40 @@ func isUnauthorized(err error) bool {
 	return errors.As(err, &se) && se.Status == 401
 }
 
-func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool) (settled bool, err error) {
+// replay takes one object towards the source's state. known is its
+// current review state on the destination when a listing of its container
+// told it ("" reads the object); a transition refused from a listed state
+// is tried again from a fresh read, so that a cascade the listing did not
+// see (a dependent retracted with its dependency) is not a mismatch.
+func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known string) (settled bool, err error) {
 	if o, err = h.withData(ctx, rm, o); err != nil {
 		return false, err
 	}
 	if o.State != store.ObjImported || o.DestUID == "" {
 		return true, nil
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(o.Data, &raw); err != nil {
+	it, err := senaite.DecodeItem(o.Data) // the stored item as fetched, decoded once
+	if err != nil {
 		return false, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
+	raw := it.Raw
 	if len(raw["workflow_info"]) == 0 {
 		return true, nil
 	}
-	it, err := senaite.DecodeItem(o.Data) // the stored item as fetched: no re-encoding
-	if err != nil || len(it.Workflow) == 0 {
-		return false, err
+	if len(it.Workflow) == 0 {
+		return false, nil
 	}
 	dst, err := h.Clients(ctx, rm.DestinationID)
 	if err != nil {
 		return false, err
 	}
-	cur, err := dst.Get(ctx, o.DestUID)
-	if err != nil {
+	var cur senaite.Item
+	if known != "" {
+		cur = senaite.Item{UID: o.DestUID, ReviewState: known}
+	} else if cur, err = dst.Get(ctx, o.DestUID); err != nil {
 		return false, err
+	} else {
+		h.paths.Store(cur.UID, cur.Path)
 	}
 	steps := Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, untilChildren)
 	full := len(Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, false))
@@ -143,7 +153,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 	if fields := restoreDrifted(o.PortalType, raw, cur); len(fields) > 0 {
 		// the destination passed the transition by itself (an
 		// auto-received partition, a retest sample): write back now
-		if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+		if err := dst.Apply(ctx, o.DestUID, fields, ""); err != nil {
 			h.Log.Warn("field not restored", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType, "error", err)
 		}
 	}
@@ -155,7 +165,10 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 		if Verifying(st.Transition) && verifier != nil {
 			c = verifier
 		}
-		if _, err := c.Update(ctx, o.DestUID, nil, st.Transition); err != nil {
+		if err := c.Apply(ctx, o.DestUID, nil, st.Transition); err != nil {
+			if known != "" {
+				return h.replay(ctx, rm, o, verifier, untilChildren, written, "")
+			}
 			return true, h.mismatch(ctx, rm, o, err)
 		}
 		if names := RestoredAfter(o.PortalType, st.Transition); len(names) > 0 {
@@ -167,7 +180,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 				}
 			}
 			if len(fields) > 0 {
-				if _, err := dst.Update(ctx, o.DestUID, fields, ""); err != nil {
+				if err := dst.Apply(ctx, o.DestUID, fields, ""); err != nil {
 					return true, h.mismatch(ctx, rm, o, err)
 				}
 			}
@@ -223,12 +236,18 @@ func (h *Handler) mismatch(ctx context.Context, rm store.Remote, o store.Stored,
 // retest pointing back through field) and records it as the replica of the
 // source's retest, with, for a sample, its analyses.
 func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite.Client, orig store.Stored, field, portalType string) error {
-	srcRetest, ok, err := h.Store.Referrer(ctx, rm.ID, []string{store.ObjWaiting}, portalType, field, orig.SourceUID)
+	h.retestMu.Lock()
+	retestUID, ok := h.retests[field+":"+orig.SourceUID]
+	h.retestMu.Unlock()
+	if !ok {
+		return nil // the source has no such retest (it was removed there)
+	}
+	srcRetest, err := h.Store.Object(ctx, rm.ID, retestUID)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return nil // the source has no such retest (it was removed there)
+	if srcRetest.State != store.ObjWaiting || srcRetest.PortalType != portalType {
+		return nil // adopted already
 	}
 	parentPath := ""
 	if p, err := dst.Get(ctx, orig.DestUID); err == nil {
@@ -323,6 +342,13 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 		if err != nil {
 			return err
 		}
+		retests, err := h.Store.WaitingReferrers(ctx, rm.ID, []string{"RetestOf", "Invalidated"})
+		if err != nil {
+			return err
+		}
+		h.retestMu.Lock()
+		h.retests = retests
+		h.retestMu.Unlock()
 		written := map[string]bool{}
 		if round == 0 {
 			var mu sync.Mutex
@@ -350,10 +376,8 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			h.Log.Info("replay: analysis fields written", "remote", rm.Name, "analyses", len(written))
 		}
 		for phase := 0; phase <= 4; phase++ {
-			started, n := time.Now(), 0
-			// objects of one phase are independent: replay them concurrently,
-			// within the remote's bound on requests to the lab
-			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
+			started := time.Now()
+			var todo []store.Stored
 			for _, o := range objs {
 				ph := replayPhase(o.PortalType)
 				if ph != phase && !(phase == 3 && ph == 1) {
@@ -362,21 +386,33 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 				settledMu.Lock()
 				skip := settled[o.SourceUID] && o.PortalType != "Worksheet" && (o.PortalType != "AnalysisRequest" || phase == 3)
 				settledMu.Unlock()
-				if skip {
-					continue
+				if !skip {
+					todo = append(todo, o)
 				}
-				n++
+			}
+			// objects of one phase are independent: replay them concurrently,
+			// within the remote's bound on requests to the lab; analyses go
+			// by container, whose listing tells their states in one request
+			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
+			for _, group := range h.replayGroups(phase, todo, objs) {
 				p.Go(func(ctx context.Context) error {
-					// a sample always stops before what its analyses cause: if a
-					// retest is still pending it waits for the next round
-					ok, err := h.replay(ctx, rm, o, verifier, true, written)
+					states := h.childStates(ctx, rm, group)
+					objects, err := h.groupData(ctx, rm, group.objects)
 					if err != nil {
-						return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
+						return err
 					}
-					if ok {
-						settledMu.Lock()
-						settled[o.SourceUID] = true
-						settledMu.Unlock()
+					for _, o := range objects {
+						// a sample always stops before what its analyses cause: if a
+						// retest is still pending it waits for the next round
+						ok, err := h.replay(ctx, rm, o, verifier, true, written, states[o.DestUID])
+						if err != nil {
+							return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
+						}
+						if ok {
+							settledMu.Lock()
+							settled[o.SourceUID] = true
+							settledMu.Unlock()
+						}
 					}
 					return nil
 				})
@@ -384,7 +420,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			if err := p.Wait(); err != nil {
 				return err
 			}
-			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", n,
+			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", len(todo),
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
 		waitingAfter, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting})
@@ -396,6 +432,109 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 		}
 	}
 	return nil
+}
+
+// replayGroup is work of one replay task: objects replayed one after the
+// other; parentPath, when set, is their destination container's path.
+type replayGroup struct {
+	parentPath string
+	objects    []store.Stored
+}
+
+// replayGroups splits a phase's objects into tasks: analyses by their
+// container whose destination path the replay has seen (listed at once),
+// every other object alone.
+func (h *Handler) replayGroups(phase int, todo, all []store.Stored) []replayGroup {
+	if phase != 2 {
+		out := make([]replayGroup, len(todo))
+		for i, o := range todo {
+			out[i] = replayGroup{objects: []store.Stored{o}}
+		}
+		return out
+	}
+	destOf := make(map[string]string, len(all))
+	for _, o := range all {
+		destOf[o.SourceUID] = o.DestUID
+	}
+	index := map[string]int{}
+	var out []replayGroup
+	for _, o := range todo {
+		path := ""
+		if v, ok := h.paths.Load(destOf[o.ParentUID]); ok && destOf[o.ParentUID] != "" {
+			path = v.(string)
+		}
+		if path == "" {
+			out = append(out, replayGroup{objects: []store.Stored{o}})
+			continue
+		}
+		i, ok := index[path]
+		if !ok {
+			i = len(out)
+			index[path] = i
+			out = append(out, replayGroup{parentPath: path})
+		}
+		out[i].objects = append(out[i].objects, o)
+	}
+	return out
+}
+
+// groupData loads the fetched data of a group's objects in one query
+// (they were listed without it, to keep a whole lab out of memory).
+func (h *Handler) groupData(ctx context.Context, rm store.Remote, objects []store.Stored) ([]store.Stored, error) {
+	if len(objects) < 2 {
+		return objects, nil
+	}
+	uids := make([]string, len(objects))
+	for i, o := range objects {
+		uids[i] = o.SourceUID
+	}
+	loaded, err := h.Store.ObjectsByUID(ctx, rm.ID, uids)
+	if err != nil {
+		return nil, err
+	}
+	byUID := make(map[string]store.Stored, len(loaded))
+	for _, o := range loaded {
+		byUID[o.SourceUID] = o
+	}
+	out := make([]store.Stored, 0, len(objects))
+	for _, o := range objects {
+		if full, ok := byUID[o.SourceUID]; ok {
+			o = full
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// childStates lists a group's container once and returns its children's
+// review states by destination UID; nil when the group has no container
+// or the listing fails (each object is then read on its own).
+func (h *Handler) childStates(ctx context.Context, rm store.Remote, g replayGroup) map[string]string {
+	if g.parentPath == "" || len(g.objects) < 2 {
+		return nil
+	}
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return nil
+	}
+	var types []string
+	for _, o := range g.objects {
+		if !slices.Contains(types, o.PortalType) {
+			types = append(types, o.PortalType)
+		}
+	}
+	depth := 1
+	states := make(map[string]string, len(g.objects))
+	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: types, Path: g.parentPath, Depth: &depth, Limit: 200}) {
+		if err != nil {
+			h.Log.Debug("container listing failed; reading objects one by one", "remote", rm.Name, "path", g.parentPath, "error", err)
+			return nil
+		}
+		if it.ReviewState != "" {
+			states[it.UID] = it.ReviewState
+		}
+	}
+	return states
 }
 
 // ReplayConcurrency is how many objects of one replay phase are worked on

@@ -245,14 +245,15 @@ func TestConformanceSampleWorkflow(t *testing.T) {
 	if _, err := admin.Update(ctx(t), sample.UID, nil, "receive"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.Update(ctx(t), analyses[0], map[string]any{"Result": "12.5"}, "submit"); err != nil {
+	// Apply: the same write, the answer checked but not decoded
+	if err := admin.Apply(ctx(t), analyses[0], map[string]any{"Result": "12.5"}, "submit"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := admin.Get(ctx(t), sample.UID)
 	if got.ReviewState != "to_be_verified" {
 		t.Fatalf("the last analysis' submit moves the sample: %q", got.ReviewState)
 	}
-	if _, err := admin.Update(ctx(t), analyses[0], nil, "verify"); err == nil {
+	if err := admin.Apply(ctx(t), analyses[0], nil, "verify"); err == nil || !errors.As(err, new(*senaite.Error)) {
 		t.Fatal("the submitter verified its own result without self-verification")
 	}
 	if _, err := verifier.Update(ctx(t), analyses[0], nil, "verify"); err != nil {

@@ -45,3 +45,23 @@ func (s *Store) AnalyzeStale(ctx context.Context) ([]string, error) {
 	}
 	return stale, nil
 }
+
+// VacuumWithoutAutovacuum vacuums and analyzes the bulk tables when the
+// server runs without autovacuum, and does nothing otherwise. An import
+// rewrites every object row several times (each state change is a new row
+// version): without vacuum the state index fills with dead entries and the
+// workflow replay's look-ups slow down with every level imported. It
+// reports whether it vacuumed.
+func (s *Store) VacuumWithoutAutovacuum(ctx context.Context) (bool, error) {
+	var on string
+	if err := s.pool.QueryRow(ctx, `SHOW autovacuum`).Scan(&on); err != nil {
+		return false, fmt.Errorf("store: autovacuum setting: %w", err)
+	}
+	if on == "on" {
+		return false, nil
+	}
+	if _, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) objects, identities, replicas`); err != nil {
+		return false, fmt.Errorf("store: vacuum: %w", err)
+	}
+	return true, nil
+}

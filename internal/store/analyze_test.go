@@ -61,3 +61,29 @@ func TestAnalyzeStaleAfterBulkFetch(t *testing.T) {
 		t.Fatalf("fresh statistics analyzed again: %v (%v)", again, err)
 	}
 }
+
+// TestVacuumWithoutAutovacuum: the vacuum runs exactly when the server's
+// autovacuum is off, and leaves the tables' statistics fresh.
+func TestVacuumWithoutAutovacuum(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	var on string
+	if err := s.Pool().QueryRow(ctx, `SHOW autovacuum`).Scan(&on); err != nil {
+		t.Fatal(err)
+	}
+	vacuumed, err := s.VacuumWithoutAutovacuum(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vacuumed != (on == "off") {
+		t.Fatalf("autovacuum %s, vacuumed %v", on, vacuumed)
+	}
+	if !vacuumed {
+		return
+	}
+	var analyzed bool
+	if err := s.Pool().QueryRow(ctx, `SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relid = to_regclass('objects')`).Scan(&analyzed); err != nil || !analyzed {
+		t.Fatalf("objects not analyzed by the vacuum: %v %v", analyzed, err)
+	}
+}

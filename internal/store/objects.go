@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"time"
 
@@ -166,25 +165,55 @@ func (s *Store) Object(ctx context.Context, remoteID int64, uid string) (Stored,
 	return o, nil
 }
 
-// Referrer finds a remote's object of portalType, in one of states, whose
-// reference field points at target: the source's retest of an analysis
-// (RetestOf) or of a sample (Invalidated), when a transition made its
-// counterpart on the destination. It reads the stored "field:uid"
-// references, never the objects' data.
-func (s *Store) Referrer(ctx context.Context, remoteID int64, states []string, portalType, field, target string) (Stored, bool, error) {
-	var o Stored
-	err := s.pool.QueryRow(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, ''), data FROM objects
-		WHERE remote_id = $1 AND state = ANY($2) AND portal_type = $3 AND $4 = ANY(refs)
-		ORDER BY source_created LIMIT 1`, remoteID, states, portalType, field+":"+target).Scan(
-		&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Stored{}, false, nil
-	}
+// ObjectsByUID reads several objects with their data in one query; UIDs
+// the remote does not have are absent from the result.
+func (s *Store) ObjectsByUID(ctx context.Context, remoteID int64, uids []string) ([]Stored, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
+		coalesce(dest_uid, ''), data FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`, remoteID, uids)
 	if err != nil {
-		return Stored{}, false, fmt.Errorf("store: %s referring to %s through %s: %w", portalType, target, field, err)
+		return nil, fmt.Errorf("store: %d objects: %w", len(uids), err)
 	}
-	return o, true, nil
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Stored, error) {
+		var o Stored
+		err := r.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data)
+		return o, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %d objects: %w", len(uids), err)
+	}
+	return out, nil
+}
+
+// WaitingReferrers maps, for a remote's waiting objects, each of their
+// references through one of fields ("RetestOf:<target uid>") to the
+// waiting object's UID: how the workflow replay finds the source's retest
+// of an analysis (RetestOf) or of a sample (Invalidated) when a transition
+// made its counterpart on the destination. One query a replay round, on
+// the stored references, never the objects' data.
+func (s *Store) WaitingReferrers(ctx context.Context, remoteID int64, fields []string) (map[string]string, error) {
+	prefixes := make([]string, len(fields))
+	for i, f := range fields {
+		prefixes[i] = f + ":%"
+	}
+	rows, err := s.pool.Query(ctx, `SELECT r, source_uid FROM objects o, unnest(o.refs) AS r
+		WHERE o.remote_id = $1 AND o.state = 'waiting' AND r LIKE ANY($2)
+		ORDER BY o.source_created DESC`, remoteID, prefixes)
+	if err != nil {
+		return nil, fmt.Errorf("store: waiting referrers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var ref, uid string
+		if err := rows.Scan(&ref, &uid); err != nil {
+			return nil, fmt.Errorf("store: waiting referrers: %w", err)
+		}
+		out[ref] = uid // the earliest created wins
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: waiting referrers: %w", err)
+	}
+	return out, nil
 }
 
 // MarkObject moves an object from one of the states in from to state
