@@ -80,9 +80,10 @@ func (c *Coordinator) Tick(ctx context.Context) error {
 	return nil
 }
 
-// statisticsEvery is how often, while runs are active, the bulk tables'
-// statistics are checked: a run doubles them within seconds.
-const statisticsEvery = 10 * time.Second
+// statisticsEvery is how often, while runs are active, the growing tables
+// statistics are checked: a run doubles them within seconds, and a plan
+// cached while they looked empty scans them for every batch until then.
+const statisticsEvery = 2 * time.Second
 
 // refreshStatistics analyzes the tables runs fill when they changed by a
 // tenth, at most every statisticsEvery (store.AnalyzeStale).
@@ -91,7 +92,7 @@ func (c *Coordinator) refreshStatistics(ctx context.Context) {
 		return
 	}
 	c.analyzed = time.Now()
-	if tables, err := c.Store.AnalyzeStale(ctx); err != nil {
+	if tables, err := c.Store.AnalyzeStale(ctx, store.GrowingTables...); err != nil {
 		c.Log.Warn("statistics not refreshed", "error", err)
 	} else if len(tables) > 0 {
 		c.Log.Debug("statistics refreshed", "tables", tables)

@@ -160,7 +160,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if vacuumed, err := c.Store.VacuumWithoutAutovacuum(ctx); err != nil {
 		return err
 	} else if !vacuumed {
-		if _, err := c.Store.AnalyzeStale(ctx); err != nil {
+		if _, err := c.Store.AnalyzeStale(ctx, "objects", "identities", "replicas"); err != nil {
 			return err
 		}
 	}

@@ -48,7 +48,7 @@ func TestAnalyzeStaleAfterBulkFetch(t *testing.T) {
 	if _, err := s.Pool().Exec(ctx, `SELECT 1`); err != nil {
 		t.Fatal(err)
 	}
-	analyzed, err := s.AnalyzeStale(ctx)
+	analyzed, err := s.AnalyzeStale(ctx, "objects", "replicas")
 	if err != nil || !slices.Contains(analyzed, "objects") {
 		t.Fatalf("after 3,000 new objects: analyzed %v (%v), want objects", analyzed, err)
 	}
@@ -56,7 +56,7 @@ func TestAnalyzeStaleAfterBulkFetch(t *testing.T) {
 	if err := s.Pool().QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = to_regclass('objects')`).Scan(&tuples); err != nil || tuples != 3000 {
 		t.Fatalf("planner's row estimate %v (%v), want 3000", tuples, err)
 	}
-	again, err := s.AnalyzeStale(ctx)
+	again, err := s.AnalyzeStale(ctx, "objects", "replicas")
 	if err != nil || slices.Contains(again, "objects") {
 		t.Fatalf("fresh statistics analyzed again: %v (%v)", again, err)
 	}
