@@ -157,9 +157,13 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 		return err
 	}
 	c.Log.Info("levels imported; replaying workflows", "run_id", r.ID, "remote", r.Remote)
+	started := time.Now()
 	if vacuumed, err := c.Store.VacuumWithoutAutovacuum(ctx); err != nil {
 		return err
-	} else if !vacuumed {
+	} else if vacuumed {
+		c.Log.Info("tables vacuumed (the server runs without autovacuum)", "run_id", r.ID, "remote", r.Remote,
+			"elapsed", time.Since(started).Round(time.Millisecond))
+	} else {
 		if _, err := c.Store.AnalyzeStale(ctx, "objects", "identities", "replicas"); err != nil {
 			return err
 		}

@@ -99,9 +99,12 @@ func ToFetched(it senaite.Item) (store.Fetched, error) {
 	if it.UID == "" {
 		return store.Fetched{}, fmt.Errorf("item without uid at %s", it.Path)
 	}
-	data, err := json.Marshal(it.Raw)
-	if err != nil {
-		return store.Fetched{}, fmt.Errorf("item %s: %w", it.UID, err)
+	data := []byte(it.Body)
+	if len(data) == 0 {
+		var err error
+		if data, err = json.Marshal(it.Raw); err != nil {
+			return store.Fetched{}, fmt.Errorf("item %s: %w", it.UID, err)
+		}
 	}
 	// references are stored as "field:uid", the import plan needs both
 	var uids []string

@@ -139,7 +139,11 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 				return "", fmt.Errorf("%w: sample %s of analysis %s", ErrDependencyMissing, p.SourceUID, o.SourceUID)
 			}
 			var raw map[string]json.RawMessage
-			if err := json.Unmarshal(o.Data, &raw); err == nil && CreatedByTransition(o.PortalType, raw) {
+			if err := json.Unmarshal(o.Data, &raw); err != nil {
+				return "", fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+			}
+			a, own := toSampleAnalysis(o.SourceUID, raw)
+			if !own {
 				return store.ObjWaiting, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjWaiting,
 					"created by a transition at the destination; adopted during the workflow replay", "")
 			}
@@ -153,7 +157,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			if err := h.adoptAnalyses(ctx, rm, dst, sample, []store.Stored{o}); err != nil {
+			if err := h.adoptAnalyses(ctx, rm, dst, sample, []sampleAnalysis{a}); err != nil {
 				return "", err
 			}
 			again, err := h.Store.Object(ctx, rm.ID, o.SourceUID)
@@ -194,7 +198,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var analyses []store.Stored
+	var analyses []sampleAnalysis
 	if o.PortalType == "AnalysisRequest" {
 		services, own, err := h.sampleServices(ctx, rm, o.SourceUID)
 		if err != nil {

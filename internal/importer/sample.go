@@ -29,32 +29,56 @@ func CreatedByTransition(portalType string, raw map[string]json.RawMessage) bool
 	return false
 }
 
+// sampleAnalysis is what adopting an analysis with its sample needs.
+type sampleAnalysis struct {
+	SourceUID string
+	Keyword   string
+	Service   string // source UID of its service
+}
+
+// analysisFields are the fields of a source analysis read for adoption.
+var analysisFields = []string{"Keyword", "AnalysisService", "RetestOf"}
+
+// toSampleAnalysis reads an analysis' adoption fields; ok is false for a
+// retest, which a transition makes at the destination.
+func toSampleAnalysis(uid string, raw map[string]json.RawMessage) (sampleAnalysis, bool) {
+	if CreatedByTransition("Analysis", raw) {
+		return sampleAnalysis{}, false
+	}
+	it := senaite.Item{Raw: raw}
+	svc, _ := it.Ref("AnalysisService")
+	return sampleAnalysis{SourceUID: uid, Keyword: it.String("Keyword"), Service: svc}, true
+}
+
+// ownAnalyses are a source sample's own analyses (not its retests), read
+// without their data.
+func (h *Handler) ownAnalyses(ctx context.Context, rm store.Remote, sampleUID string) ([]sampleAnalysis, error) {
+	children, err := h.Store.ChildFields(ctx, rm.ID, sampleUID, "Analysis", analysisFields)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sampleAnalysis, 0, len(children))
+	for _, ch := range children {
+		if a, ok := toSampleAnalysis(ch.SourceUID, ch.Fields); ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 // sampleServices are the destination UIDs of the services of a source
-// sample's own analyses (not its retests).
-func (h *Handler) sampleServices(ctx context.Context, rm store.Remote, sampleUID string) ([]string, []store.Stored, error) {
-	children, err := h.Store.Children(ctx, rm.ID, sampleUID)
+// sample's own analyses (not its retests), and those analyses.
+func (h *Handler) sampleServices(ctx context.Context, rm store.Remote, sampleUID string) ([]string, []sampleAnalysis, error) {
+	analyses, err := h.ownAnalyses(ctx, rm, sampleUID)
 	if err != nil {
 		return nil, nil, err
 	}
 	var services []string
-	var analyses []store.Stored
 	seen := map[string]bool{}
-	for _, ch := range children {
-		if ch.PortalType != "Analysis" {
-			continue
-		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(ch.Data, &raw); err != nil {
-			return nil, nil, fmt.Errorf("importer: analysis %s data: %w", ch.SourceUID, err)
-		}
-		if CreatedByTransition("Analysis", raw) {
-			continue
-		}
-		analyses = append(analyses, ch)
-		svc, ok := (senaite.Item{Raw: raw}).Ref("AnalysisService")
-		if ok && !seen[svc] {
-			seen[svc] = true
-			services = append(services, svc)
+	for _, a := range analyses {
+		if a.Service != "" && !seen[a.Service] {
+			seen[a.Service] = true
+			services = append(services, a.Service)
 		}
 	}
 	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, services)
@@ -74,7 +98,7 @@ func (h *Handler) sampleServices(ctx context.Context, rm store.Remote, sampleUID
 
 // adoptAnalyses records the destination's analyses of a new sample as the
 // replicas of the source's, by keyword.
-func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, dst *senaite.Client, destSample senaite.Item, analyses []store.Stored) error {
+func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, dst *senaite.Client, destSample senaite.Item, analyses []sampleAnalysis) error {
 	depth := 1
 	byKeyword := map[string]string{}
 	// the analysis catalog's metadata (getKeyword, getRetestOfUID) says
@@ -90,18 +114,13 @@ func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, dst *senai
 	}
 	adoptions := make([]store.Adoption, 0, len(analyses))
 	for _, a := range analyses {
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(a.Data, &raw); err != nil {
-			return err
-		}
-		kw := (senaite.Item{Raw: raw}).String("Keyword")
-		destUID, ok := byKeyword[kw]
+		destUID, ok := byKeyword[a.Keyword]
 		if !ok {
 			_ = h.Store.MarkObject(ctx, rm.ID, a.SourceUID, pending, store.ObjFailed,
-				"the destination did not create analysis "+kw+" with the sample", "")
+				"the destination did not create analysis "+a.Keyword+" with the sample", "")
 			continue
 		}
-		adoptions = append(adoptions, store.Adoption{SourceUID: a.SourceUID, PortalType: a.PortalType, DestUID: destUID})
+		adoptions = append(adoptions, store.Adoption{SourceUID: a.SourceUID, PortalType: "Analysis", DestUID: destUID})
 	}
 	// one transaction for the sample's analyses
 	_, err := h.Store.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, pending, adoptions)

@@ -278,7 +278,7 @@ func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite
 			return err
 		}
 		if portalType == "AnalysisRequest" {
-			_, own, err := h.sampleServicesOf(ctx, rm, srcRetest.SourceUID)
+			own, err := h.ownAnalyses(ctx, rm, srcRetest.SourceUID)
 			if err != nil {
 				return err
 			}
@@ -287,25 +287,6 @@ func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite
 		return nil
 	}
 	return nil
-}
-
-// sampleServicesOf is sampleServices for samples whose analyses wait.
-func (h *Handler) sampleServicesOf(ctx context.Context, rm store.Remote, sampleUID string) ([]string, []store.Stored, error) {
-	children, err := h.Store.Children(ctx, rm.ID, sampleUID)
-	if err != nil {
-		return nil, nil, err
-	}
-	var own []store.Stored
-	for _, ch := range children {
-		if ch.PortalType != "Analysis" {
-			continue
-		}
-		var raw map[string]json.RawMessage
-		if json.Unmarshal(ch.Data, &raw) == nil && !CreatedByTransition("Analysis", raw) {
-			own = append(own, ch)
-		}
-	}
-	return nil, own, nil
 }
 
 // replayPhase orders the workflow replay: setup and clients first, then
@@ -351,21 +332,37 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 		h.retestMu.Unlock()
 		written := map[string]bool{}
 		if round == 0 {
+			started := time.Now()
 			var mu sync.Mutex
 			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
+			// by sample: a sample's analyses' data comes in one query
+			bySample := map[string][]store.Stored{}
+			var samples []string
 			for _, o := range objs {
 				if o.PortalType != "Analysis" {
 					continue
 				}
+				if _, ok := bySample[o.ParentUID]; !ok {
+					samples = append(samples, o.ParentUID)
+				}
+				bySample[o.ParentUID] = append(bySample[o.ParentUID], o)
+			}
+			for _, sample := range samples {
 				p.Go(func(ctx context.Context) error {
-					ok, err := h.analysisFieldsPhase(ctx, rm, o)
+					analyses, err := h.groupData(ctx, rm, bySample[sample])
 					if err != nil {
-						return fmt.Errorf("importer: fields of analysis %s: %w", o.SourceUID, err)
+						return err
 					}
-					if ok {
-						mu.Lock()
-						written[o.SourceUID] = true
-						mu.Unlock()
+					for _, o := range analyses {
+						ok, err := h.analysisFieldsPhase(ctx, rm, o)
+						if err != nil {
+							return fmt.Errorf("importer: fields of analysis %s: %w", o.SourceUID, err)
+						}
+						if ok {
+							mu.Lock()
+							written[o.SourceUID] = true
+							mu.Unlock()
+						}
 					}
 					return nil
 				})
@@ -373,7 +370,8 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			if err := p.Wait(); err != nil {
 				return err
 			}
-			h.Log.Info("replay: analysis fields written", "remote", rm.Name, "analyses", len(written))
+			h.Log.Info("replay: analysis fields written", "remote", rm.Name, "analyses", len(written),
+				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
 		for phase := 0; phase <= 4; phase++ {
 			started := time.Now()

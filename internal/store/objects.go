@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -163,6 +164,39 @@ func (s *Store) Object(ctx context.Context, remoteID int64, uid string) (Stored,
 		return Stored{}, fmt.Errorf("store: object %s: %w", uid, notFound(err))
 	}
 	return o, nil
+}
+
+// Partial is a stored object with a few top-level fields of its data.
+type Partial struct {
+	SourceUID string
+	State     string
+	Fields    map[string]json.RawMessage
+}
+
+// ChildFields reads the given top-level fields of a container's children
+// of one type, not their whole data: a sample's analyses are read for
+// every sample imported, and only their keyword, service and retest
+// reference matter there. Fields a child lacks are absent from its map.
+func (s *Store) ChildFields(ctx context.Context, remoteID int64, parentUID, portalType string, fields []string) ([]Partial, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, state,
+		coalesce((SELECT jsonb_object_agg(k, o.data -> k) FROM unnest($4::text[]) AS k WHERE o.data ? k), '{}')
+		FROM objects o WHERE remote_id = $1 AND parent_uid = $2 AND portal_type = $3 ORDER BY source_path`,
+		remoteID, parentUID, portalType, fields)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s children of %s: %w", portalType, parentUID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Partial, error) {
+		var p Partial
+		var raw []byte
+		if err := r.Scan(&p.SourceUID, &p.State, &raw); err != nil {
+			return p, err
+		}
+		return p, json.Unmarshal(raw, &p.Fields)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %s children of %s: %w", portalType, parentUID, err)
+	}
+	return out, nil
 }
 
 // ObjectsByUID reads several objects with their data in one query; UIDs

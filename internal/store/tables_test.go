@@ -158,3 +158,41 @@ func TestUpsertFetchedIsIdempotent(t *testing.T) {
 		t.Fatalf("missing parents %v", missing)
 	}
 }
+
+// TestChildFields: a container's children of one type come back with the
+// asked fields only — present ones as sent, absent ones left out.
+func TestChildFields(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	rm := seedRemote(t, s)
+	run, _ := s.CreateRun(ctx, rm.ID, store.KindFetch)
+	page := []store.Fetched{
+		{SourceUID: "a1", PortalType: "Analysis", SourcePath: "/s/c/WB-1/Ca", ParentUID: "sample",
+			Data: []byte(`{"Keyword": "Ca", "AnalysisService": {"uid": "svc-ca"}, "Result": "12"}`)},
+		{SourceUID: "a2", PortalType: "Analysis", SourcePath: "/s/c/WB-1/Mg", ParentUID: "sample",
+			Data: []byte(`{"Keyword": "Mg", "RetestOf": {"uid": "a1"}}`)},
+		{SourceUID: "att", PortalType: "Attachment", SourcePath: "/s/c/WB-1/att", ParentUID: "sample", Data: []byte(`{"Keyword": "x"}`)},
+		{SourceUID: "b1", PortalType: "Analysis", SourcePath: "/s/c/WB-2/Ca", ParentUID: "other", Data: []byte(`{"Keyword": "Ca"}`)},
+	}
+	for i := range page {
+		page[i].Created, page[i].Modified = time.Now(), time.Now()
+	}
+	if _, err := s.UpsertFetched(ctx, rm.ID, run.ID, page); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ChildFields(ctx, rm.ID, "sample", "Analysis", []string{"Keyword", "AnalysisService", "RetestOf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].SourceUID != "a1" || got[1].SourceUID != "a2" {
+		t.Fatalf("children %+v", got)
+	}
+	if string(got[0].Fields["Keyword"]) != `"Ca"` || string(got[0].Fields["AnalysisService"]) != `{"uid": "svc-ca"}` ||
+		got[0].Fields["Result"] != nil || got[0].Fields["RetestOf"] != nil {
+		t.Fatalf("fields of a1: %v", got[0].Fields)
+	}
+	if string(got[1].Fields["RetestOf"]) != `{"uid": "a1"}` || got[1].Fields["AnalysisService"] != nil {
+		t.Fatalf("fields of a2: %v", got[1].Fields)
+	}
+}
