@@ -61,6 +61,20 @@ type Handler struct {
 	// that names what they retest ("RetestOf:<uid>" → retest UID)
 	retestMu sync.Mutex
 	retests  map[string]string
+
+	// held is the replay's snapshot of the deferred fields still to set
+	// (source UID → fields), read once instead of once per object; nil
+	// outside a replay, where each object asks the store
+	held map[string][]string
+}
+
+// deferredFields are an object's reference fields the plan holds back
+// and that are not set yet.
+func (h *Handler) deferredFields(ctx context.Context, rm store.Remote, uid string) ([]string, error) {
+	if h.held != nil {
+		return h.held[uid], nil
+	}
+	return h.Store.DeferredFields(ctx, rm.ID, uid)
 }
 
 type cachedRemote struct {
@@ -442,7 +456,7 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 	if err != nil {
 		return nil, "", err
 	}
-	held, err := h.Store.DeferredFields(ctx, rm.ID, o.SourceUID)
+	held, err := h.deferredFields(ctx, rm, o.SourceUID)
 	if err != nil {
 		return nil, "", err
 	}

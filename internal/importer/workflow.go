@@ -314,6 +314,15 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 	// at again, as adopted retests change them
 	var settledMu sync.Mutex
 	settled := map[string]bool{}
+	held, err := h.Store.PendingDeferred(ctx, rm.ID)
+	if err != nil {
+		return err
+	}
+	if held == nil {
+		held = map[string][]string{}
+	}
+	h.held = held
+	defer func() { h.held = nil }()
 	for round := 0; round < 4; round++ {
 		objs, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjImported})
 		if err != nil {

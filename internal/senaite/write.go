@@ -1,6 +1,7 @@
 package senaite
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -78,15 +79,10 @@ func (c *Client) Apply(ctx context.Context, uid string, fields map[string]any, t
 	if err != nil {
 		return err
 	}
-	var res struct {
-		Count int `json:"count"`
-	}
-	if err := json.Unmarshal(raw, &res); err != nil || res.Count == 0 {
-		msg := "no item in the answer"
-		if err != nil {
-			msg = err.Error()
-		}
-		return &Error{Method: "POST", Route: route, Status: 200, Kind: KindMalformed, Message: msg}
+	// the answer was parsed once already (no success: false, no error
+	// message): an items list is all that is left to check
+	if !bytes.Contains(raw, []byte(`"items"`)) {
+		return &Error{Method: "POST", Route: route, Status: 200, Kind: KindMalformed, Message: "no item in the answer"}
 	}
 	return nil
 }
