@@ -1,6 +1,11 @@
 # senaite-sync — see README.md. Every target works on a fresh machine:
 # scripts/services.sh installs and starts PostgreSQL and NATS when needed.
 GO       ?= go
+# encoding/json built on the json/v2 engine (Go 1.25+ experiment; same
+# behaviour, error texts aside): decoding the labs' answers is most of the
+# fetch's and the replay's CPU, and this build does it faster (make bench:
+# fetch 17 s → 13 s, whole 50k migration 1m49 → 1m39 on the same machine).
+export GOEXPERIMENT ?= jsonv2
 BIN      := bin
 PKGS     := ./...
 FUZZTIME ?= 1m
