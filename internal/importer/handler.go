@@ -124,13 +124,11 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ident, err := h.Store.EnsureIdentity(ctx, rm.SourceID, o.SourceUID, o.PortalType)
+	ident, uid, ok, err := h.Store.EnsureIdentityOn(ctx, rm.SourceID, o.SourceUID, o.PortalType, rm.DestinationID)
 	if err != nil {
 		return "", err
 	}
-	if uid, ok, err := h.Store.Replica(ctx, ident, rm.DestinationID); err != nil {
-		return "", err
-	} else if ok {
+	if ok {
 		// the destination already has it (its origin, or an earlier remote)
 		return store.ObjImported, h.Store.MarkObject(ctx, m.RemoteID, o.SourceUID, pending, store.ObjImported, "", uid)
 	}

@@ -16,10 +16,17 @@ import (
 // creating it with that object as origin if none exists. Concurrent
 // callers get the same identity.
 func (s *Store) EnsureIdentity(ctx context.Context, instanceID int64, uid, portalType string) (int64, error) {
+	id, _, _, err := s.EnsureIdentityOn(ctx, instanceID, uid, portalType, 0)
+	return id, err
+}
+
+// EnsureIdentityOn is EnsureIdentity that also returns the identity's
+// replica on the instance other (if it has one) in the same round trip:
+// the question every import asks first.
+func (s *Store) EnsureIdentityOn(ctx context.Context, instanceID int64, uid, portalType string, other int64) (id int64, otherUID string, ok bool, err error) {
 	// one round trip: the existing identity, or a new one with its origin
 	// replica; a concurrent caller that won the race is read back after
-	var id int64
-	err := s.pool.QueryRow(ctx, `WITH existing AS (
+	const ensure = `WITH existing AS (
 			SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2),
 		ins AS (
 			INSERT INTO identities (origin_instance_id, origin_uid, portal_type)
@@ -28,20 +35,21 @@ func (s *Store) EnsureIdentity(ctx context.Context, instanceID int64, uid, porta
 			RETURNING id),
 		rep AS (
 			INSERT INTO replicas (identity_id, instance_id, uid) SELECT id, $1, $2 FROM ins
-			ON CONFLICT DO NOTHING RETURNING identity_id)
-		SELECT identity_id FROM existing UNION ALL SELECT identity_id FROM rep LIMIT 1`,
-		instanceID, uid, portalType).Scan(&id)
-	if err == nil {
-		return id, nil
+			ON CONFLICT DO NOTHING RETURNING identity_id),
+		ident AS (SELECT identity_id FROM existing UNION ALL SELECT identity_id FROM rep LIMIT 1)
+		SELECT i.identity_id, coalesce(o.uid, '') FROM ident i
+		LEFT JOIN replicas o ON o.identity_id = i.identity_id AND o.instance_id = $4`
+	err = s.pool.QueryRow(ctx, ensure, instanceID, uid, portalType, other).Scan(&id, &otherUID)
+	if err == pgx.ErrNoRows {
+		// a concurrent caller linked (instance, uid) first
+		err = s.pool.QueryRow(ctx, `SELECT r.identity_id, coalesce(o.uid, '') FROM replicas r
+			LEFT JOIN replicas o ON o.identity_id = r.identity_id AND o.instance_id = $3
+			WHERE r.instance_id = $1 AND r.uid = $2`, instanceID, uid, other).Scan(&id, &otherUID)
 	}
-	if err != pgx.ErrNoRows {
-		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
+	if err != nil {
+		return 0, "", false, fmt.Errorf("store: identity of %s: %w", uid, err)
 	}
-	// a concurrent caller linked (instance, uid) first
-	if err := s.pool.QueryRow(ctx, `SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2`, instanceID, uid).Scan(&id); err != nil {
-		return 0, fmt.Errorf("store: identity of %s: %w", uid, err)
-	}
-	return id, nil
+	return id, otherUID, otherUID != "", nil
 }
 
 // Replica returns the UID of an identity's copy on an instance.
@@ -92,39 +100,37 @@ func (s *Store) Translate(ctx context.Context, sourceID, destID int64, uids []st
 	return out, rows.Err()
 }
 
-// Imported records, in one transaction, that a source object now has a
+// Imported records, in one statement, that a source object now has a
 // replica on the destination: the replica row, the object's state
 // (compare-and-set from the states the importer expected) and the end of
 // its create intent. A replica already recorded for the identity is
 // ErrExists: a redelivery must adopt it, never create a second copy.
 func (s *Store) Imported(ctx context.Context, remoteID int64, sourceUID string, identityID, destInstanceID int64,
 	destUID string, destModified time.Time, merged bool, from []string, state string) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
-	}
-	defer tx.Rollback(ctx)
-	_, err = tx.Exec(ctx, `INSERT INTO replicas (identity_id, instance_id, uid, seen_modified, merged) VALUES ($1, $2, $3, $4, $5)`,
-		identityID, destInstanceID, destUID, destModified, merged)
-	if isUniqueViolation(err) {
+	// one statement, so one round trip and atomic: the state moves (or
+	// nothing happens), and with it the replica and the end of the intent
+	var prior, moved int
+	err := s.pool.QueryRow(ctx, `WITH prior AS (
+			SELECT 1 FROM replicas WHERE identity_id = $6 AND instance_id = $7),
+		upd AS (
+			UPDATE objects SET state = $4, dest_uid = $5, reason = NULL, updated_at = now()
+			WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3) AND NOT EXISTS (SELECT 1 FROM prior)
+			RETURNING 1),
+		rep AS (
+			INSERT INTO replicas (identity_id, instance_id, uid, seen_modified, merged)
+			SELECT $6, $7, $5, $8, $9 WHERE EXISTS (SELECT 1 FROM upd) RETURNING 1),
+		del AS (
+			DELETE FROM create_intents WHERE remote_id = $1 AND source_uid = $2 AND EXISTS (SELECT 1 FROM upd))
+		SELECT (SELECT count(*) FROM prior), (SELECT count(*) FROM upd)`,
+		remoteID, sourceUID, from, state, destUID, identityID, destInstanceID, destModified, merged).Scan(&prior, &moved)
+	if prior > 0 || isUniqueViolation(err) {
 		return fmt.Errorf("store: imported %s: replica: %w", sourceUID, ErrExists)
 	}
 	if err != nil {
 		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
 	}
-	tag, err := tx.Exec(ctx, `UPDATE objects SET state = $4, dest_uid = $5, reason = NULL, updated_at = now()
-		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, sourceUID, from, state, destUID)
-	if err != nil {
-		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
-	}
-	if tag.RowsAffected() == 0 {
+	if moved == 0 {
 		return fmt.Errorf("store: imported %s: %w", sourceUID, ErrStaleState)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM create_intents WHERE remote_id = $1 AND source_uid = $2`, remoteID, sourceUID); err != nil {
-		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
 	}
 	return nil
 }
