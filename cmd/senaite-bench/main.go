@@ -89,6 +89,9 @@ func runMigration(ctx context.Context, o bench.MigrationOptions) error {
 	fmt.Printf("  raw capacity    %d clients created by a plain client (%d at once) on an identical empty lab in %s = %.0f creates/s\n",
 		r.RawCreates, o.Concurrency, r.RawElapsed.Round(1e6), r.RawRate())
 	fmt.Printf("  ratio           import %.0f objects/s / raw %.0f creates/s = %.2f\n", r.ImportRate(), r.RawRate(), r.ImportRate()/r.RawRate())
+	fmt.Printf("  lab requests    the import sent the destination %d requests (%d reads, %d writes) = %.1f per object, %.0f requests/s = %.2f of the raw create rate\n",
+		r.DestReads+r.DestWrites, r.DestReads, r.DestWrites, float64(r.DestReads+r.DestWrites)/float64(max(r.Imported, 1)),
+		r.DestRequestRate(), r.DestRequestRate()/r.RawRate())
 	fmt.Printf("  whole migration %s; standalone peak resident memory %.0f MB\n",
 		(r.FetchElapsed + r.ImportElapsed).Round(1e6), float64(r.PeakRSS)/1e6)
 	return nil

@@ -45,6 +45,9 @@ type MigrationResult struct {
 	ImportError               string
 	RawCreates                int
 	RawElapsed                time.Duration
+	// DestReads and DestWrites are the requests the destination served
+	// during the import run: what the import cost the lab.
+	DestReads, DestWrites int64
 	PeakRSS                   int64
 	LogFile                   string
 }
@@ -54,6 +57,12 @@ func (r MigrationResult) FetchRate() float64 { return float64(r.Fetched) / r.Fet
 
 // ImportRate is objects settled per second of the import run.
 func (r MigrationResult) ImportRate() float64 { return float64(r.Imported) / r.ImportElapsed.Seconds() }
+
+// DestRequestRate is the requests per second the destination served
+// during the import.
+func (r MigrationResult) DestRequestRate() float64 {
+	return float64(r.DestReads+r.DestWrites) / r.ImportElapsed.Seconds()
+}
 
 // RawRate is the destination simulator's plain create capacity.
 func (r MigrationResult) RawRate() float64 { return float64(r.RawCreates) / r.RawElapsed.Seconds() }
@@ -205,10 +214,19 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 	res.Fetched = countOf(run, "fetched")
 	logf("fetch %s in %s; import…", res.FetchStatus, el.Round(time.Millisecond))
 	importStart := time.Now()
+	reads0, writes0, err := simRequests(ctx, hc, dst.URL)
+	if err != nil {
+		return res, err
+	}
 	run, el, err = step("import")
 	if err != nil {
 		return res, err
 	}
+	reads1, writes1, err := simRequests(ctx, hc, dst.URL)
+	if err != nil {
+		return res, err
+	}
+	res.DestReads, res.DestWrites = reads1-reads0, writes1-writes0
 	res.ImportElapsed, res.ImportStatus, res.ImportError = el, fmt.Sprint(run["status"]), fmt.Sprint(run["error"])
 	res.Imported = countOf(run, "total")
 	if t, ok := logTime(res.LogFile, "levels imported; replaying workflows"); ok {

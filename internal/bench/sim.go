@@ -151,6 +151,27 @@ func simStats(ctx context.Context, hc *http.Client, siteURL string) (map[string]
 	return st.ByType, nil
 }
 
+// simRequests reads how many requests a simulator served (reads, writes).
+func simRequests(ctx context.Context, hc *http.Client, siteURL string) (int64, int64, error) {
+	u, err := url.Parse(siteURL)
+	if err != nil {
+		return 0, 0, err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/__sim/stats", nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("bench: stats: %w", err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Requests map[string]int64 `json:"requests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return 0, 0, fmt.Errorf("bench: stats: %w", err)
+	}
+	return st.Requests["reads"], st.Requests["writes"], nil
+}
+
 // readPage reads one listing page as cheaply as a client can (the client
 // shares the machine's cores with the simulator it measures): the body is
 // read whole and checked for the envelope's count and a closing brace; the

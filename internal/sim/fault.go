@@ -263,7 +263,9 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			writeJSON(405, map[string]string{"error": "use GET or PUT"})
 		}
 	case "/__sim/stats":
-		writeJSON(200, s.lab.Stats(s.faults))
+		st := s.lab.Stats(s.faults)
+		st.Requests = map[string]int64{"reads": s.reads.Load(), "writes": s.writes.Load()}
+		writeJSON(200, st)
 	case "/__sim/save":
 		if r.Method != http.MethodPost {
 			writeJSON(405, map[string]string{"error": "use POST"})
@@ -286,6 +288,8 @@ type Stats struct {
 	ByType  map[string]int `json:"by_type"`
 	Faults  map[string]int `json:"faults_injected"`
 	Version uint64         `json:"version"`
+	// Requests served on the site since start: reads (GET) and writes.
+	Requests map[string]int64 `json:"requests,omitempty"`
 }
 
 // Stats counts objects per portal type.

@@ -331,3 +331,30 @@ func TestAdminFaultsRouteAndDataFile(t *testing.T) {
 		t.Fatalf("stats: %+v", st)
 	}
 }
+
+// TestStatsCountRequests: the admin stats count the site's requests by
+// reads and writes (what a benchmark divides by the work done), and not
+// their own.
+func TestStatsCountRequests(t *testing.T) {
+	t.Parallel()
+	f := newSimFixture(t, Options{}, 0)
+	f.do("GET", "/search?portal_type=Client", nil, true)
+	f.do("GET", "/version", nil, true)
+	f.do("POST", "/create", map[string]any{"portal_type": "Client", "parent_path": "/senaite/clients", "Name": "S", "ClientID": "S"}, true)
+	stats := func() Stats {
+		var st Stats
+		resp, err := http.Get(f.srv.URL + "/__sim/stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	stats()
+	if st := stats(); st.Requests["reads"] != 2 || st.Requests["writes"] != 1 {
+		t.Fatalf("requests %v, want 2 reads and 1 write", st.Requests)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,11 @@ type Server struct {
 
 	sessMu   sync.Mutex
 	sessions map[string]string // __ac cookie → username
+
+	// reads and writes count the requests served on the site (admin
+	// routes aside), for /__sim/stats: how many requests a client's work
+	// cost the lab is what a benchmark compares with the lab's capacity
+	reads, writes atomic.Int64
 }
 
 // NewServer wraps a lab.
@@ -80,6 +86,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rest := strings.TrimPrefix(p, site)
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		s.reads.Add(1)
+	} else {
+		s.writes.Add(1)
+	}
 	c := &reqCtx{s: s, w: w, r: r, start: time.Now()}
 	scheme := "http"
 	if r.TLS != nil {
