@@ -75,6 +75,28 @@ func Replay(portalType string, history []senaite.HistoryEntry, current string, u
 	return steps
 }
 
+// keepsAnalysesEditable are the sample transitions after which its
+// analyses can still be written (a cancellation, a rejection lock them).
+var keepsAnalysesEditable = map[string]bool{"receive": true}
+
+// AnalysesStayEditable tells, from a source sample's history, whether its
+// analyses are still writable once the replay has taken the sample up to
+// what they cause: every transition of the sample before its first
+// child-caused one keeps them editable. Their fields can then travel with
+// their own first transition instead of in a request of their own.
+func AnalysesStayEditable(history []senaite.HistoryEntry) bool {
+	for _, h := range history {
+		switch {
+		case h.Action == "" || automatic[h.Action]:
+		case causedByChildren["AnalysisRequest"][h.Action]:
+			return true
+		case !keepsAnalysesEditable[h.Action]:
+			return false
+		}
+	}
+	return true
+}
+
 // Verifying tells whether a transition must be performed by an account
 // other than the submitter's (SENAITE refuses self-verification by default).
 func Verifying(transition string) bool {

@@ -62,3 +62,29 @@ func TestReplay(t *testing.T) {
 		})
 	}
 }
+
+func TestAnalysesStayEditable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		history []senaite.HistoryEntry
+		want    bool
+	}{
+		{"received, then submitted by its analyses", hist("", "sample_registered", "no_sampling_workflow", "sample_due",
+			"receive", "sample_received", "submit", "to_be_verified", "publish", "published"), true},
+		{"received and never submitted", hist("", "sample_registered", "no_sampling_workflow", "sample_due",
+			"receive", "sample_received"), true},
+		{"cancelled before anything was submitted", hist("", "sample_registered", "no_sampling_workflow", "sample_due",
+			"cancel", "cancelled"), false},
+		{"received, then cancelled", hist("", "sample_registered", "no_sampling_workflow", "sample_due",
+			"receive", "sample_received", "cancel", "cancelled"), false},
+		{"rejected", hist("", "sample_registered", "no_sampling_workflow", "sample_due", "reject", "rejected"), false},
+		{"cancelled only after its analyses submitted it", hist("", "sample_due", "receive", "sample_received",
+			"submit", "to_be_verified", "invalidate", "invalid"), true},
+	}
+	for _, tt := range tests {
+		if got := AnalysesStayEditable(tt.history); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -145,8 +145,16 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 	}
 	steps := Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, untilChildren)
 	full := len(Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, false))
+	// an analysis' own fields, when not written yet, travel with its first
+	// transition (senaite.jsonapi sets the fields, then transitions): one
+	// request instead of two; a verification is another user's, so not then
+	var carry map[string]any
 	if o.PortalType == "Analysis" && analysisEditable[cur.ReviewState] && !written[o.SourceUID] {
-		if err := h.writeAnalysisFields(ctx, rm, o, raw, dst); err != nil {
+		if len(steps) > 0 && !Verifying(steps[0].Transition) {
+			if carry, _, err = h.payload(ctx, rm, o, raw); err != nil {
+				return false, err
+			}
+		} else if err := h.writeAnalysisFields(ctx, rm, o, raw, dst); err != nil {
 			return false, err
 		}
 	}
@@ -160,12 +168,16 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 	if len(steps) == 0 {
 		return full == 0, nil
 	}
-	for _, st := range steps {
+	for i, st := range steps {
 		c := dst
 		if Verifying(st.Transition) && verifier != nil {
 			c = verifier
 		}
-		if err := c.Apply(ctx, o.DestUID, nil, st.Transition); err != nil {
+		var fields map[string]any
+		if i == 0 {
+			fields = carry
+		}
+		if err := c.Apply(ctx, o.DestUID, fields, st.Transition); err != nil {
 			if known != "" {
 				return h.replay(ctx, rm, o, verifier, untilChildren, written, "")
 			}
@@ -358,6 +370,9 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			}
 			for _, sample := range samples {
 				p.Go(func(ctx context.Context) error {
+					if h.fieldsTravel(ctx, rm, sample) {
+						return nil // written with each analysis' first transition
+					}
 					analyses, err := h.groupData(ctx, rm, bySample[sample])
 					if err != nil {
 						return err
@@ -511,6 +526,21 @@ func (h *Handler) groupData(ctx context.Context, rm store.Remote, objects []stor
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// fieldsTravel tells whether the analyses of a source sample keep their
+// fields for their first transition (AnalysesStayEditable): nothing in the
+// sample's own replay locks them before.
+func (h *Handler) fieldsTravel(ctx context.Context, rm store.Remote, sampleUID string) bool {
+	sample, err := h.Store.Object(ctx, rm.ID, sampleUID)
+	if err != nil || sample.PortalType != "AnalysisRequest" {
+		return false
+	}
+	it, err := senaite.DecodeItem(sample.Data)
+	if err != nil || len(it.Workflow) == 0 {
+		return false
+	}
+	return AnalysesStayEditable(it.Workflow[0].History)
 }
 
 // childStates lists a group's container once and returns its children's
