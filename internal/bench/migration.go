@@ -48,8 +48,8 @@ type MigrationResult struct {
 	// DestReads and DestWrites are the requests the destination served
 	// during the import run: what the import cost the lab.
 	DestReads, DestWrites int64
-	PeakRSS                   int64
-	LogFile                   string
+	PeakRSS               int64
+	LogFile               string
 }
 
 // FetchRate is objects stored per second of the fetch run.
