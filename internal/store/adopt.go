@@ -15,8 +15,9 @@ type Adoption struct {
 }
 
 // AdoptAll records many adoptions in one transaction — identities, the
-// replicas on both sides, the objects' state and the end of their create
-// intents — so that a sample's analyses cost one commit, not one each. It
+// replicas on both sides, the objects' state — so that a sample's
+// analyses cost one commit, not one each. Adopted objects were never
+// created by us, so they have no create intent to end. It
 // keeps Imported's rules: an identity that already has a replica on the
 // destination keeps it (a redelivery adopts what was recorded), and a
 // destination object another identity claims is not taken; such objects
@@ -69,9 +70,6 @@ func (s *Store) AdoptAll(ctx context.Context, remoteID, sourceID, destID int64, 
 		WHERE o.remote_id = $1 AND o.source_uid = m.u AND o.state = ANY($3)`, remoteID, src, from, destID, sourceID)
 	if err != nil {
 		return 0, fmt.Errorf("store: adopt %d objects: state: %w", len(list), err)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM create_intents WHERE remote_id = $1 AND source_uid = ANY($2)`, remoteID, src); err != nil {
-		return 0, fmt.Errorf("store: adopt %d objects: intents: %w", len(list), err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("store: adopt %d objects: %w", len(list), err)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -176,12 +177,18 @@ type Partial struct {
 // ChildFields reads the given top-level fields of a container's children
 // of one type, not their whole data: a sample's analyses are read for
 // every sample imported, and only their keyword, service and retest
-// reference matter there. Fields a child lacks are absent from its map.
+// reference matter there. Fields a child lacks (or holds null) are absent
+// from its map. Each field is one extraction in the select list — an
+// aggregate over the names detoasted every object's data once per name.
 func (s *Store) ChildFields(ctx context.Context, remoteID int64, parentUID, portalType string, fields []string) ([]Partial, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, state,
-		coalesce((SELECT jsonb_object_agg(k, o.data -> k) FROM unnest($4::text[]) AS k WHERE o.data ? k), '{}')
-		FROM objects o WHERE remote_id = $1 AND parent_uid = $2 AND portal_type = $3 ORDER BY source_path`,
-		remoteID, parentUID, portalType, fields)
+	args := []any{remoteID, parentUID, portalType}
+	pairs := make([]string, len(fields))
+	for i, f := range fields {
+		args = append(args, f)
+		pairs[i] = fmt.Sprintf("$%d::text, o.data -> $%d::text", len(args), len(args))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, state, jsonb_strip_nulls(jsonb_build_object(`+strings.Join(pairs, ", ")+`))
+		FROM objects o WHERE remote_id = $1 AND parent_uid = $2 AND portal_type = $3 ORDER BY source_path`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s children of %s: %w", portalType, parentUID, err)
 	}
