@@ -75,6 +75,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/remotes", s.listRemotes)
 	api.HandleFunc("POST /api/v1/remotes", s.createRemote)
 	api.HandleFunc("GET /api/v1/remotes/{name}", s.getRemote)
+	api.HandleFunc("PUT /api/v1/remotes/{name}", s.updateRemote)
 	api.HandleFunc("DELETE /api/v1/remotes/{name}", s.deleteRemote)
 	api.HandleFunc("POST /api/v1/remotes/{name}/{kind}", s.startRun)
 	api.HandleFunc("GET /api/v1/remotes/{name}/objects", s.listObjects)
@@ -293,6 +294,43 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, remoteJSON(rm))
+}
+
+// updateRemote replaces a remote's options (PUT: the body is the whole
+// set, as at creation; `remote edit` merges flags into the current one).
+// Name and endpoints stay: the identity of what was imported hangs on
+// them, so changing them is another remote.
+func (s *Server) updateRemote(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var in remoteIn
+	if err := decode(r, &in); err != nil {
+		fail(w, err)
+		return
+	}
+	cur, err := s.Store.Remote(r.Context(), name)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	for _, c := range []struct{ field, given, have string }{
+		{"name", in.Name, cur.Name}, {"source", in.Source, cur.Source}, {"destination", in.Destination, cur.Destination},
+	} {
+		if c.given != "" && c.given != c.have {
+			fail(w, &remote.FieldError{Field: c.field, Message: "cannot change (it is " + c.have + "): define another remote"})
+			return
+		}
+	}
+	opts := in.Options.Normalize()
+	if err := opts.Validate(nil); err != nil {
+		fail(w, err)
+		return
+	}
+	rm, err := s.Store.UpdateRemoteOptions(r.Context(), name, opts)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, remoteJSON(rm))
 }
 
 func (s *Server) listRemotes(w http.ResponseWriter, r *http.Request) {

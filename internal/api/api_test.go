@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -117,7 +118,25 @@ func TestAPI(t *testing.T) {
 	if st, _, raw := call(t, hs, "POST", "/api/v1/remotes", "tok", map[string]any{"name": "ab", "source": "lab_a", "destination": "lab_b"}); st != 201 {
 		t.Fatalf("remote: %d %s", st, raw)
 	}
-	st, out, raw := call(t, hs, "POST", "/api/v1/remotes/ab/fetch", "tok", nil)
+	// edit: options change in place; name and endpoints stay; bad options
+	// are named and change nothing
+	st, out, raw := call(t, hs, "PUT", "/api/v1/remotes/ab", "tok", map[string]any{"page_size": 50, "skip_types": []string{"Method"}})
+	if opts, _ := out["options"].(map[string]any); st != 200 || opts["page_size"] != float64(50) || fmt.Sprint(opts["skip_types"]) != "[Method]" {
+		t.Fatalf("edit: %d %s", st, raw)
+	}
+	if st, out, raw := call(t, hs, "PUT", "/api/v1/remotes/ab", "tok", map[string]any{"destination": "lab_a"}); st != 400 || field(out) != "destination" {
+		t.Fatalf("edit of the destination: %d %s", st, raw)
+	}
+	if st, out, raw := call(t, hs, "PUT", "/api/v1/remotes/ab", "tok", map[string]any{"remote_prefix": "A-"}); st != 400 || field(out) != "prefixable_types" {
+		t.Fatalf("edit to a prefix without types: %d %s", st, raw)
+	}
+	if _, out, _ := call(t, hs, "GET", "/api/v1/remotes/ab", "tok", nil); out["options"].(map[string]any)["page_size"] != float64(50) {
+		t.Fatalf("a refused edit changed the remote: %v", out["options"])
+	}
+	if st, _, _ := call(t, hs, "PUT", "/api/v1/remotes/nope", "tok", map[string]any{"page_size": 50}); st != 404 {
+		t.Fatalf("edit of an unknown remote: %d", st)
+	}
+	st, out, raw = call(t, hs, "POST", "/api/v1/remotes/ab/fetch", "tok", nil)
 	if st != 202 {
 		t.Fatalf("fetch: %d %s", st, raw)
 	}
@@ -128,6 +147,10 @@ func TestAPI(t *testing.T) {
 	}
 	if st, _, _ := call(t, hs, "GET", "/api/v1/runs/"+id, "tok", nil); st != 200 {
 		t.Fatalf("run: %d", st)
+	}
+	// the run planned with the options it found: no edit until it ends
+	if st, out, raw := call(t, hs, "PUT", "/api/v1/remotes/ab", "tok", map[string]any{"page_size": 20}); st != 409 || out["run"].(map[string]any)["id"] != id {
+		t.Fatalf("edit during a run: %d %s, want 409 naming the run", st, raw)
 	}
 	if st, _, _ := call(t, hs, "GET", "/api/v1/remotes/nope", "tok", nil); st != 404 {
 		t.Fatalf("unknown remote: %d", st)

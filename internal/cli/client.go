@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // apiClient talks to the coordinator's API.
@@ -229,8 +231,71 @@ func remoteCmd(cfg *Config) *cobra.Command {
 		printJSON(c, out)
 		return nil
 	}}
-	cmd.AddCommand(add, list, showCmd(cfg, "remotes", "remote"), rmCmd(cfg, "remotes", "remote"))
+	cmd.AddCommand(add, list, remoteEditCmd(cfg), showCmd(cfg, "remotes", "remote"), rmCmd(cfg, "remotes", "remote"))
 	return cmd
+}
+
+// remoteEditCmd changes the options given as flags and keeps the others:
+// it reads the remote, merges, and puts the whole set back.
+func remoteEditCmd(cfg *Config) *cobra.Command {
+	edit := &cobra.Command{Use: "edit NAME", Args: cobra.ExactArgs(1), Short: "Change a remote's options (the flags given; the rest stays)"}
+	f := edit.Flags()
+	lists := map[string]string{"full-sync-types": "only these types (comma-separated; empty for all)",
+		"skip-types": "types not fetched (still imported when referenced)", "prefixable-types": "types labelled with the remote prefix",
+		"read-only-types": "types the source is authoritative for", "update-only-types": "types only updated, never created"}
+	for name, usage := range lists {
+		f.String(name, "", usage)
+	}
+	f.String("remote-prefix", "", "origin label of this source's objects")
+	f.String("local-prefix", "", "label of the destination's own objects at the source")
+	f.String("auto-sync", "", "interval such as 24h or 15m; empty for off")
+	f.Int("page-size", 0, "items per page")
+	f.Int("max-concurrency", 0, "requests at once to each lab")
+	f.Float64("max-requests-per-second", 0, "request rate to each lab")
+	edit.RunE = func(c *cobra.Command, args []string) error {
+		cl := cfg.client()
+		var cur struct {
+			Options map[string]any `json:"options"`
+		}
+		if _, err := cl.call(c.Context(), "GET", "/api/v1/remotes/"+url.PathEscape(args[0]), nil, &cur); err != nil {
+			return err
+		}
+		body := cur.Options
+		if body == nil {
+			body = map[string]any{}
+		}
+		changed := 0
+		f.Visit(func(fl *pflag.Flag) {
+			key := strings.ReplaceAll(fl.Name, "-", "_")
+			changed++
+			switch {
+			case lists[fl.Name] != "":
+				var v []string
+				if fl.Value.String() != "" {
+					v = strings.Split(fl.Value.String(), ",")
+				}
+				body[key] = v
+			case fl.Value.Type() == "int":
+				n, _ := f.GetInt(fl.Name)
+				body[key] = n
+			case fl.Value.Type() == "float64":
+				x, _ := f.GetFloat64(fl.Name)
+				body[key] = x
+			default:
+				body[key] = fl.Value.String()
+			}
+		})
+		if changed == 0 {
+			return errors.New("remote edit: no option given (see --help)")
+		}
+		var out map[string]any
+		if _, err := cl.call(c.Context(), "PUT", "/api/v1/remotes/"+url.PathEscape(args[0]), body, &out); err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}
+	return edit
 }
 
 // Exit codes of --wait (ARCHITECTURE.md §7).

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,18 +95,37 @@ func (s *Store) Remotes(ctx context.Context) ([]Remote, error) {
 	return out, nil
 }
 
-// UpdateRemoteOptions replaces a remote's options: `remote edit`.
+// UpdateRemoteOptions replaces a remote's options — not while it has a
+// queued or running run, which planned its pages and levels with the old
+// ones (*ActiveRunError names that run). The remote's row is locked for the
+// change: a run created meanwhile waits for it (its foreign key shares the
+// row), and a run created just before is seen.
 func (s *Store) UpdateRemoteOptions(ctx context.Context, name string, opts remote.Options) (Remote, error) {
 	raw, err := json.Marshal(opts)
 	if err != nil {
 		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, err)
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE remotes SET options = $2, updated_at = now() WHERE name = $1`, name, raw)
+	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, ErrNotFound)
+	defer tx.Rollback(ctx)
+	var id int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM remotes WHERE name = $1 FOR UPDATE`, name).Scan(&id); err != nil {
+		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, notFound(err))
+	}
+	active, err := scanRun(tx.QueryRow(ctx, runSelect+` WHERE r.remote_id = $1 AND r.status IN ('queued', 'running')`, id))
+	if err == nil {
+		return Remote{}, &ActiveRunError{Run: active}
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE remotes SET options = $2, updated_at = now() WHERE id = $1`, id, raw); err != nil {
+		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, err)
 	}
 	return s.Remote(ctx, name)
 }
