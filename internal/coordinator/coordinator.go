@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -157,6 +159,15 @@ func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
 	}
 	types, err := cl.PortalTypes(ctx)
 	if err != nil {
+		return err
+	}
+	// type names are checked against the lab itself, where they are known:
+	// a misspelt skip or sync type would otherwise filter silently
+	if err := rm.Options.Validate(func(t string) bool { return slices.Contains(types, t) }); err != nil {
+		var fe *remote.FieldError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("remote %s: %s: %s at source %s", rm.Name, fe.Field, fe.Message, rm.Source)
+		}
 		return err
 	}
 	counts := map[string]int{}

@@ -193,6 +193,28 @@ func TestFetchRunFailsOnWrongPassword(t *testing.T) {
 	}
 }
 
+// TestFetchRunFailsOnUnknownType: a type name the source does not have
+// (a typo in skip_types) fails the fetch with the field and the name,
+// instead of filtering nothing silently.
+func TestFetchRunFailsOnUnknownType(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	lab, _ := sim.NewLab(sim.Options{Users: []sim.User{{Username: "admin", Password: "secret"}}})
+	src := httptest.NewServer(sim.NewServer(lab, nil, nil))
+	defer src.Close()
+	r.instance(t, "lab_a", src.URL+"/senaite", "secret")
+	r.instance(t, "lab_b", src.URL+"/senaite", "secret")
+	if _, err := r.st.CreateRemote(context.Background(), "a_to_b", "lab_a", "lab_b",
+		remote.Options{SkipTypes: []string{"Method", "Methodd"}}.Normalize()); err != nil {
+		t.Fatal(err)
+	}
+	run, _ := r.co.StartRun(context.Background(), "a_to_b", store.KindFetch)
+	done := r.waitRun(t, run.ID)
+	if done.Status != store.StatusFailed || !strings.Contains(done.Error, "skip_types") || !strings.Contains(done.Error, `"Methodd"`) {
+		t.Fatalf("an unknown type must fail the run naming field and type: %s %q", done.Status, done.Error)
+	}
+}
+
 // startImporters runs n importer workers until the test ends.
 func (r *rig) startImporters(t *testing.T, n int) {
 	t.Helper()
