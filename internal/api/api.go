@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
+	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -67,6 +68,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
+	// like the probes, needs no token (ARCHITECTURE.md §7): it holds counts,
+	// never a secret
+	mux.Handle("GET /metrics", metrics.Handler(s.Store))
 	api := http.NewServeMux()
 	api.HandleFunc("GET /api/v1/instances", s.listInstances)
 	api.HandleFunc("POST /api/v1/instances", s.createInstance)

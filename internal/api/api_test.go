@@ -155,6 +155,13 @@ func TestAPI(t *testing.T) {
 	if st, _, _ := call(t, hs, "GET", "/api/v1/remotes/nope", "tok", nil); st != 404 {
 		t.Fatalf("unknown remote: %d", st)
 	}
+	// metrics need no token, carry the runs and nothing secret
+	st, _, raw = call(t, hs, "GET", "/metrics", "", nil)
+	if st != 200 || !strings.Contains(raw, "senaite_sync_state_up 1") ||
+		!strings.Contains(raw, `senaite_sync_runs{kind="fetch",remote="ab",status="queued"} 1`) ||
+		!strings.Contains(raw, "go_goroutines") || strings.Contains(raw, "s3cret") {
+		t.Fatalf("metrics: %d\n%s", st, raw)
+	}
 }
 
 // TestCheckAndCancel: `instance check` tells a lab that takes the

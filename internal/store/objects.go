@@ -509,3 +509,28 @@ func (s *Store) objectsByState(ctx context.Context, remoteID int64, states []str
 	}
 	return out, rows.Err()
 }
+
+// StateTally is how many of a remote's objects are in a state.
+type StateTally struct {
+	Remote, State string
+	Objects       int
+}
+
+// StateTallies counts every remote's objects by state (one pass over the
+// objects table: the metrics endpoint's most expensive question).
+func (s *Store) StateTallies(ctx context.Context) ([]StateTally, error) {
+	rows, err := s.pool.Query(ctx, `SELECT m.name, o.state, count(*) FROM objects o JOIN remotes m ON m.id = o.remote_id
+		GROUP BY 1, 2 ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("store: state tallies: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StateTally, error) {
+		var t StateTally
+		err := r.Scan(&t.Remote, &t.State, &t.Objects)
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: state tallies: %w", err)
+	}
+	return out, nil
+}

@@ -307,3 +307,33 @@ func (s *Store) SetRunCounts(ctx context.Context, id uuid.UUID, portalType strin
 	}
 	return nil
 }
+
+// RunTally is how many runs of a remote and kind are in a status, and when
+// the last of them finished (zero while none has).
+type RunTally struct {
+	Remote, Kind, Status string
+	Runs                 int
+	LastFinished         time.Time
+}
+
+// RunTallies counts every remote's runs by kind and status: what the
+// metrics endpoint exports.
+func (s *Store) RunTallies(ctx context.Context) ([]RunTally, error) {
+	rows, err := s.pool.Query(ctx, `SELECT m.name, r.kind, r.status, count(*), coalesce(max(r.finished_at), 'epoch')
+		FROM runs r JOIN remotes m ON m.id = r.remote_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+	if err != nil {
+		return nil, fmt.Errorf("store: run tallies: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RunTally, error) {
+		var t RunTally
+		err := r.Scan(&t.Remote, &t.Kind, &t.Status, &t.Runs, &t.LastFinished)
+		if t.LastFinished.Equal(time.Unix(0, 0)) {
+			t.LastFinished = time.Time{}
+		}
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: run tallies: %w", err)
+	}
+	return out, nil
+}

@@ -196,3 +196,33 @@ func TestChildFields(t *testing.T) {
 		t.Fatalf("fields of a2: %v", got[1].Fields)
 	}
 }
+
+// TestTallies: the metrics' counts — runs by kind and status, objects by
+// state — per remote.
+func TestTallies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	rm := seedRemote(t, s)
+	run, _ := s.CreateRun(ctx, rm.ID, store.KindFetch)
+	page := make([]store.Fetched, 3)
+	for i := range page {
+		page[i] = store.Fetched{SourceUID: fmt.Sprintf("%032d", i), PortalType: "Client", SourcePath: fmt.Sprintf("/s/clients/c%d", i),
+			Created: time.Now(), Modified: time.Now(), Data: []byte(`{}`)}
+	}
+	if _, err := s.UpsertFetched(ctx, rm.ID, run.ID, page); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkObject(ctx, rm.ID, page[0].SourceUID, []string{store.ObjFetched}, store.ObjSkipped, "test", ""); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.RunTallies(ctx)
+	if err != nil || len(runs) != 1 || runs[0] != (store.RunTally{Remote: "a_to_b", Kind: store.KindFetch, Status: store.StatusQueued, Runs: 1}) {
+		t.Fatalf("run tallies %+v %v", runs, err)
+	}
+	states, err := s.StateTallies(ctx)
+	want := []store.StateTally{{Remote: "a_to_b", State: store.ObjFetched, Objects: 2}, {Remote: "a_to_b", State: store.ObjSkipped, Objects: 1}}
+	if err != nil || fmt.Sprint(states) != fmt.Sprint(want) {
+		t.Fatalf("state tallies %+v %v, want %+v", states, err, want)
+	}
+}
