@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,21 +15,12 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/sim"
-	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
 
 func newAPI(t *testing.T) *httptest.Server {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, storetest.Schema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Migrated(t)
 	key, _ := secret.LoadOrCreate("", t.TempDir())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &api.Server{Store: st, Key: key, Token: "tok", Log: log,

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,41 +189,25 @@ func rmCmd(cfg *Config, collection, what string) *cobra.Command {
 
 func remoteCmd(cfg *Config) *cobra.Command {
 	cmd := &cobra.Command{Use: "remote", Short: "Manage remotes (source → destination)"}
-	var src, dst, rPrefix, lPrefix, full, skip, prefixable, readOnly, updateOnly, autoSync string
-	var pageSize, maxConc int
-	var rps float64
-	split := func(s string) []string {
-		if s == "" {
-			return nil
+	var src, dst string
+	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Define a remote"}
+	f := add.Flags()
+	f.StringVar(&src, "source", "", "source instance")
+	f.StringVar(&dst, "destination", "", "destination instance")
+	addRemoteOptionFlags(f)
+	add.RunE = func(c *cobra.Command, args []string) error {
+		body := map[string]any{"name": args[0], "source": src, "destination": dst}
+		for _, name := range remoteOptionFlags() {
+			fl := f.Lookup(name)
+			body[optionKey(fl)] = optionValue(fl)
 		}
-		return strings.Split(s, ",")
-	}
-	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Define a remote", RunE: func(c *cobra.Command, args []string) error {
-		body := map[string]any{"name": args[0], "source": src, "destination": dst, "remote_prefix": rPrefix,
-			"local_prefix": lPrefix, "full_sync_types": split(full), "skip_types": split(skip),
-			"prefixable_types": split(prefixable), "read_only_types": split(readOnly), "update_only_types": split(updateOnly),
-			"auto_sync": autoSync, "page_size": pageSize, "max_concurrency": maxConc, "max_requests_per_second": rps}
 		var out map[string]any
 		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/remotes", body, &out); err != nil {
 			return err
 		}
 		printJSON(c, out)
 		return nil
-	}}
-	f := add.Flags()
-	f.StringVar(&src, "source", "", "source instance")
-	f.StringVar(&dst, "destination", "", "destination instance")
-	f.StringVar(&rPrefix, "remote-prefix", "", "origin label of this source's objects")
-	f.StringVar(&lPrefix, "local-prefix", "", "label of the destination's own objects at the source")
-	f.StringVar(&full, "full-sync-types", "", "only these types (comma-separated)")
-	f.StringVar(&skip, "skip-types", "", "types not fetched (still imported when referenced)")
-	f.StringVar(&prefixable, "prefixable-types", "", "types labelled with the remote prefix")
-	f.StringVar(&readOnly, "read-only-types", "", "types the source is authoritative for")
-	f.StringVar(&updateOnly, "update-only-types", "", "types only updated, never created")
-	f.StringVar(&autoSync, "auto-sync", "", "interval such as 24h or 15m")
-	f.IntVar(&pageSize, "page-size", 0, "items per page")
-	f.IntVar(&maxConc, "max-concurrency", 0, "requests at once to each lab")
-	f.Float64Var(&rps, "max-requests-per-second", 0, "request rate to each lab")
+	}
 	list := &cobra.Command{Use: "list", Short: "List remotes", RunE: func(c *cobra.Command, _ []string) error {
 		var out map[string]any
 		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/remotes", nil, &out); err != nil {
@@ -235,15 +220,31 @@ func remoteCmd(cfg *Config) *cobra.Command {
 	return cmd
 }
 
-// remoteEditCmd changes the options given as flags and keeps the others:
-// it reads the remote, merges, and puts the whole set back.
-func remoteEditCmd(cfg *Config) *cobra.Command {
-	edit := &cobra.Command{Use: "edit NAME", Args: cobra.ExactArgs(1), Short: "Change a remote's options (the flags given; the rest stays)"}
-	f := edit.Flags()
-	lists := map[string]string{"full-sync-types": "only these types (comma-separated; empty for all)",
-		"skip-types": "types not fetched (still imported when referenced)", "prefixable-types": "types labelled with the remote prefix",
-		"read-only-types": "types the source is authoritative for", "update-only-types": "types only updated, never created"}
-	for name, usage := range lists {
+// remoteListFlags are the options that name portal types, comma-separated
+// on the command line.
+var remoteListFlags = map[string]string{
+	"full-sync-types":   "only these types (comma-separated; empty for all)",
+	"skip-types":        "types not fetched (still imported when referenced)",
+	"prefixable-types":  "types labelled with the remote prefix",
+	"read-only-types":   "types the source is authoritative for",
+	"update-only-types": "types only updated, never created",
+}
+
+// remoteOptionFlags names the option flags addRemoteOptionFlags declares
+// (a command's flag set also holds the inherited ones, --data-dir…).
+func remoteOptionFlags() []string {
+	names := []string{"remote-prefix", "local-prefix", "auto-sync", "page-size", "max-concurrency", "max-requests-per-second"}
+	for name := range remoteListFlags {
+		names = append(names, name)
+	}
+	return names
+}
+
+// addRemoteOptionFlags declares a remote's options as flags, for `remote
+// add` and `remote edit` alike; a flag's API key is its name with
+// underscores (optionKey).
+func addRemoteOptionFlags(f *pflag.FlagSet) {
+	for name, usage := range remoteListFlags {
 		f.String(name, "", usage)
 	}
 	f.String("remote-prefix", "", "origin label of this source's objects")
@@ -252,6 +253,36 @@ func remoteEditCmd(cfg *Config) *cobra.Command {
 	f.Int("page-size", 0, "items per page")
 	f.Int("max-concurrency", 0, "requests at once to each lab")
 	f.Float64("max-requests-per-second", 0, "request rate to each lab")
+}
+
+// optionKey is the API's name of an option flag.
+func optionKey(fl *pflag.Flag) string { return strings.ReplaceAll(fl.Name, "-", "_") }
+
+// optionValue is an option flag's value as the API takes it.
+func optionValue(fl *pflag.Flag) any {
+	v := fl.Value.String()
+	switch {
+	case remoteListFlags[fl.Name] != "":
+		if v == "" {
+			return []string(nil)
+		}
+		return strings.Split(v, ",")
+	case fl.Value.Type() == "int":
+		n, _ := strconv.Atoi(v)
+		return n
+	case fl.Value.Type() == "float64":
+		x, _ := strconv.ParseFloat(v, 64)
+		return x
+	}
+	return v
+}
+
+// remoteEditCmd changes the options given as flags and keeps the others:
+// it reads the remote, merges, and puts the whole set back.
+func remoteEditCmd(cfg *Config) *cobra.Command {
+	edit := &cobra.Command{Use: "edit NAME", Args: cobra.ExactArgs(1), Short: "Change a remote's options (the flags given; the rest stays)"}
+	f := edit.Flags()
+	addRemoteOptionFlags(f)
 	edit.RunE = func(c *cobra.Command, args []string) error {
 		cl := cfg.client()
 		var cur struct {
@@ -265,26 +296,12 @@ func remoteEditCmd(cfg *Config) *cobra.Command {
 			body = map[string]any{}
 		}
 		changed := 0
-		f.Visit(func(fl *pflag.Flag) {
-			key := strings.ReplaceAll(fl.Name, "-", "_")
-			changed++
-			switch {
-			case lists[fl.Name] != "":
-				var v []string
-				if fl.Value.String() != "" {
-					v = strings.Split(fl.Value.String(), ",")
-				}
-				body[key] = v
-			case fl.Value.Type() == "int":
-				n, _ := f.GetInt(fl.Name)
-				body[key] = n
-			case fl.Value.Type() == "float64":
-				x, _ := f.GetFloat64(fl.Name)
-				body[key] = x
-			default:
-				body[key] = fl.Value.String()
+		for _, name := range remoteOptionFlags() {
+			if fl := f.Lookup(name); fl.Changed {
+				body[optionKey(fl)] = optionValue(fl)
+				changed++
 			}
-		})
+		}
 		if changed == 0 {
 			return errors.New("remote edit: no option given (see --help)")
 		}

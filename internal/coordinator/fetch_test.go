@@ -42,14 +42,7 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, storetest.Schema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Migrated(t)
 	nc, err := nats.Connect("nats://127.0.0.1:4222")
 	if err != nil {
 		if os.Getenv("CI") != "" {

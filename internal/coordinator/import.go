@@ -164,7 +164,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 		c.Log.Info("tables vacuumed (the server runs without autovacuum)", "run_id", r.ID, "remote", r.Remote,
 			"elapsed", time.Since(started).Round(time.Millisecond))
 	} else {
-		if _, err := c.Store.AnalyzeStale(ctx, "objects", "identities", "replicas"); err != nil {
+		if _, err := c.Store.AnalyzeStale(ctx); err != nil {
 			return err
 		}
 	}

@@ -58,9 +58,9 @@ type Handler struct {
 	paths sync.Map
 
 	// retests are the waiting retests of a replay round by the reference
-	// that names what they retest ("RetestOf:<uid>" → retest UID)
-	retestMu sync.Mutex
-	retests  map[string]string
+	// that names what they retest ("RetestOf:<uid>" → retest UID); set
+	// between phases, read-only while a phase's tasks run
+	retests map[string]string
 
 	// held is the replay's snapshot of the deferred fields still to set
 	// (source UID → fields), read once instead of once per object; nil

@@ -107,14 +107,7 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 	src, _ := senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
 	dst, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
 
-	st, err := store.Open(ctx, storetest.Schema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Migrated(t)
 	a, _ := st.CreateInstance(ctx, store.Instance{Name: "a", URL: srcHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
 	b, _ := st.CreateInstance(ctx, store.Instance{Name: "b", URL: dstHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
 	rm, err := st.CreateRemote(ctx, "ab", "a", "b", remote.Options{}.Normalize())
@@ -388,17 +381,11 @@ func newRig(t *testing.T, seed uint64) *rig {
 	t.Cleanup(dstHS.Close)
 	r.src, _ = senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
 	r.dst, _ = senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
-	st, err := store.Open(ctx, storetest.Schema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Migrated(t)
 	r.st = st
 	a, _ := st.CreateInstance(ctx, store.Instance{Name: "a", URL: srcHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
 	_, _ = st.CreateInstance(ctx, store.Instance{Name: "b", URL: dstHS.URL + "/senaite", Username: "admin", Password: []byte("x")})
+	var err error
 	if r.rm, err = st.CreateRemote(ctx, "ab", "a", "b", remote.Options{}.Normalize()); err != nil {
 		t.Fatal(err)
 	}

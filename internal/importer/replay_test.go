@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
 func hist(pairs ...string) []senaite.HistoryEntry {
@@ -86,5 +87,23 @@ func TestAnalysesStayEditable(t *testing.T) {
 		if got := AnalysesStayEditable(tt.history); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestByContainer(t *testing.T) {
+	t.Parallel()
+	objs := []store.Stored{{SourceUID: "a1", ParentUID: "s1"}, {SourceUID: "b1", ParentUID: "s2"},
+		{SourceUID: "a2", ParentUID: "s1"}, {SourceUID: "c1", ParentUID: "s3"}, {SourceUID: "b2", ParentUID: "s2"}}
+	var got [][]string
+	for _, g := range byContainer(objs) {
+		var uids []string
+		for _, o := range g {
+			uids = append(uids, o.SourceUID)
+		}
+		got = append(got, uids)
+	}
+	want := [][]string{{"a1", "a2"}, {"b1", "b2"}, {"c1"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("groups %v, want %v", got, want)
 	}
 }

@@ -248,9 +248,7 @@ func (h *Handler) mismatch(ctx context.Context, rm store.Remote, o store.Stored,
 // retest pointing back through field) and records it as the replica of the
 // source's retest, with, for a sample, its analyses.
 func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite.Client, orig store.Stored, field, portalType string) error {
-	h.retestMu.Lock()
 	retestUID, ok := h.retests[field+":"+orig.SourceUID]
-	h.retestMu.Unlock()
 	if !ok {
 		return nil // the source has no such retest (it was removed there)
 	}
@@ -348,36 +346,29 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 		if err != nil {
 			return err
 		}
-		h.retestMu.Lock()
 		h.retests = retests
-		h.retestMu.Unlock()
 		written := map[string]bool{}
 		if round == 0 {
 			started := time.Now()
 			var mu sync.Mutex
 			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
 			// by sample: a sample's analyses' data comes in one query
-			bySample := map[string][]store.Stored{}
-			var samples []string
+			var analyses []store.Stored
 			for _, o := range objs {
-				if o.PortalType != "Analysis" {
-					continue
+				if o.PortalType == "Analysis" {
+					analyses = append(analyses, o)
 				}
-				if _, ok := bySample[o.ParentUID]; !ok {
-					samples = append(samples, o.ParentUID)
-				}
-				bySample[o.ParentUID] = append(bySample[o.ParentUID], o)
 			}
-			for _, sample := range samples {
+			for _, group := range byContainer(analyses) {
 				p.Go(func(ctx context.Context) error {
-					if h.fieldsTravel(ctx, rm, sample) {
+					if h.fieldsTravel(ctx, rm, group[0].ParentUID) {
 						return nil // written with each analysis' first transition
 					}
-					analyses, err := h.groupData(ctx, rm, bySample[sample])
+					loaded, err := h.groupData(ctx, rm, group)
 					if err != nil {
 						return err
 					}
-					for _, o := range analyses {
+					for _, o := range loaded {
 						ok, err := h.analysisFieldsPhase(ctx, rm, o)
 						if err != nil {
 							return fmt.Errorf("importer: fields of analysis %s: %w", o.SourceUID, err)
@@ -464,8 +455,8 @@ type replayGroup struct {
 }
 
 // replayGroups splits a phase's objects into tasks: analyses by their
-// container whose destination path the replay has seen (listed at once),
-// every other object alone.
+// container (listed at once when the replay has seen its destination
+// path), every other object alone.
 func (h *Handler) replayGroups(phase int, todo, all []store.Stored) []replayGroup {
 	if phase != 2 {
 		out := make([]replayGroup, len(todo))
@@ -478,24 +469,32 @@ func (h *Handler) replayGroups(phase int, todo, all []store.Stored) []replayGrou
 	for _, o := range all {
 		destOf[o.SourceUID] = o.DestUID
 	}
-	index := map[string]int{}
 	var out []replayGroup
-	for _, o := range todo {
-		path := ""
-		if v, ok := h.paths.Load(destOf[o.ParentUID]); ok && destOf[o.ParentUID] != "" {
-			path = v.(string)
+	for _, group := range byContainer(todo) {
+		g := replayGroup{objects: group}
+		if dest := destOf[group[0].ParentUID]; dest != "" {
+			if path, ok := h.paths.Load(dest); ok {
+				g.parentPath = path.(string)
+			}
 		}
-		if path == "" {
-			out = append(out, replayGroup{objects: []store.Stored{o}})
-			continue
-		}
-		i, ok := index[path]
+		out = append(out, g)
+	}
+	return out
+}
+
+// byContainer groups objects by their source container, in the order the
+// containers first appear.
+func byContainer(objs []store.Stored) [][]store.Stored {
+	index := map[string]int{}
+	var out [][]store.Stored
+	for _, o := range objs {
+		i, ok := index[o.ParentUID]
 		if !ok {
 			i = len(out)
-			index[path] = i
-			out = append(out, replayGroup{parentPath: path})
+			index[o.ParentUID] = i
+			out = append(out, nil)
 		}
-		out[i].objects = append(out[i].objects, o)
+		out[i] = append(out[i], o)
 	}
 	return out
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
@@ -31,16 +30,12 @@ func TestAnalyzeStaleAfterBulkFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 	rm := seedRemote(t, s)
-	run, _ := s.CreateRun(ctx, rm.ID, store.KindFetch)
 	page := make([]store.Fetched, 3000)
 	for i := range page {
 		page[i] = store.Fetched{SourceUID: fmt.Sprintf("%032d", i), PortalType: "Analysis",
-			SourcePath: fmt.Sprintf("/senaite/clients/client-1/WB-0001/a%d", i), ParentUID: "parent-sample",
-			Created: time.Now(), Modified: time.Now(), Data: []byte(`{}`)}
+			SourcePath: fmt.Sprintf("/senaite/clients/client-1/WB-0001/a%d", i), ParentUID: "parent-sample", Data: []byte(`{}`)}
 	}
-	if _, err := s.UpsertFetched(ctx, rm.ID, run.ID, page); err != nil {
-		t.Fatal(err)
-	}
+	storeFetched(t, s, rm, page)
 	if _, err := s.Pool().Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
 		t.Fatal(err)
 	}

@@ -155,12 +155,27 @@ type Stored struct {
 	Data       []byte
 }
 
+// storedHeads are Stored's columns but its data; storedColumns all of
+// them, in scanStored's order.
+const (
+	storedHeads   = `source_uid, portal_type, source_path, coalesce(parent_uid, ''), state, coalesce(dest_uid, '')`
+	storedColumns = storedHeads + `, data`
+)
+
+func scanStored(row pgx.Row) (Stored, error) {
+	var o Stored
+	err := row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data)
+	return o, err
+}
+
+func collectStored(rows pgx.Rows) ([]Stored, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Stored, error) { return scanStored(r) })
+}
+
 // Object reads one stored object.
 func (s *Store) Object(ctx context.Context, remoteID int64, uid string) (Stored, error) {
-	var o Stored
-	err := s.pool.QueryRow(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, ''), data FROM objects WHERE remote_id = $1 AND source_uid = $2`, remoteID, uid).Scan(
-		&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data)
+	o, err := scanStored(s.pool.QueryRow(ctx, `SELECT `+storedColumns+` FROM objects
+		WHERE remote_id = $1 AND source_uid = $2`, remoteID, uid))
 	if err != nil {
 		return Stored{}, fmt.Errorf("store: object %s: %w", uid, notFound(err))
 	}
@@ -209,16 +224,12 @@ func (s *Store) ChildFields(ctx context.Context, remoteID int64, parentUID, port
 // ObjectsByUID reads several objects with their data in one query; UIDs
 // the remote does not have are absent from the result.
 func (s *Store) ObjectsByUID(ctx context.Context, remoteID int64, uids []string) ([]Stored, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, ''), data FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`, remoteID, uids)
+	rows, err := s.pool.Query(ctx, `SELECT `+storedColumns+` FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`,
+		remoteID, uids)
 	if err != nil {
 		return nil, fmt.Errorf("store: %d objects: %w", len(uids), err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Stored, error) {
-		var o Stored
-		err := r.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data)
-		return o, err
-	})
+	out, err := collectStored(rows)
 	if err != nil {
 		return nil, fmt.Errorf("store: %d objects: %w", len(uids), err)
 	}
@@ -294,30 +305,6 @@ func (s *Store) ObjectsForPlan(ctx context.Context, remoteID int64) ([]Stored, [
 		refs = append(refs, r)
 	}
 	return objs, refs, rows.Err()
-}
-
-// Children lists a remote's stored objects directly inside parentUID.
-func (s *Store) Children(ctx context.Context, remoteID int64, parentUID string) ([]Stored, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, ''), data FROM objects WHERE remote_id = $1 AND parent_uid = $2 ORDER BY source_path`, remoteID, parentUID)
-	if err != nil {
-		return nil, fmt.Errorf("store: children of %s: %w", parentUID, err)
-	}
-	defer rows.Close()
-	var out []Stored
-	for rows.Next() {
-		var o Stored
-		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data); err != nil {
-			return nil, fmt.Errorf("store: children of %s: %w", parentUID, err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
-}
-
-// ObjectsByState lists a remote's objects in one of the given states.
-func (s *Store) ObjectsByState(ctx context.Context, remoteID int64, states []string) ([]Stored, error) {
-	return s.objectsByState(ctx, remoteID, states, true)
 }
 
 // SetLevels records the import plan's level of each object (the import
@@ -483,31 +470,21 @@ func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string
 	return collectStrings(rows, "missing referenced objects")
 }
 
-// ObjectsByStateHeaders is ObjectsByState without the fetched data, for
-// walks over a whole lab (the workflow replay) that load each object's
-// data when they reach it: fifty thousand items would otherwise sit in
-// memory at once.
+// ObjectsByStateHeaders lists a remote's objects in one of the given
+// states without their fetched data, for walks over a whole lab (the
+// workflow replay) that load data where they need it: fifty thousand items
+// would otherwise sit in memory at once.
 func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []string) ([]Stored, error) {
-	return s.objectsByState(ctx, remoteID, states, false)
-}
-
-func (s *Store) objectsByState(ctx context.Context, remoteID int64, states []string, withData bool) ([]Stored, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, ''), CASE WHEN $3 THEN data END FROM objects WHERE remote_id = $1 AND state = ANY($2)
-		ORDER BY source_created, source_path`, remoteID, states, withData)
+	rows, err := s.pool.Query(ctx, `SELECT `+storedHeads+`, NULL::jsonb FROM objects WHERE remote_id = $1 AND state = ANY($2)
+		ORDER BY source_created, source_path`, remoteID, states)
 	if err != nil {
 		return nil, fmt.Errorf("store: objects by state: %w", err)
 	}
-	defer rows.Close()
-	var out []Stored
-	for rows.Next() {
-		var o Stored
-		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data); err != nil {
-			return nil, fmt.Errorf("store: objects by state: %w", err)
-		}
-		out = append(out, o)
+	out, err := collectStored(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: objects by state: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // StateTally is how many of a remote's objects are in a state.

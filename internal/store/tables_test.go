@@ -10,15 +10,26 @@ import (
 
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/store"
+	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
 
-func migrated(t *testing.T) *store.Store {
+func migrated(t *testing.T) *store.Store { return storetest.Migrated(t) }
+
+// storeFetched stores objects as a fetch run's page would, created and
+// modified now.
+func storeFetched(t *testing.T, s *store.Store, rm store.Remote, page []store.Fetched) {
 	t.Helper()
-	s := open(t)
-	if err := s.Migrate(context.Background()); err != nil {
+	ctx := context.Background()
+	run, err := s.CreateRun(ctx, rm.ID, store.KindFetch)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	for i := range page {
+		page[i].Created, page[i].Modified = time.Now(), time.Now()
+	}
+	if _, err := s.UpsertFetched(ctx, rm.ID, run.ID, page); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func seedRemote(t *testing.T, s *store.Store) store.Remote {
@@ -166,21 +177,14 @@ func TestChildFields(t *testing.T) {
 	ctx := context.Background()
 	s := migrated(t)
 	rm := seedRemote(t, s)
-	run, _ := s.CreateRun(ctx, rm.ID, store.KindFetch)
-	page := []store.Fetched{
+	storeFetched(t, s, rm, []store.Fetched{
 		{SourceUID: "a1", PortalType: "Analysis", SourcePath: "/s/c/WB-1/Ca", ParentUID: "sample",
 			Data: []byte(`{"Keyword": "Ca", "AnalysisService": {"uid": "svc-ca"}, "Result": "12"}`)},
 		{SourceUID: "a2", PortalType: "Analysis", SourcePath: "/s/c/WB-1/Mg", ParentUID: "sample",
 			Data: []byte(`{"Keyword": "Mg", "RetestOf": {"uid": "a1"}}`)},
 		{SourceUID: "att", PortalType: "Attachment", SourcePath: "/s/c/WB-1/att", ParentUID: "sample", Data: []byte(`{"Keyword": "x"}`)},
 		{SourceUID: "b1", PortalType: "Analysis", SourcePath: "/s/c/WB-2/Ca", ParentUID: "other", Data: []byte(`{"Keyword": "Ca"}`)},
-	}
-	for i := range page {
-		page[i].Created, page[i].Modified = time.Now(), time.Now()
-	}
-	if _, err := s.UpsertFetched(ctx, rm.ID, run.ID, page); err != nil {
-		t.Fatal(err)
-	}
+	})
 	got, err := s.ChildFields(ctx, rm.ID, "sample", "Analysis", []string{"Keyword", "AnalysisService", "RetestOf"})
 	if err != nil {
 		t.Fatal(err)
@@ -204,15 +208,12 @@ func TestTallies(t *testing.T) {
 	ctx := context.Background()
 	s := migrated(t)
 	rm := seedRemote(t, s)
-	run, _ := s.CreateRun(ctx, rm.ID, store.KindFetch)
 	page := make([]store.Fetched, 3)
 	for i := range page {
 		page[i] = store.Fetched{SourceUID: fmt.Sprintf("%032d", i), PortalType: "Client", SourcePath: fmt.Sprintf("/s/clients/c%d", i),
-			Created: time.Now(), Modified: time.Now(), Data: []byte(`{}`)}
+			Data: []byte(`{}`)}
 	}
-	if _, err := s.UpsertFetched(ctx, rm.ID, run.ID, page); err != nil {
-		t.Fatal(err)
-	}
+	storeFetched(t, s, rm, page)
 	if err := s.MarkObject(ctx, rm.ID, page[0].SourceUID, []string{store.ObjFetched}, store.ObjSkipped, "test", ""); err != nil {
 		t.Fatal(err)
 	}

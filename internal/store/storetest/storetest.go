@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
 // BaseURL is the server the tests use: SENAITE_SYNC_TEST_DATABASE_URL or
@@ -69,4 +71,21 @@ func Schema(t testing.TB) string {
 	q.Set("search_path", name)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Migrated opens a store on a fresh schema (Schema) with every migration
+// applied, closed when the test ends: the starting point of most tests.
+func Migrated(t testing.TB) *store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
