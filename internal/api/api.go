@@ -83,6 +83,8 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("DELETE /api/v1/remotes/{name}", s.deleteRemote)
 	api.HandleFunc("POST /api/v1/remotes/{name}/{kind}", s.startRun)
 	api.HandleFunc("GET /api/v1/remotes/{name}/objects", s.listObjects)
+	api.HandleFunc("GET /api/v1/remotes/{name}/conflicts", s.listConflicts)
+	api.HandleFunc("POST /api/v1/remotes/{name}/conflicts/{uid}/resolve", s.resolveConflict)
 	api.HandleFunc("GET /api/v1/runs", s.listRuns)
 	api.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
 	api.HandleFunc("POST /api/v1/runs/{id}/cancel", s.cancelRun)
@@ -375,14 +377,14 @@ func runJSON(run store.Run) map[string]any {
 	return map[string]any{"id": run.ID, "remote": run.Remote, "kind": run.Kind, "status": run.Status,
 		"created_at": run.CreatedAt, "started_at": run.StartedAt, "finished_at": run.FinishedAt, "error": run.Error,
 		"pages":  map[string]int{"total": run.PagesTotal, "done": run.PagesDone},
-		"counts": run.Counts(), "by_type": byType}
+		"counts": run.Counts(), "by_type": byType, "phase": run.Phase, "watermark": run.Watermark}
 }
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	kind := r.PathValue("kind")
 	switch kind {
-	case store.KindFetch, store.KindImport:
-	case store.KindUpdate, store.KindVerify:
+	case store.KindFetch, store.KindImport, store.KindUpdate:
+	case store.KindVerify:
 		writeError(w, http.StatusNotImplemented, "not_implemented", kind+" runs arrive with issue #4", "kind")
 		return
 	default:
@@ -422,7 +424,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := runJSON(run)
-	if run.Kind == store.KindImport && run.Status == store.StatusRunning {
+	if run.Status == store.StatusRunning && (run.Kind == store.KindImport || run.Phase == store.PhaseImport) {
 		// objects settled so far, for progress bars
 		if done, total, err := s.importProgress(r.Context(), run.RemoteID); err == nil {
 			out["progress"] = map[string]int{"done": done, "total": total}

@@ -331,6 +331,7 @@ type runOut struct {
 		ID       string                    `json:"id"`
 		Remote   string                    `json:"remote"`
 		Kind     string                    `json:"kind"`
+		Phase    string                    `json:"phase"`
 		Status   string                    `json:"status"`
 		Error    string                    `json:"error"`
 		Pages    map[string]int            `json:"pages"`
@@ -365,7 +366,7 @@ func stepCmd(cfg *Config, kind string) *cobra.Command {
 			}
 			done, total := out.Run.Pages["done"], out.Run.Pages["total"]
 			unit := "pages"
-			if out.Run.Kind == "import" {
+			if out.Run.Kind == "import" || out.Run.Phase == "import" {
 				done, total, unit = out.Run.Progress["done"], out.Run.Progress["total"], "objects"
 			}
 			if bar != nil {
@@ -418,10 +419,12 @@ func printSummary(c *cobra.Command, out runOut) {
 		types = append(types, t)
 	}
 	sort.Strings(types)
-	fmt.Fprintf(w, "  %-28s %8s %8s %8s %8s %8s\n", "portal_type", "total", "fetched", "created", "skipped", "failed")
+	fmt.Fprintf(w, "  %-28s %8s %8s %8s %8s %9s %8s %9s %8s\n", "portal_type", "total", "fetched", "created", "updated",
+		"unchanged", "skipped", "conflicts", "failed")
 	for _, t := range types {
 		m := out.Run.ByType[t]
-		fmt.Fprintf(w, "  %-28s %8d %8d %8d %8d %8d\n", t, m["total"], m["fetched"], m["created"], m["skipped"], m["failed"])
+		fmt.Fprintf(w, "  %-28s %8d %8d %8d %8d %9d %8d %9d %8d\n", t, m["total"], m["fetched"], m["created"], m["updated"],
+			m["unchanged"], m["skipped"], m["conflicts"], m["failed"])
 	}
 }
 

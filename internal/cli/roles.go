@@ -50,7 +50,8 @@ func Root() *cobra.Command {
 			return st.Migrate(cmd.Context())
 		}},
 		coordinatorCmd(&cfg), standaloneCmd(&cfg), workerCmd(&cfg, "fetcher"), workerCmd(&cfg, "importer"),
-		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"), objectsCmd(&cfg),
+		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"), stepCmd(&cfg, "update"), objectsCmd(&cfg),
+		conflictsCmd(&cfg), resolveCmd(&cfg),
 	)
 	root.AddCommand(runsCmd(&cfg)...)
 	return root

@@ -72,6 +72,8 @@ func (c *Coordinator) Tick(ctx context.Context) error {
 			err = c.advanceFetch(ctx, r)
 		case store.KindImport:
 			err = c.advanceImport(ctx, r)
+		case store.KindUpdate:
+			err = c.advanceUpdate(ctx, r)
 		default:
 			err = c.fail(ctx, r, fmt.Sprintf("%s runs are not implemented yet", r.Kind))
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
 	"github.com/senaite-sync/senaite-sync/internal/plan"
@@ -39,13 +41,16 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 	return nil
 }
 
+// errNothingFetched: an import needs a fetch first.
+var errNothingFetched = errors.New("nothing fetched: run fetch first")
+
 func (c *Coordinator) planImport(ctx context.Context, r store.Run) error {
 	objs, refLists, err := c.Store.ObjectsForPlan(ctx, r.RemoteID)
 	if err != nil {
 		return err
 	}
 	if len(objs) == 0 {
-		return errors.New("nothing fetched: run fetch first")
+		return errNothingFetched
 	}
 	p, err := plan.Build(importer.PlanNodes(objs, refLists, nil))
 	if err != nil {
@@ -168,24 +173,42 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 			return err
 		}
 	}
-	if err := h.ReplayAll(ctx, rm, verifier); err != nil {
+	// an update replays, counts and reads back only what it touched
+	var scope *uuid.UUID
+	if r.Kind == store.KindUpdate {
+		scope = &r.ID
+	}
+	if err := h.ReplayAll(ctx, rm, verifier, scope); err != nil {
 		return err
 	}
 	// objects still waiting never got their dependency: failed, named
 	if _, err := c.Store.FailWaiting(ctx, rm.ID); err != nil {
 		return err
 	}
-	counts, err := c.Store.StateCounts(ctx, rm.ID)
+	if err := c.readBack(ctx, rm, scope); err != nil {
+		return err
+	}
+	counts, err := c.Store.RunStateCounts(ctx, rm.ID, scope)
+	if err != nil {
+		return err
+	}
+	full, err := c.Store.Run(ctx, r.ID)
 	if err != nil {
 		return err
 	}
 	byType := map[string]store.Counts{}
 	bad := 0
 	for pt, m := range counts {
-		cnt := store.Counts{Total: 0, Created: m[store.ObjImported], Skipped: m[store.ObjSkipped],
+		cnt := store.Counts{Total: 0, Created: m[store.ObjImported], Updated: m[store.WrittenUpdated], Skipped: m[store.ObjSkipped],
 			Conflicts: m[store.ObjConflict], Failed: m[store.ObjFailed] + m[store.ObjStateMismatch], Unchanged: m[store.ObjUnchanged]}
 		for _, n := range m {
 			cnt.Total += n
+		}
+		if prior, ok := full.ByType[pt]; ok {
+			cnt.Fetched = prior.Fetched
+			if r.Kind == store.KindUpdate {
+				cnt.Total = prior.Total // what the source has; the rest is what changed
+			}
 		}
 		byType[pt] = cnt
 		bad += cnt.Failed + cnt.Conflicts
@@ -199,8 +222,55 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if bad > 0 {
 		status, reason = store.StatusPartial, fmt.Sprintf("%d objects failed, conflicted or ended in another state", bad)
 	}
-	c.Log.Info("import finished", "run_id", r.ID, "remote", r.Remote, "status", status)
+	if r.Kind == store.KindUpdate {
+		// failed and conflicting objects stay in the objects table, retried
+		// or resolved from there: the watermark may move past them
+		if err := c.Store.AdvanceWatermark(ctx, r.ID); err != nil {
+			return err
+		}
+	}
+	c.Log.Info(r.Kind+" finished", "run_id", r.ID, "remote", r.Remote, "status", status)
 	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, status, reason)
+}
+
+// readBackBatch is how many copies one light listing reads back.
+const readBackBatch = 100
+
+// readBack records the version of every copy the run wrote, as the
+// destination shows it after the whole run (cascades included: an
+// analysis' submit moves its sample): a later change there is someone
+// else's, which the next update must not overwrite.
+func (c *Coordinator) readBack(ctx context.Context, rm store.Remote, scope *uuid.UUID) error {
+	uids, err := c.Store.WrittenCopies(ctx, rm.ID, scope)
+	if err != nil || len(uids) == 0 {
+		return err
+	}
+	dst, err := c.InstanceClient(ctx, rm.DestinationID)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	for len(uids) > 0 {
+		n := min(len(uids), readBackBatch)
+		page, err := dst.SearchPage(ctx, senaite.Query{UIDs: uids[:n], Limit: n}, 0)
+		if err != nil {
+			return fmt.Errorf("read back copies: %w", err)
+		}
+		got := make([]string, 0, len(page.Items))
+		mods := make([]time.Time, 0, len(page.Items))
+		for _, it := range page.Items {
+			if it.UID != "" && !it.Modified.IsZero() {
+				got = append(got, it.UID)
+				mods = append(mods, it.Modified)
+			}
+		}
+		if err := c.Store.SetSeen(ctx, rm.DestinationID, got, mods); err != nil {
+			return err
+		}
+		uids = uids[n:]
+	}
+	c.Log.Info("copies read back", "remote", rm.Name, "elapsed", time.Since(started).Round(time.Millisecond))
+	return nil
 }
 
 // importHandler builds the handler the coordinator uses for the final

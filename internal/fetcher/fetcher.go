@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,6 +27,10 @@ type Page struct {
 	PortalType string    `json:"portal_type"`
 	BStart     int       `json:"b_start"`
 	Limit      int       `json:"limit"`
+	// Mode is "" for a fetch's complete page; an update's pages are
+	// store.ModeScan or store.ModeSince (see update.go).
+	Mode  string     `json:"mode,omitempty"`
+	Since *time.Time `json:"since,omitempty"`
 }
 
 // MsgID deduplicates re-publishes of the same page.
@@ -67,12 +72,22 @@ func (h *Handler) Handle(ctx context.Context, p Page) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	page, err := c.SearchPage(ctx, p.Query(), p.BStart)
+	var items []senaite.Item
+	switch p.Mode {
+	case store.ModeScan:
+		items, err = h.scan(ctx, c, p)
+	case store.ModeSince:
+		items, err = h.since(ctx, c, p)
+	default:
+		var page senaite.Page
+		page, err = c.SearchPage(ctx, p.Query(), p.BStart)
+		items = page.Items
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("fetcher: %s page b_start=%d: %w", p.PortalType, p.BStart, err)
 	}
-	objs := make([]store.Fetched, 0, len(page.Items))
-	for _, it := range page.Items {
+	objs := make([]store.Fetched, 0, len(items))
+	for _, it := range items {
 		f, err := ToFetched(it)
 		if err != nil {
 			return Result{}, fmt.Errorf("fetcher: %s page b_start=%d: %w", p.PortalType, p.BStart, err)

@@ -124,13 +124,14 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ident, uid, ok, err := h.Store.EnsureIdentityOn(ctx, rm.SourceID, o.SourceUID, o.PortalType, rm.DestinationID)
+	ident, uid, ok, err := h.Store.EnsureIdentityOn(ctx, rm.SourceID, o.SourceUID, o.PortalType, o.Modified, rm.DestinationID)
 	if err != nil {
 		return "", err
 	}
 	if ok {
-		// the destination already has it (its origin, or an earlier remote)
-		return store.ObjImported, h.Store.MarkObject(ctx, m.RemoteID, o.SourceUID, pending, store.ObjImported, "", uid)
+		// the destination already has it (an earlier import, its origin, or
+		// another remote): bring the copy up to date (update.go)
+		return h.updateCopy(ctx, rm, o, ident, uid, dst)
 	}
 	if o.PortalType == "Analysis" {
 		if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && p.PortalType == "AnalysisRequest" {

@@ -206,7 +206,7 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 			if i == 1 {
 				before = dstLab.Total()
 			}
-			if err := ih.ReplayAll(ctx, rm, verifier); err != nil {
+			if err := ih.ReplayAll(ctx, rm, verifier, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

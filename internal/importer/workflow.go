@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
@@ -149,7 +150,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 	// transition (senaite.jsonapi sets the fields, then transitions): one
 	// request instead of two; a verification is another user's, so not then
 	var carry map[string]any
-	if o.PortalType == "Analysis" && analysisEditable[cur.ReviewState] && !written[o.SourceUID] {
+	if o.PortalType == "Analysis" && analysisEditable[cur.ReviewState] && !written[o.SourceUID] && o.Written != store.WrittenUpdated {
 		if len(steps) > 0 && !Verifying(steps[0].Transition) {
 			if carry, _, err = h.payload(ctx, rm, o, raw); err != nil {
 				return false, err
@@ -318,7 +319,8 @@ func replayPhase(portalType string) int {
 // phase order, repeating while transitions adopt retests (whose own
 // histories then need replaying). Replays are computed from the
 // destination's current state, so running it again changes nothing.
-func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *senaite.Client) error {
+// scope, when set, limits it to the objects a run (an update) stored.
+func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *senaite.Client, scope *uuid.UUID) error {
 	// settled objects reached the source's state (or a recorded mismatch):
 	// later rounds and phase 3 skip them; samples and worksheets are looked
 	// at again, as adopted retests change them
@@ -334,11 +336,11 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 	h.held = held
 	defer func() { h.held = nil }()
 	for round := 0; round < 4; round++ {
-		objs, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjImported})
+		objs, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjImported}, scope)
 		if err != nil {
 			return err
 		}
-		waitingBefore, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting})
+		waitingBefore, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting}, scope)
 		if err != nil {
 			return err
 		}
@@ -355,7 +357,8 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			// by sample: a sample's analyses' data comes in one query
 			var analyses []store.Stored
 			for _, o := range objs {
-				if o.PortalType == "Analysis" {
+				if o.PortalType == "Analysis" && o.Written != store.WrittenUpdated {
+					// an update wrote the changed fields of an existing copy already
 					analyses = append(analyses, o)
 				}
 			}
@@ -436,7 +439,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", len(todo),
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
-		waitingAfter, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting})
+		waitingAfter, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting}, scope)
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -68,6 +69,7 @@ type Client struct {
 	sem     chan struct{}
 	limiter *rate.Limiter
 	log     *slog.Logger
+	clock   atomic.Int64 // the lab's time (Unix seconds) from its last Date header
 }
 
 // New validates cfg and builds a client.
@@ -244,6 +246,9 @@ func (c *Client) once(ctx context.Context, r request, payload []byte) ([]byte, i
 		return nil, 0, &Error{Method: r.method, Route: r.route, Kind: kind, Message: stripURL(err.Error(), u), cause: err, plone: r.plone}
 	}
 	defer resp.Body.Close()
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		c.clock.Store(d.Unix())
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		kind := KindNetwork
@@ -266,6 +271,17 @@ func (c *Client) once(ctx context.Context, r request, payload []byte) ([]byte, i
 // messages: it may hold a host the logs should not carry, never credentials
 // (those travel in a header).
 func stripURL(msg, u string) string { return strings.ReplaceAll(msg, u, "<url>") }
+
+// Clock is the lab's own time as its last answer's Date header told it
+// (one-second resolution): an update's watermark is the source's time, so
+// that the clocks of the machines running senaite-sync do not matter.
+func (c *Client) Clock() (time.Time, bool) {
+	u := c.clock.Load()
+	if u == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(u, 0).UTC(), true
+}
 
 // Version is what /version answers, with the flavour derived from it.
 type Version struct {

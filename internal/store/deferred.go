@@ -10,7 +10,10 @@ type DeferredRef struct {
 	SourceUID, Field, TargetUID string
 }
 
-// SaveDeferred records a plan's deferred references (idempotent).
+// SaveDeferred records a plan's deferred references (idempotent). Those
+// of an object about to be imported (again) are set again; those of an
+// object already settled stay done, so that an update does not rewrite
+// every cycle's references of the lab.
 func (s *Store) SaveDeferred(ctx context.Context, remoteID int64, refs []DeferredRef) error {
 	if len(refs) == 0 {
 		return nil
@@ -23,7 +26,9 @@ func (s *Store) SaveDeferred(ctx context.Context, remoteID int64, refs []Deferre
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO deferred_refs (remote_id, source_uid, field, target_uid)
 		SELECT $1, u, f, t FROM unnest($2::text[], $3::text[], $4::text[]) AS x(u, f, t)
-		ON CONFLICT (remote_id, source_uid, field, target_uid) DO UPDATE SET done = false`, remoteID, a, b, c)
+		ON CONFLICT (remote_id, source_uid, field, target_uid) DO UPDATE SET done = false
+		WHERE deferred_refs.done AND EXISTS (SELECT 1 FROM objects o WHERE o.remote_id = $1
+			AND o.source_uid = deferred_refs.source_uid AND o.state IN ('fetched', 'waiting', 'failed'))`, remoteID, a, b, c)
 	if err != nil {
 		return fmt.Errorf("store: save %d deferred references: %w", len(refs), err)
 	}

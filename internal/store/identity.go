@@ -16,14 +16,16 @@ import (
 // creating it with that object as origin if none exists. Concurrent
 // callers get the same identity.
 func (s *Store) EnsureIdentity(ctx context.Context, instanceID int64, uid, portalType string) (int64, error) {
-	id, _, _, err := s.EnsureIdentityOn(ctx, instanceID, uid, portalType, 0)
+	id, _, _, err := s.EnsureIdentityOn(ctx, instanceID, uid, portalType, nil, 0)
 	return id, err
 }
 
 // EnsureIdentityOn is EnsureIdentity that also returns the identity's
 // replica on the instance other (if it has one) in the same round trip:
-// the question every import asks first.
-func (s *Store) EnsureIdentityOn(ctx context.Context, instanceID int64, uid, portalType string, other int64) (id int64, otherUID string, ok bool, err error) {
+// the question every import asks first. modified, when known, is the
+// version of the object being read: a new origin replica records it as
+// seen (a later edit there is a change of that copy).
+func (s *Store) EnsureIdentityOn(ctx context.Context, instanceID int64, uid, portalType string, modified *time.Time, other int64) (id int64, otherUID string, ok bool, err error) {
 	// one round trip: the existing identity, or a new one with its origin
 	// replica; a concurrent caller that won the race is read back after
 	const ensure = `WITH existing AS (
@@ -34,12 +36,12 @@ func (s *Store) EnsureIdentityOn(ctx context.Context, instanceID int64, uid, por
 			ON CONFLICT (origin_instance_id, origin_uid) DO UPDATE SET portal_type = excluded.portal_type
 			RETURNING id),
 		rep AS (
-			INSERT INTO replicas (identity_id, instance_id, uid) SELECT id, $1, $2 FROM ins
+			INSERT INTO replicas (identity_id, instance_id, uid, seen_modified) SELECT id, $1, $2, $5 FROM ins
 			ON CONFLICT DO NOTHING RETURNING identity_id),
 		ident AS (SELECT identity_id FROM existing UNION ALL SELECT identity_id FROM rep LIMIT 1)
 		SELECT i.identity_id, coalesce(o.uid, '') FROM ident i
 		LEFT JOIN replicas o ON o.identity_id = i.identity_id AND o.instance_id = $4`
-	err = s.pool.QueryRow(ctx, ensure, instanceID, uid, portalType, other).Scan(&id, &otherUID)
+	err = s.pool.QueryRow(ctx, ensure, instanceID, uid, portalType, other, modified).Scan(&id, &otherUID)
 	if err == pgx.ErrNoRows {
 		// a concurrent caller linked (instance, uid) first
 		err = s.pool.QueryRow(ctx, `SELECT r.identity_id, coalesce(o.uid, '') FROM replicas r

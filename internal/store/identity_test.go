@@ -30,7 +30,7 @@ func TestIdentityAndImported(t *testing.T) {
 	if _, ok, _ := s.Replica(ctx, id, rm.DestinationID); ok {
 		t.Fatal("replica before import")
 	}
-	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", rm.DestinationID); err != nil || same != id || ok || uid != "" {
+	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", nil, rm.DestinationID); err != nil || same != id || ok || uid != "" {
 		t.Fatalf("identity with its destination copy before import: %d %q %v %v", same, uid, ok, err)
 	}
 	intent, existed, err := s.RecordIntent(ctx, rm.ID, "src-1", store.Intent{PortalType: "Client", DestParentUID: "dst-folder"})
@@ -49,7 +49,7 @@ func TestIdentityAndImported(t *testing.T) {
 	if err := s.Imported(ctx, rm.ID, "src-1", id, rm.DestinationID, "dst-2", time.Now(), false, from, store.ObjImported); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("second replica: %v", err)
 	}
-	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", rm.DestinationID); err != nil || same != id || !ok || uid != "dst-1" {
+	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", nil, rm.DestinationID); err != nil || same != id || !ok || uid != "dst-1" {
 		t.Fatalf("identity with its destination copy after import: %d %q %v %v", same, uid, ok, err)
 	}
 	got, _ := s.Translate(ctx, rm.SourceID, rm.DestinationID, []string{"src-1", "src-unknown"})

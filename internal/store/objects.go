@@ -44,7 +44,7 @@ type Fetched struct {
 // UpsertFetched stores a page of fetched objects in one statement. A new
 // object, or one whose data changed, is (back in) state `fetched`; an
 // unchanged one keeps its state, so a re-fetch of an imported lab does not
-// import it again. Idempotent: a redelivered page changes nothing.
+// import it again; a gone one that is listed again is back. Idempotent: a redelivered page changes nothing.
 // It returns how many rows were new or changed.
 func (s *Store) UpsertFetched(ctx context.Context, remoteID int64, runID uuid.UUID, objs []Fetched) (int, error) {
 	n := len(objs)
@@ -81,8 +81,8 @@ func (s *Store) UpsertFetched(ctx context.Context, remoteID int64, runID uuid.UU
 			source_created = excluded.source_created, source_modified = excluded.source_modified,
 			review_state = excluded.review_state, data = excluded.data, data_hash = excluded.data_hash,
 			refs = excluded.refs, run_id = excluded.run_id, updated_at = now(),
-			state = 'fetched', reason = NULL
-		WHERE objects.data_hash <> excluded.data_hash`,
+			state = 'fetched', reason = NULL, written = NULL
+		WHERE objects.data_hash <> excluded.data_hash OR objects.state = 'gone'`,
 		remoteID, runID, uids, types, paths, parents, created, modified, states, data, hashes, refs)
 	if err != nil {
 		return 0, fmt.Errorf("store: upsert %d objects: %w", n, err)
@@ -152,19 +152,27 @@ type Stored struct {
 	ParentUID  string
 	State      string
 	DestUID    string
-	Data       []byte
+	// Modified is the source's modification time of the version stored
+	// (nil when the source did not say).
+	Modified *time.Time
+	// Written is "updated" when an update wrote changed fields to the
+	// existing copy in this object's last import.
+	Written string
+	Data    []byte
 }
 
 // storedHeads are Stored's columns but its data; storedColumns all of
 // them, in scanStored's order.
 const (
-	storedHeads   = `source_uid, portal_type, source_path, coalesce(parent_uid, ''), state, coalesce(dest_uid, '')`
+	storedHeads   = `source_uid, portal_type, source_path, coalesce(parent_uid, ''), state, coalesce(dest_uid, ''),
+		source_modified, coalesce(written, '')`
 	storedColumns = storedHeads + `, data`
 )
 
 func scanStored(row pgx.Row) (Stored, error) {
 	var o Stored
-	err := row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Data)
+	err := row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
+		&o.Written, &o.Data)
 	return o, err
 }
 
@@ -474,9 +482,10 @@ func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string
 // states without their fetched data, for walks over a whole lab (the
 // workflow replay) that load data where they need it: fifty thousand items
 // would otherwise sit in memory at once.
-func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []string) ([]Stored, error) {
+func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []string, runID *uuid.UUID) ([]Stored, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+storedHeads+`, NULL::jsonb FROM objects WHERE remote_id = $1 AND state = ANY($2)
-		ORDER BY source_created, source_path`, remoteID, states)
+		AND ($3::uuid IS NULL OR run_id = $3)
+		ORDER BY source_created, source_path`, remoteID, states, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: objects by state: %w", err)
 	}

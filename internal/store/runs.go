@@ -57,6 +57,10 @@ type Run struct {
 	StartedAt  *time.Time
 	FinishedAt *time.Time
 	ByType     map[string]Counts
+	// Watermark (updates) is the source's clock when the run was planned;
+	// Phase says where an update is (PhaseScan, PhaseImport).
+	Watermark *time.Time
+	Phase     string
 }
 
 // Counts totals the per-type counters.
@@ -77,12 +81,12 @@ func (e *ActiveRunError) Error() string {
 }
 
 const runSelect = `SELECT r.id, r.remote_id, m.name, r.kind, r.status, coalesce(r.error, ''), r.pages_total, r.pages_done,
-	r.created_at, r.started_at, r.finished_at FROM runs r JOIN remotes m ON m.id = r.remote_id`
+	r.created_at, r.started_at, r.finished_at, r.watermark, coalesce(r.phase, '') FROM runs r JOIN remotes m ON m.id = r.remote_id`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.RemoteID, &r.Remote, &r.Kind, &r.Status, &r.Error, &r.PagesTotal, &r.PagesDone,
-		&r.CreatedAt, &r.StartedAt, &r.FinishedAt)
+		&r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.Watermark, &r.Phase)
 	return r, err
 }
 
@@ -194,6 +198,10 @@ type Page struct {
 	PortalType string
 	BStart     int
 	PageSize   int
+	// Mode is ModeComplete for a fetch; an update's pages scan or follow
+	// the modified index down to Since.
+	Mode  string
+	Since *time.Time
 }
 
 // PlanPages records a fetch's pages (idempotent: a re-plan adds nothing)
@@ -202,17 +210,23 @@ func (s *Store) PlanPages(ctx context.Context, id uuid.UUID, pages []Page) error
 	types := make([]string, len(pages))
 	starts := make([]int32, len(pages))
 	sizes := make([]int32, len(pages))
+	modes := make([]string, len(pages))
+	since := make([]*time.Time, len(pages))
 	for i, p := range pages {
-		types[i], starts[i], sizes[i] = p.PortalType, int32(p.BStart), int32(p.PageSize)
+		types[i], starts[i], sizes[i], since[i] = p.PortalType, int32(p.BStart), int32(p.PageSize), p.Since
+		modes[i] = p.Mode
+		if modes[i] == "" {
+			modes[i] = ModeComplete
+		}
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: run %s plan pages: %w", id, err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO run_pages (run_id, portal_type, b_start, page_size)
-		SELECT $1, t, b, z FROM unnest($2::text[], $3::int[], $4::int[]) AS u(t, b, z)
-		ON CONFLICT DO NOTHING`, id, types, starts, sizes); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO run_pages (run_id, portal_type, b_start, page_size, mode, since)
+		SELECT $1, t, b, z, m, s FROM unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::timestamptz[]) AS u(t, b, z, m, s)
+		ON CONFLICT DO NOTHING`, id, types, starts, sizes, modes, since); err != nil {
 		return fmt.Errorf("store: run %s plan pages: %w", id, err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE runs SET pages_total = (SELECT count(*) FROM run_pages WHERE run_id = $1) WHERE id = $1`, id); err != nil {

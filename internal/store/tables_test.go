@@ -105,10 +105,10 @@ func TestRunLifecycle(t *testing.T) {
 	if (results[0] == nil) == (results[1] == nil) || !(errors.Is(results[0], store.ErrStaleState) || errors.Is(results[1], store.ErrStaleState)) {
 		t.Fatalf("racing starts: %v / %v", results[0], results[1])
 	}
-	if err := s.PlanPages(ctx, run.ID, []store.Page{{"Client", 0, 100}, {"Client", 100, 100}, {"Analysis", 0, 100}}); err != nil {
+	if err := s.PlanPages(ctx, run.ID, []store.Page{{PortalType: "Client", BStart: 0, PageSize: 100}, {PortalType: "Client", BStart: 100, PageSize: 100}, {PortalType: "Analysis", BStart: 0, PageSize: 100}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PlanPages(ctx, run.ID, []store.Page{{"Client", 0, 100}}); err != nil {
+	if err := s.PlanPages(ctx, run.ID, []store.Page{{PortalType: "Client", BStart: 0, PageSize: 100}}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ { // the second time is a redelivery

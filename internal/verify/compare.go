@@ -152,6 +152,21 @@ const PortalUID = "0"
 
 type fieldDiff struct{ field, src, dst string }
 
+// FieldDiff is a writable field whose value differs between a source
+// object and its copy, references translated; Source and Destination are
+// the values as the labs show them.
+type FieldDiff struct{ Field, Source, Destination string }
+
+// FieldDiffs is Compare's field rule on its own: the update step writes
+// only what it lists, and a conflict records it.
+func FieldDiffs(s, d Object, tr refs.Translate) []FieldDiff {
+	var out []FieldDiff
+	for _, f := range fieldDiffs(s, d, tr) {
+		out = append(out, FieldDiff{f.field, f.src, f.dst})
+	}
+	return out
+}
+
 // fieldDiffs compares the writable fields of s and d, references of s
 // translated; a field empty on both sides is equal whatever its form.
 func fieldDiffs(s, d Object, tr refs.Translate) []fieldDiff {

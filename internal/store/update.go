@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// The update step's state: a run's candidate watermark and phase, the
+// objects its scan saw, the objects the source no longer has, and what the
+// system last saw of each copy (replicas.seen_modified).
+
+// Update phases: the scan reads what changed, then it is imported.
+const (
+	PhaseScan   = "scan"
+	PhaseImport = "import"
+)
+
+// ObjGone is an object the source no longer has: reported, never deleted
+// on the destination.
+const ObjGone = "gone"
+
+// Page modes (run_pages.mode).
+const (
+	ModeComplete = "complete"
+	ModeScan     = "scan"
+	ModeSince    = "since"
+)
+
+// SinceBStart is the b_start of a type's 'since' page, apart from the
+// scan pages the same run may plan for that type.
+const SinceBStart = -1
+
+// SetRunPlan records an update's candidate watermark (the source's clock
+// when it was planned) and enters the scan phase; idempotent.
+func (s *Store) SetRunPlan(ctx context.Context, id uuid.UUID, watermark time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE runs SET watermark = $2, phase = coalesce(phase, 'scan') WHERE id = $1`,
+		id, watermark); err != nil {
+		return fmt.Errorf("store: run %s plan: %w", id, err)
+	}
+	return nil
+}
+
+// SetRunPhase moves an update from one phase to the next
+// (compare-and-set: two coordinators never both plan its import).
+func (s *Store) SetRunPhase(ctx context.Context, id uuid.UUID, from, to string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE runs SET phase = $3 WHERE id = $1 AND phase IS NOT DISTINCT FROM nullif($2, '')`, id, from, to)
+	if err != nil {
+		return fmt.Errorf("store: run %s phase %s: %w", id, to, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: run %s phase %s: %w", id, to, ErrStaleState)
+	}
+	return nil
+}
+
+// AdvanceWatermark makes a finished update's candidate watermark the
+// remote's, never moving it back: everything modified before it is
+// committed on the destination (or recorded as failed, conflicting or
+// gone, and retried or reported from the objects table).
+func (s *Store) AdvanceWatermark(ctx context.Context, runID uuid.UUID) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE remotes m SET watermark = r.watermark, updated_at = now()
+		FROM runs r WHERE r.id = $1 AND m.id = r.remote_id AND r.watermark IS NOT NULL
+		AND (m.watermark IS NULL OR m.watermark < r.watermark)`, runID); err != nil {
+		return fmt.Errorf("store: advance watermark of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// Watermark is the remote's: everything the source modified before it has
+// reached the destination. Nil until a first update finishes.
+func (s *Store) Watermark(ctx context.Context, remoteID int64) (*time.Time, error) {
+	var w *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT watermark FROM remotes WHERE id = $1`, remoteID).Scan(&w); err != nil {
+		return nil, fmt.Errorf("store: watermark of remote %d: %w", remoteID, notFound(err))
+	}
+	return w, nil
+}
+
+// StoredModified returns, for the given source UIDs, the modification time
+// of the version stored; gone objects and UIDs never stored are absent, so
+// that a scan reads them completely.
+func (s *Store) StoredModified(ctx context.Context, remoteID int64, uids []string) (map[string]time.Time, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, source_modified FROM objects
+		WHERE remote_id = $1 AND source_uid = ANY($2) AND state <> 'gone' AND source_modified IS NOT NULL`, remoteID, uids)
+	if err != nil {
+		return nil, fmt.Errorf("store: stored modified of %d objects: %w", len(uids), err)
+	}
+	defer rows.Close()
+	out := make(map[string]time.Time, len(uids))
+	for rows.Next() {
+		var u string
+		var m time.Time
+		if err := rows.Scan(&u, &m); err != nil {
+			return nil, fmt.Errorf("store: stored modified: %w", err)
+		}
+		out[u] = m
+	}
+	return out, rows.Err()
+}
+
+// MarkSeen records the objects a scan page listed (idempotent).
+func (s *Store) MarkSeen(ctx context.Context, runID uuid.UUID, uids []string) error {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO run_seen (run_id, source_uid) SELECT $1, u FROM unnest($2::text[]) AS u
+		ON CONFLICT DO NOTHING`, runID, uids); err != nil {
+		return fmt.Errorf("store: run %s seen: %w", runID, err)
+	}
+	return nil
+}
+
+// MarkGone turns the objects of the scanned types that the run's scan did
+// not see, and that existed before it started, into `gone`; it returns how
+// many per portal type.
+func (s *Store) MarkGone(ctx context.Context, remoteID int64, runID uuid.UUID, types []string, before time.Time) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE objects o SET state = 'gone', updated_at = now(),
+			reason = 'no longer at the source (not listed by the update of ' || to_char(now(), 'YYYY-MM-DD HH24:MI') || ')'
+		WHERE o.remote_id = $1 AND o.portal_type = ANY($3) AND o.state <> 'gone' AND o.source_created < $4
+		AND NOT EXISTS (SELECT 1 FROM run_seen s WHERE s.run_id = $2 AND s.source_uid = o.source_uid)
+		RETURNING o.portal_type`, remoteID, runID, types, before)
+	if err != nil {
+		return nil, fmt.Errorf("store: mark gone: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: mark gone: %w", err)
+	}
+	out := map[string]int{}
+	for _, pt := range list {
+		out[pt]++
+	}
+	return out, nil
+}
+
+// LiveCounts counts a remote's stored objects per type that the source
+// still has (not gone): an update compares them with the source's counts.
+func (s *Store) LiveCounts(ctx context.Context, remoteID int64) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT portal_type, count(*) FROM objects WHERE remote_id = $1 AND state <> 'gone'
+		GROUP BY portal_type`, remoteID)
+	if err != nil {
+		return nil, fmt.Errorf("store: live counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var pt string
+		var n int
+		if err := rows.Scan(&pt, &n); err != nil {
+			return nil, fmt.Errorf("store: live counts: %w", err)
+		}
+		out[pt] = n
+	}
+	return out, rows.Err()
+}
+
+// SetSeen records the modification time of copies on an instance as read
+// back after the system's own writes: later changes are someone else's.
+func (s *Store) SetSeen(ctx context.Context, instanceID int64, uids []string, modified []time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE replicas r SET seen_modified = x.m
+		FROM unnest($2::text[], $3::timestamptz[]) AS x(u, m)
+		WHERE r.instance_id = $1 AND r.uid = x.u AND r.seen_modified IS DISTINCT FROM x.m`, instanceID, uids, modified); err != nil {
+		return fmt.Errorf("store: seen on instance %d: %w", instanceID, err)
+	}
+	return nil
+}
+
+// Seen is the last version of an identity's copy on an instance that the
+// system saw (nil: never recorded).
+func (s *Store) Seen(ctx context.Context, identityID, instanceID int64) (*time.Time, error) {
+	var t *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT seen_modified FROM replicas WHERE identity_id = $1 AND instance_id = $2`,
+		identityID, instanceID).Scan(&t)
+	if err != nil && err != pgx.ErrNoRows {
+		return nil, fmt.Errorf("store: seen of identity %d: %w", identityID, err)
+	}
+	if t != nil && t.IsZero() {
+		return nil, nil
+	}
+	return t, nil
+}
+
+// WrittenCopies lists the destination UIDs of a remote's imported or
+// unchanged objects — all of them, or those a run touched (run_id): the
+// copies whose version after the run is read back and recorded as seen.
+func (s *Store) WrittenCopies(ctx context.Context, remoteID int64, runID *uuid.UUID) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT dest_uid FROM objects WHERE remote_id = $1 AND dest_uid IS NOT NULL
+		AND state IN ('imported', 'unchanged') AND ($2::uuid IS NULL OR run_id = $2) ORDER BY dest_uid`, remoteID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: written copies: %w", err)
+	}
+	return collectStrings(rows, "written copies")
+}
+
+// MarkUpdated records that an update wrote changed fields to an object's
+// existing copy (compare-and-set from the states the importer expected).
+func (s *Store) MarkUpdated(ctx context.Context, remoteID int64, uid string, from []string, destUID string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'imported', written = 'updated', reason = NULL,
+		dest_uid = $4, attempts = attempts + 1, updated_at = now()
+		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, from, destUID)
+	if err != nil {
+		return fmt.Errorf("store: mark updated %s: %w", uid, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: mark updated %s: %w", uid, ErrStaleState)
+	}
+	return nil
+}
+
+// WrittenUpdated is the key RunStateCounts gives imported objects whose
+// existing copy an update wrote (apart from the created ones).
+const WrittenUpdated = "updated"
+
+// RunStateCounts counts objects per type and state — a remote's, or only
+// those a run touched — with updated copies apart from created ones.
+func (s *Store) RunStateCounts(ctx context.Context, remoteID int64, runID *uuid.UUID) (map[string]map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT portal_type,
+			CASE WHEN state = 'imported' AND written = 'updated' THEN 'updated' ELSE state END, count(*)
+		FROM objects WHERE remote_id = $1 AND ($2::uuid IS NULL OR run_id = $2) GROUP BY 1, 2`, remoteID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: state counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var pt, st string
+		var n int
+		if err := rows.Scan(&pt, &st, &n); err != nil {
+			return nil, fmt.Errorf("store: state counts: %w", err)
+		}
+		if out[pt] == nil {
+			out[pt] = map[string]int{}
+		}
+		out[pt][st] = n
+	}
+	return out, rows.Err()
+}
+
+// RunChanged counts per type the objects a run stored new or changed.
+func (s *Store) RunChanged(ctx context.Context, remoteID int64, runID uuid.UUID) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT portal_type, count(*) FROM objects WHERE remote_id = $1 AND run_id = $2
+		GROUP BY 1`, remoteID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: run changed: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var pt string
+		var n int
+		if err := rows.Scan(&pt, &n); err != nil {
+			return nil, fmt.Errorf("store: run changed: %w", err)
+		}
+		out[pt] = n
+	}
+	return out, rows.Err()
+}
+
+// RunPageTypes lists the types a run scanned and those it read through
+// their modified index.
+func (s *Store) RunPageTypes(ctx context.Context, runID uuid.UUID) (scanned, since []string, err error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT portal_type, mode FROM run_pages WHERE run_id = $1 ORDER BY 1`, runID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: run %s page types: %w", runID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pt, mode string
+		if err := rows.Scan(&pt, &mode); err != nil {
+			return nil, nil, fmt.Errorf("store: run %s page types: %w", runID, err)
+		}
+		switch mode {
+		case ModeSince:
+			since = append(since, pt)
+		default:
+			scanned = append(scanned, pt)
+		}
+	}
+	return scanned, since, rows.Err()
+}
