@@ -43,10 +43,11 @@ func (h *Handler) translate(ctx context.Context, sourceID, destID int64, uids []
 		return nil, err
 	}
 	h.tr.mu.Lock()
-	if h.tr.m == nil || len(h.tr.m[key]) > maxTranslations {
-		if h.tr.m == nil {
-			h.tr.m = map[[2]int64]map[string]string{}
-		}
+	if h.tr.m == nil {
+		h.tr.m = map[[2]int64]map[string]string{}
+	}
+	if h.tr.m[key] == nil || len(h.tr.m[key]) > maxTranslations {
+		// a pair of instances seen first (a second remote), or too many
 		h.tr.m[key] = map[string]string{}
 	}
 	for s, d := range got {

@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -167,7 +169,10 @@ func Heartbeat(msg jetstream.Msg, interval time.Duration) (stop func()) {
 // Serve consumes a shared consumer with at most concurrency handlers at
 // once until ctx ends; it then stops pulling and waits for the handlers in
 // flight, which finish, or leave their message unacknowledged for another
-// worker. Every role's worker loop is this one.
+// worker. Every role's worker loop is this one. A handler that panics
+// does not take the process (and every other message in flight) with it:
+// the panic is logged with its stack and the message redelivered later,
+// counting against its delivery budget, as River does with a job.
 func Serve(ctx context.Context, c jetstream.Consumer, concurrency int, handle func(context.Context, jetstream.Msg)) error {
 	if concurrency <= 0 {
 		concurrency = 4
@@ -177,6 +182,13 @@ func Serve(ctx context.Context, c jetstream.Consumer, concurrency int, handle fu
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
+			defer func() {
+				if p := recover(); p != nil {
+					slog.Error("queue: handler panicked; message redelivered later", "subject", msg.Subject(),
+						"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					_ = msg.NakWithDelay(PanicRedelivery)
+				}
+			}()
 			handle(ctx, msg)
 		}()
 	}, jetstream.PullMaxMessages(concurrency*2))
@@ -190,6 +202,10 @@ func Serve(ctx context.Context, c jetstream.Consumer, concurrency int, handle fu
 	}
 	return nil
 }
+
+// PanicRedelivery is how long a message whose handler panicked waits
+// before its next delivery.
+const PanicRedelivery = 2 * time.Second
 
 // Msg is one message of a batch.
 type Msg struct {

@@ -136,3 +136,46 @@ func TestUnackedMessageIsRedelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeSurvivesPanickingHandler: a handler that panics does not stop
+// the worker; its message comes back and the next delivery is handled.
+func TestServeSurvivesPanickingHandler(t *testing.T) {
+	t.Parallel()
+	js := connect(t)
+	n := names(t, js)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := queue.Setup(ctx, js, n, queue.Options{Memory: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := queue.Publish(ctx, js, n.Subject(queue.Fetch, "r"), "m1", []byte("page")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := queue.Consumer(ctx, js, n, queue.Fetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handled := make(chan uint64, 1)
+	served := make(chan error, 1)
+	go func() {
+		served <- queue.Serve(ctx, c, 2, func(_ context.Context, msg jetstream.Msg) {
+			md, _ := msg.Metadata()
+			if md.NumDelivered == 1 {
+				var m map[string]int
+				m["boom"]++ // a nil-map panic, as a handler bug would
+			}
+			_ = msg.Ack()
+			handled <- md.NumDelivered
+		})
+	}()
+	select {
+	case d := <-handled:
+		if d != 2 {
+			t.Fatalf("handled at delivery %d, want 2", d)
+		}
+	case err := <-served:
+		t.Fatalf("Serve stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the message was not redelivered after the panic")
+	}
+}

@@ -164,7 +164,7 @@ type Stored struct {
 // storedHeads are Stored's columns but its data; storedColumns all of
 // them, in scanStored's order.
 const (
-	storedHeads   = `source_uid, portal_type, source_path, coalesce(parent_uid, ''), state, coalesce(dest_uid, ''),
+	storedHeads = `source_uid, portal_type, source_path, coalesce(parent_uid, ''), state, coalesce(dest_uid, ''),
 		source_modified, coalesce(written, '')`
 	storedColumns = storedHeads + `, data`
 )
