@@ -41,10 +41,13 @@ fuzz:
 
 # Migrates a generated 50,000-object lab with standalone and prints fetch
 # and import rates, the ratio of import throughput to the destination's raw
-# create capacity (measured in the same run), and standalone's peak memory.
+# create capacity (measured in the same run), and standalone's peak memory;
+# then edits BENCH_CHANGED of the source and times an update run (what it
+# read completely against what changed, and the requests it sent the labs).
 BENCH_OBJECTS ?= 50000
+BENCH_CHANGED ?= 0.01
 bench: build services
-	$(BIN)/senaite-bench migration --objects $(BENCH_OBJECTS)
+	$(BIN)/senaite-bench migration --objects $(BENCH_OBJECTS) --changed $(BENCH_CHANGED)
 
 # The simulator's raw capacity: complete items/s on listings, creates/s,
 # memory for a 50,000-object lab.

@@ -1,7 +1,7 @@
 // Command senaite-bench measures senaite-sync and its simulator as separate
 // processes over loopback and prints figures and ratios measured in one run.
 //
-//	senaite-bench migration [--objects 50000]   a whole migration with standalone
+//	senaite-bench migration [--objects 50000] [--changed 0.01]   a whole migration with standalone, then an update
 //	senaite-bench sim [--objects 50000]         the simulator's raw capacity
 package main
 
@@ -41,9 +41,10 @@ func main() {
 		seed := fs.Int("seed", 7, "seed of the generated lab")
 		db := fs.String("database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
 			"PostgreSQL server; the database senaite_sync_bench is recreated on it")
+		changed := fs.Float64("changed", 0, "after the migration, edit this fraction of the source (0.01 = 1%) and time an update")
 		_ = fs.Parse(os.Args[2:])
 		err = runMigration(ctx, bench.MigrationOptions{SimBinary: *simBin, SyncBinary: *syncBin, Objects: *objects,
-			Seed: *seed, Concurrency: *conc, Creates: *creates, DatabaseURL: *db, Log: os.Stderr})
+			Seed: *seed, Concurrency: *conc, Creates: *creates, Changed: *changed, DatabaseURL: *db, Log: os.Stderr})
 	default:
 		usage()
 	}
@@ -94,5 +95,15 @@ func runMigration(ctx context.Context, o bench.MigrationOptions) error {
 		r.DestRequestRate(), r.DestRequestRate()/r.RawRate())
 	fmt.Printf("  whole migration %s; standalone peak resident memory %.0f MB\n",
 		(r.FetchElapsed + r.ImportElapsed).Round(1e6), float64(r.PeakRSS)/1e6)
+	if u := r.Update; u != nil {
+		c := u.Counts
+		fmt.Printf("update after %d of %d source objects were edited (%.1f%%; %d more edits refused by the lab, which still marks those objects modified)\n",
+			u.Edited, r.Objects, 100*float64(u.Edited)/float64(r.Objects), u.Refused)
+		fmt.Printf("  update          %s in %s: %d read completely (%.2f of the objects edited or touched), %d updated, %d unchanged, %d created, %d conflicts, %d failed\n",
+			u.Status, u.Elapsed.Round(1e6), c["fetched"], float64(c["fetched"])/float64(max(u.Edited+u.Refused, 1)),
+			c["updated"], c["unchanged"], c["created"], c["conflicts"], c["failed"])
+		fmt.Printf("  lab requests    source %d reads (light scan and complete reads); destination %d reads, %d writes\n",
+			u.SourceReads, u.DestReads, u.DestWrites)
+	}
 	return nil
 }

@@ -28,6 +28,9 @@ type MigrationOptions struct {
 	// Concurrency of the plain client measuring raw create capacity.
 	Concurrency int
 	Creates     int
+	// Changed is the fraction of the source's objects edited after the
+	// migration, before an update run is timed (0: no update run).
+	Changed float64
 	// DatabaseURL is a server URL; the bench database is recreated on it.
 	DatabaseURL string
 	// Log receives progress lines.
@@ -50,6 +53,23 @@ type MigrationResult struct {
 	DestReads, DestWrites int64
 	PeakRSS               int64
 	LogFile               string
+	// Update is the update run after Changed of the source was edited.
+	Update *UpdateResult
+}
+
+// UpdateResult is one update run after a known number of source edits:
+// what it read completely against what changed, and what it cost the labs.
+type UpdateResult struct {
+	Edited int
+	// Refused counts edits the lab refused (locked objects) before the
+	// wanted number was reached: senaite.jsonapi commits what it did
+	// before the refusal, so those objects are modified at the source too.
+	Refused               int
+	Status                string
+	Elapsed               time.Duration
+	Counts                map[string]int
+	SourceReads           int64
+	DestReads, DestWrites int64
 }
 
 // FetchRate is objects stored per second of the fetch run.
@@ -233,7 +253,101 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 		res.LevelsElapsed = t.Sub(importStart)
 	}
 	sampleRSS()
+	if o.Changed > 0 {
+		u, err := timeUpdate(ctx, hc, src.URL, dst.URL, o.Changed, step, logf)
+		if err != nil {
+			return res, err
+		}
+		res.Update = u
+		sampleRSS()
+	}
 	return res, nil
+}
+
+// timeUpdate edits fraction of the source's objects (their description,
+// which every AT type has), then times an update run and counts what it
+// read and wrote.
+func timeUpdate(ctx context.Context, hc *http.Client, srcURL, dstURL string, fraction float64,
+	step func(string) (map[string]any, time.Duration, error), logf func(string, ...any)) (*UpdateResult, error) {
+	api := srcURL + "/@@API/senaite/v1"
+	uids, err := listUIDs(ctx, hc, api)
+	if err != nil {
+		return nil, err
+	}
+	want := int(float64(len(uids)) * fraction)
+	every := max(1, int(1/fraction))
+	u := &UpdateResult{}
+	for i := 0; i < len(uids) && u.Edited < want; i++ {
+		if i%every != 0 && len(uids)-i > (want-u.Edited)*every {
+			continue
+		}
+		body, _ := json.Marshal(map[string]any{"description": fmt.Sprintf("changed by the bench %d", i)})
+		if err := post(ctx, hc, api+"/update/"+uids[i], body, "admin", "secret"); err == nil {
+			u.Edited++
+		} else {
+			u.Refused++ // structural folders and locked objects refuse; the next one is taken
+		}
+	}
+	logf("edited %d of %d source objects; update…", u.Edited, len(uids))
+	srcReads0, _, err := simRequests(ctx, hc, srcURL)
+	if err != nil {
+		return nil, err
+	}
+	reads0, writes0, err := simRequests(ctx, hc, dstURL)
+	if err != nil {
+		return nil, err
+	}
+	run, el, err := step("update")
+	if err != nil {
+		return nil, err
+	}
+	srcReads1, _, err := simRequests(ctx, hc, srcURL)
+	if err != nil {
+		return nil, err
+	}
+	reads1, writes1, err := simRequests(ctx, hc, dstURL)
+	if err != nil {
+		return nil, err
+	}
+	u.Status, u.Elapsed = fmt.Sprint(run["status"]), el
+	u.SourceReads, u.DestReads, u.DestWrites = srcReads1-srcReads0, reads1-reads0, writes1-writes0
+	u.Counts = map[string]int{}
+	for _, k := range []string{"total", "fetched", "created", "updated", "unchanged", "skipped", "conflicts", "failed"} {
+		u.Counts[k] = countOf(run, k)
+	}
+	return u, nil
+}
+
+// listUIDs reads every object's UID from the lab's light search pages
+// (no portal type: uid_catalog, every object, in no stable order).
+func listUIDs(ctx context.Context, hc *http.Client, api string) ([]string, error) {
+	var uids []string
+	for start := 0; ; start += 1000 {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet,
+			fmt.Sprintf("%s/search?limit=1000&b_start=%d", api, start), nil)
+		req.SetBasicAuth("admin", "secret")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("bench: list source: %w", err)
+		}
+		var env struct {
+			Next  *string `json:"next"`
+			Items []struct {
+				UID string `json:"uid"`
+			} `json:"items"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&env)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("bench: list source: %w", err)
+		}
+		for _, it := range env.Items {
+			uids = append(uids, it.UID)
+		}
+		if env.Next == nil || len(env.Items) == 0 {
+			return uids, nil
+		}
+	}
 }
 
 func countOf(run map[string]any, key string) int {

@@ -23,8 +23,9 @@ import (
 // unless the type is read-only there (the source is authoritative).
 func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, dst *senaite.Client) (string, error) {
 	if schema.Structural(o.PortalType, o.SourcePath) {
-		// fixed folders and singletons are the destination's own
-		return store.ObjImported, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjImported, "", destUID)
+		// fixed folders and singletons are the destination's own: a
+		// changed modified date there (a child added) is nothing to write
+		return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged, "", destUID)
 	}
 	readOnly := slices.Contains(rm.Options.ReadOnlyTypes, o.PortalType)
 	if open, err := h.Store.OpenConflictOn(ctx, ident); err != nil {
