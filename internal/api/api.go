@@ -268,7 +268,8 @@ type remoteIn struct {
 
 func remoteJSON(rm store.Remote) map[string]any {
 	return map[string]any{"name": rm.Name, "source": rm.Source, "destination": rm.Destination, "options": rm.Options,
-		"watermark": rm.Watermark, "created_at": rm.CreatedAt, "updated_at": rm.UpdatedAt}
+		"watermark": rm.Watermark, "next_sync_at": rm.NextTickAt, "sync_pending": rm.SyncPending,
+		"created_at": rm.CreatedAt, "updated_at": rm.UpdatedAt}
 }
 
 func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
@@ -377,7 +378,7 @@ func runJSON(run store.Run) map[string]any {
 	return map[string]any{"id": run.ID, "remote": run.Remote, "kind": run.Kind, "status": run.Status,
 		"created_at": run.CreatedAt, "started_at": run.StartedAt, "finished_at": run.FinishedAt, "error": run.Error,
 		"pages":  map[string]int{"total": run.PagesTotal, "done": run.PagesDone},
-		"counts": run.Counts(), "by_type": byType, "phase": run.Phase, "watermark": run.Watermark}
+		"counts": run.Counts(), "by_type": byType, "phase": run.Phase, "watermark": run.Watermark, "trigger": run.Trigger}
 }
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {

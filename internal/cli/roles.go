@@ -215,6 +215,14 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
+	ticks := make(chan struct{})
+	go func() { // every replica consumes auto-sync ticks
+		defer close(ticks)
+		if err := rt.co.ServeTicks(ctx); err != nil && ctx.Err() == nil {
+			rt.log.Error("auto-sync ticks are not consumed", "error", err)
+		}
+	}()
+	defer func() { <-ticks }()
 	holder := uuid.NewString()
 	rt.log.Info("coordinator started", "holder", holder, "http", "http://"+ln.Addr().String())
 	tick := time.NewTicker(200 * time.Millisecond)

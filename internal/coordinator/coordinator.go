@@ -42,7 +42,8 @@ type Coordinator struct {
 	pubMu sync.Mutex
 	pub   map[string]time.Time
 
-	analyzed time.Time
+	analyzed  time.Time
+	scheduled time.Time
 }
 
 // StartRun queues a run of kind on the named remote; a remote with an
@@ -58,6 +59,7 @@ func (c *Coordinator) StartRun(ctx context.Context, remoteName, kind string) (st
 // Tick advances every active run by one step; the leader calls it in a
 // loop. Errors of one run do not stop the others.
 func (c *Coordinator) Tick(ctx context.Context) error {
+	c.autoSync(ctx)
 	runs, err := c.Store.ActiveRuns(ctx)
 	if err != nil {
 		return err

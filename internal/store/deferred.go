@@ -11,9 +11,11 @@ type DeferredRef struct {
 }
 
 // SaveDeferred records a plan's deferred references (idempotent). Those
-// of an object about to be imported (again) are set again; those of an
-// object already settled stay done, so that an update does not rewrite
-// every cycle's references of the lab.
+// of an object about to be created (again) are set again; those of an
+// object already settled, or with a copy on the destination, stay done:
+// an existing copy gets its differing references from the update
+// (importer.updateCopy), and an update must not rewrite every cycle's
+// references of the lab — nor touch a copy it found equal.
 func (s *Store) SaveDeferred(ctx context.Context, remoteID int64, refs []DeferredRef) error {
 	if len(refs) == 0 {
 		return nil
@@ -28,7 +30,7 @@ func (s *Store) SaveDeferred(ctx context.Context, remoteID int64, refs []Deferre
 		SELECT $1, u, f, t FROM unnest($2::text[], $3::text[], $4::text[]) AS x(u, f, t)
 		ON CONFLICT (remote_id, source_uid, field, target_uid) DO UPDATE SET done = false
 		WHERE deferred_refs.done AND EXISTS (SELECT 1 FROM objects o WHERE o.remote_id = $1
-			AND o.source_uid = deferred_refs.source_uid AND o.state IN ('fetched', 'waiting', 'failed'))`, remoteID, a, b, c)
+			AND o.source_uid = deferred_refs.source_uid AND o.state IN ('fetched', 'waiting', 'failed') AND o.dest_uid IS NULL)`, remoteID, a, b, c)
 	if err != nil {
 		return fmt.Errorf("store: save %d deferred references: %w", len(refs), err)
 	}

@@ -22,18 +22,22 @@ type Remote struct {
 	Destination   string
 	Options       remote.Options
 	Watermark     *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// NextTickAt is when auto-sync next ticks (nil: off, or not scheduled
+	// yet); SyncPending says a tick waits for the running step to end.
+	NextTickAt  *time.Time
+	SyncPending bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 const remoteSelect = `SELECT r.id, r.name, r.source_id, r.destination_id, s.name, d.name, r.options, r.watermark,
-	r.created_at, r.updated_at FROM remotes r JOIN instances s ON s.id = r.source_id JOIN instances d ON d.id = r.destination_id`
+	r.next_tick_at, r.sync_pending, r.created_at, r.updated_at FROM remotes r JOIN instances s ON s.id = r.source_id JOIN instances d ON d.id = r.destination_id`
 
 func scanRemote(row pgx.Row) (Remote, error) {
 	var r Remote
 	var opts []byte
 	err := row.Scan(&r.ID, &r.Name, &r.SourceID, &r.DestinationID, &r.Source, &r.Destination, &opts, &r.Watermark,
-		&r.CreatedAt, &r.UpdatedAt)
+		&r.NextTickAt, &r.SyncPending, &r.CreatedAt, &r.UpdatedAt)
 	if err != nil {
 		return Remote{}, err
 	}
@@ -121,7 +125,12 @@ func (s *Store) UpdateRemoteOptions(ctx context.Context, name string, opts remot
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE remotes SET options = $2, updated_at = now() WHERE id = $1`, id, raw); err != nil {
+	// a changed interval is scheduled afresh; auto-sync turned off drops a
+	// waiting tick
+	if _, err := tx.Exec(ctx, `UPDATE remotes SET options = $2, updated_at = now(),
+			next_tick_at = CASE WHEN options->>'auto_sync' IS DISTINCT FROM $2::jsonb->>'auto_sync' THEN NULL ELSE next_tick_at END,
+			sync_pending = sync_pending AND coalesce($2::jsonb->>'auto_sync', '') <> ''
+		WHERE id = $1`, id, raw); err != nil {
 		return Remote{}, fmt.Errorf("store: update remote %s: %w", name, err)
 	}
 	if err := tx.Commit(ctx); err != nil {

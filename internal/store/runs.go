@@ -61,7 +61,15 @@ type Run struct {
 	// Phase says where an update is (PhaseScan, PhaseImport).
 	Watermark *time.Time
 	Phase     string
+	// Trigger says who asked: TriggerManual (API, CLI) or TriggerAuto.
+	Trigger string
 }
+
+// Who starts runs.
+const (
+	TriggerManual = "manual"
+	TriggerAuto   = "auto"
+)
 
 // Counts totals the per-type counters.
 func (r Run) Counts() Counts {
@@ -81,12 +89,12 @@ func (e *ActiveRunError) Error() string {
 }
 
 const runSelect = `SELECT r.id, r.remote_id, m.name, r.kind, r.status, coalesce(r.error, ''), r.pages_total, r.pages_done,
-	r.created_at, r.started_at, r.finished_at, r.watermark, coalesce(r.phase, '') FROM runs r JOIN remotes m ON m.id = r.remote_id`
+	r.created_at, r.started_at, r.finished_at, r.watermark, coalesce(r.phase, ''), r.trigger FROM runs r JOIN remotes m ON m.id = r.remote_id`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.RemoteID, &r.Remote, &r.Kind, &r.Status, &r.Error, &r.PagesTotal, &r.PagesDone,
-		&r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.Watermark, &r.Phase)
+		&r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.Watermark, &r.Phase, &r.Trigger)
 	return r, err
 }
 
@@ -122,25 +130,36 @@ func (s *Store) Run(ctx context.Context, id uuid.UUID) (Run, error) {
 }
 
 func (s *Store) runCounts(ctx context.Context, id uuid.UUID) (map[string]Counts, error) {
-	rows, err := s.pool.Query(ctx, `SELECT portal_type, total, fetched, created, updated, unchanged, skipped, conflicts, failed
-		FROM run_counts WHERE run_id = $1`, id)
+	all, err := s.runsCounts(ctx, []uuid.UUID{id})
+	return all[id], err
+}
+
+// runsCounts reads the per-type counters of several runs in one query.
+func (s *Store) runsCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]map[string]Counts, error) {
+	rows, err := s.pool.Query(ctx, `SELECT run_id, portal_type, total, fetched, created, updated, unchanged, skipped, conflicts, failed
+		FROM run_counts WHERE run_id = ANY($1)`, ids)
 	if err != nil {
-		return nil, fmt.Errorf("store: run %s counts: %w", id, err)
+		return nil, fmt.Errorf("store: run counts: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]Counts{}
+	out := make(map[uuid.UUID]map[string]Counts, len(ids))
+	for _, id := range ids {
+		out[id] = map[string]Counts{}
+	}
 	for rows.Next() {
+		var id uuid.UUID
 		var pt string
 		var c Counts
-		if err := rows.Scan(&pt, &c.Total, &c.Fetched, &c.Created, &c.Updated, &c.Unchanged, &c.Skipped, &c.Conflicts, &c.Failed); err != nil {
-			return nil, fmt.Errorf("store: run %s counts: %w", id, err)
+		if err := rows.Scan(&id, &pt, &c.Total, &c.Fetched, &c.Created, &c.Updated, &c.Unchanged, &c.Skipped, &c.Conflicts, &c.Failed); err != nil {
+			return nil, fmt.Errorf("store: run counts: %w", err)
 		}
-		out[pt] = c
+		out[id][pt] = c
 	}
 	return out, rows.Err()
 }
 
-// Runs lists runs, newest first, of one remote or of all ("").
+// Runs lists runs, newest first, of one remote or of all (""), with
+// their counters.
 func (s *Store) Runs(ctx context.Context, remote string, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = 50
@@ -152,6 +171,17 @@ func (s *Store) Runs(ctx context.Context, remote string, limit int) ([]Run, erro
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Run, error) { return scanRun(r) })
 	if err != nil {
 		return nil, fmt.Errorf("store: runs: %w", err)
+	}
+	ids := make([]uuid.UUID, len(out))
+	for i, r := range out {
+		ids[i] = r.ID
+	}
+	counts, err := s.runsCounts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].ByType = counts[out[i].ID]
 	}
 	return out, nil
 }

@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"context"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// TestAutoSyncKeepsBackupCurrent is the seed's "leave auto-sync ticking":
+// a backup with auto_sync set (through the CLI) follows an edit at the
+// source with no one asking, by an update the scheduler started; after
+// the whole deployment was down for hours, the missed ticks make one
+// update, not a burst.
+func TestAutoSyncKeepsBackupCurrent(t *testing.T) {
+	m := newMigration(t, 400, 77)
+	d := m.d
+	d.env = append(d.env, "SENAITE_SYNC_NATS_URL=")
+	d.start("standalone")
+	d.waitAPI()
+	m.register()
+	m.migrate(nil)
+	ctx := context.Background()
+
+	cmd := exec.Command(binary, "remote", "edit", "a_to_b", "--auto-sync", "1m")
+	cmd.Env = d.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("remote edit --auto-sync: %v\n%s", err, out)
+	}
+	src, dst := labClient(t, m.srcURL), labClient(t, m.dstURL)
+	nextSecond()
+	client := first(t, src, "Client", "", 1)[0]
+	if _, err := src.Update(ctx, client.UID, map[string]any{"Phone": "+41 00 999 88 77"}, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// the interval comes round (hours late: nothing was running): the
+	// test moves the remote's schedule instead of waiting for the clock
+	st, err := store.Open(ctx, d.databaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := 0; ; i++ {
+		rm, err := st.Remote(ctx, "a_to_b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := st.ScheduleTick(ctx, rm.ID, rm.NextTickAt, time.Now().Add(-3*time.Hour)); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			break
+		}
+		if i == 100 {
+			t.Fatal("the schedule kept moving under the test")
+		}
+	}
+
+	type runList struct {
+		Runs []struct {
+			ID      string `json:"id"`
+			Kind    string `json:"kind"`
+			Status  string `json:"status"`
+			Trigger string `json:"trigger"`
+		} `json:"runs"`
+	}
+	var auto []string
+	var list runList
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && len(auto) == 0; time.Sleep(100 * time.Millisecond) {
+		list = runList{}
+		d.call("GET", "/api/v1/runs?remote=a_to_b", nil, &list)
+		for _, r := range list.Runs {
+			if r.Trigger == "auto" && r.Status != "queued" && r.Status != "running" {
+				auto = append(auto, r.Status)
+				var one run
+				d.call("GET", "/api/v1/runs/"+r.ID, nil, &one)
+				if r.Status != "succeeded" || r.Kind != "update" || one.Run.Counts["updated"] != 1 {
+					d.dumpLogs()
+					t.Fatalf("auto-sync run: %+v %+v", r, one)
+				}
+			}
+		}
+	}
+	if len(auto) != 1 {
+		d.dumpLogs()
+		t.Fatalf("auto-sync runs finished: %v, want one (%+v)", auto, list)
+	}
+	if it, err := dst.Get(ctx, m.replicaOf(client.UID)); err != nil || it.String("Phone") != "+41 00 999 88 77" {
+		t.Fatalf("the backup did not follow the edit: %q %v", it.String("Phone"), err)
+	}
+	// the schedule moved past now: no second update for the missed slots
+	rm, err := st.Remote(ctx, "a_to_b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rm.NextTickAt == nil || !rm.NextTickAt.After(time.Now().Add(-time.Second)) || rm.SyncPending {
+		t.Fatalf("after the tick: next %v pending %v", rm.NextTickAt, rm.SyncPending)
+	}
+	runs, err := st.Runs(ctx, "a_to_b", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates := 0
+	for _, r := range runs {
+		if r.Kind == store.KindUpdate {
+			updates++
+		}
+	}
+	if updates != 1 {
+		t.Fatalf("%d update runs after hours of missed ticks, want 1", updates)
+	}
+	m.assertMirrored()
+}
