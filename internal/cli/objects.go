@@ -13,6 +13,7 @@ type objectsPage struct {
 		SourceUID   string `json:"source_uid"`
 		PortalType  string `json:"portal_type"`
 		SourcePath  string `json:"source_path"`
+		Label       string `json:"label"`
 		ReviewState string `json:"review_state"`
 		State       string `json:"state"`
 		Reason      string `json:"reason"`
@@ -43,7 +44,11 @@ func objectsCmd(cfg *Config) *cobra.Command {
 					printJSON(c, page)
 				} else {
 					for _, o := range page.Objects {
-						fmt.Fprintf(w, "%-15s %-22s %s  %s\n", o.State, o.PortalType, o.SourcePath, o.SourceUID)
+						label := ""
+						if o.Label != "" {
+							label = "  [" + o.Label + "]"
+						}
+						fmt.Fprintf(w, "%-15s %-22s %s  %s%s\n", o.State, o.PortalType, o.SourcePath, o.SourceUID, label)
 						if o.Reason != "" {
 							fmt.Fprintf(w, "                %s\n", o.Reason)
 						}
@@ -62,7 +67,7 @@ func objectsCmd(cfg *Config) *cobra.Command {
 		}}
 	c.Flags().StringVar(&state, "state", "", "only objects in this state")
 	c.Flags().StringVar(&portalType, "portal-type", "", "only objects of this type")
-	c.Flags().StringVarP(&q, "query", "q", "", "match the source path, UID or reason")
+	c.Flags().StringVarP(&q, "query", "q", "", "match the source path, UID, origin label or reason")
 	c.Flags().IntVar(&limit, "limit", 200, "at most this many objects")
 	c.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	return c

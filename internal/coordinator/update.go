@@ -248,6 +248,9 @@ func (c *Coordinator) finishScan(ctx context.Context, r store.Run) error {
 			c.Log.Warn("objects gone at the source", "run_id", r.ID, "remote", rm.Name, "portal_type", t, "objects", n)
 		}
 	}
+	if err := c.rewriteReadOnly(ctx, r, rm); err != nil {
+		return c.fail(ctx, r, "read-only types on the destination: "+err.Error())
+	}
 	if err := c.fetchMissingParents(ctx, r); err != nil {
 		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusFailed, err.Error())
 	}

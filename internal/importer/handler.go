@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -124,9 +125,20 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ident, uid, ok, err := h.Store.EnsureIdentityOn(ctx, rm.SourceID, o.SourceUID, o.PortalType, o.Modified, rm.DestinationID)
+	ident, uid, ok, err := h.Store.EnsureIdentityOn(ctx, rm.SourceID, o.SourceUID, o.PortalType,
+		remote.OriginLabel(rm.Options, o.PortalType, o.SourcePath), o.Modified, rm.DestinationID)
 	if err != nil {
 		return "", err
+	}
+	if slices.Contains(rm.Options.UpdateOnlyTypes, o.PortalType) {
+		own, found, reason, err := h.updateOnly(ctx, rm, o, ident, uid, ok, dst)
+		if err != nil {
+			return "", err
+		}
+		if !found {
+			return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, reason, "")
+		}
+		uid, ok = own, true
 	}
 	if ok {
 		// the destination already has it (an earlier import, its origin, or
@@ -192,6 +204,11 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 		reason := fmt.Sprintf("its container %s (%s) was %s", p.SourcePath, p.PortalType, p.State)
 		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, reason, "")
 	}
+	if reason, err := h.essentialSkipped(ctx, rm, o.PortalType, raw); err != nil {
+		return "", err
+	} else if reason != "" {
+		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, reason, "")
+	}
 	parent, err := h.destParent(ctx, rm, o, dst)
 	if err != nil {
 		return "", err
@@ -208,6 +225,10 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 			"created by a transition at the destination; adopted during the workflow replay", "")
 	}
 	fields, note, err := h.payload(ctx, rm, o, raw)
+	var skip *skippedError
+	if errors.As(err, &skip) {
+		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, skip.reason, "")
+	}
 	if err != nil {
 		return "", err
 	}
@@ -268,6 +289,40 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	}
 	return state, h.adoptAnalyses(ctx, rm, dst, item, analyses)
 }
+
+// essentialSkipped gives the reason to skip an object whose essential
+// reference field (schema.EssentialRef: a worksheet's analyses) points
+// only at objects this remote leaves out (store.Excluded) — it would be
+// created empty; "" when it is not so. The plan may put such an object
+// before its targets (the field deferred to break a cycle), so the rule
+// looks at the options, not only at what was skipped already.
+func (h *Handler) essentialSkipped(ctx context.Context, rm store.Remote, portalType string, raw map[string]json.RawMessage) (string, error) {
+	ef := schema.EssentialRef(portalType)
+	if ef == "" {
+		return "", nil
+	}
+	var targets []string
+	for _, r := range refs.Extract(raw) {
+		if r.Field == ef {
+			targets = append(targets, r.UID)
+		}
+	}
+	if len(targets) == 0 {
+		return "", nil
+	}
+	n, err := h.Store.Excluded(ctx, rm, rm.Options.UpdateOnlyTypes, targets)
+	if err != nil || n < len(targets) {
+		return "", err
+	}
+	return fmt.Sprintf("every target of its %s is skipped by this remote", ef), nil
+}
+
+// skippedError says an object is left out on purpose (ARCHITECTURE.md
+// §1, skipped): something it cannot exist without is excluded by the
+// remote's options.
+type skippedError struct{ reason string }
+
+func (e *skippedError) Error() string { return "skipped: " + e.reason }
 
 func (h *Handler) record(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, merged bool) (string, error) {
 	err := h.Store.Imported(ctx, rm.ID, o.SourceUID, ident, rm.DestinationID, destUID, timeZero, merged, pending, store.ObjImported)
@@ -500,6 +555,11 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 			return nil, "", fmt.Errorf("%w: %s.%s -> %s", ErrDependencyMissing, o.SourceUID, u.Field, u.UID)
 		}
 		if schema.RequiredRef(o.PortalType, u.Field) {
+			if st := pendingTargets[u.UID]; st == store.ObjSkipped {
+				// left out on purpose by the remote's options: so is this
+				return nil, "", &skippedError{reason: fmt.Sprintf("its required reference %s points at %s, which this remote skips",
+					u.Field, u.UID)}
+			}
 			return nil, "", fmt.Errorf("%w: %s.%s -> %s", ErrDependencyMissing, o.SourceUID, u.Field, u.UID)
 		}
 		h.Log.Warn("reference left out: its target has no replica", "remote", rm.Name, "uid", o.SourceUID,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
@@ -69,9 +70,25 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 		if cur.ReviewState != it.ReviewState {
 			// the workflow replay takes it on
-			return store.ObjImported, h.Store.MarkUpdated(ctx, rm.ID, o.SourceUID, pending, destUID)
+			return store.ObjImported, h.Store.MarkUpdated(ctx, rm.ID, o.SourceUID, pending, destUID, "")
 		}
 		return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged, "", destUID)
+	}
+	if !readOnly {
+		// the source's copy is as the system last saw it there (its own
+		// write, or its read): nothing changed at the source to carry. The
+		// difference is the destination's, or what the source's copy
+		// never held (references to what that lab was never sent) — never
+		// a reason to write over the destination
+		srcSeen, err := h.Store.Seen(ctx, ident, rm.SourceID)
+		if err != nil {
+			return "", err
+		}
+		if srcSeen != nil && !srcSeen.IsZero() && o.Modified != nil &&
+			!o.Modified.Truncate(time.Second).After(srcSeen.Truncate(time.Second)) {
+			return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged,
+				"unchanged at the source since the system last saw it; the destination's differing fields are left alone", destUID)
+		}
 	}
 	seen, err := h.Store.Seen(ctx, ident, rm.DestinationID)
 	if err != nil {
@@ -89,6 +106,10 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		return store.ObjConflict, h.Store.RecordConflict(ctx, c, pending)
 	}
 	fields, _, err := h.payload(ctx, rm, o, it.Raw)
+	var skip *skippedError
+	if errors.As(err, &skip) {
+		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, skip.reason, destUID)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -103,15 +124,23 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 			}
 			return "", err
 		}
-		if changedThere {
-			h.Log.Warn("read-only type edited on the destination: overwritten with the source's version",
-				"remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType, "dest_uid", destUID, "fields", len(write))
-		}
+	}
+	note := ""
+	if len(write) > 0 {
+		h.Log.Info("copy updated", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
+			"dest_uid", destUID, "fields", fieldNames(write))
+	}
+	if changedThere && len(write) > 0 {
+		// read-only: the source is authoritative, and the user is told
+		note = fmt.Sprintf("read-only type edited on the destination (%s): overwritten with the source's version of %s",
+			cur.Modified.Format(time.RFC3339), fieldNames(write))
+		h.Log.Warn("read-only type edited on the destination: overwritten with the source's version",
+			"remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType, "dest_uid", destUID, "fields", len(write))
 	}
 	if err := h.sawSource(ctx, rm, o); err != nil {
 		return "", err
 	}
-	return store.ObjImported, h.Store.MarkUpdated(ctx, rm.ID, o.SourceUID, pending, destUID)
+	return store.ObjImported, h.Store.MarkUpdated(ctx, rm.ID, o.SourceUID, pending, destUID, note)
 }
 
 // sawSource records the version of the source's copy that this import
@@ -139,4 +168,14 @@ func changedFields(diffs []verify.FieldDiff, fields map[string]any, it senaite.I
 		}
 	}
 	return write
+}
+
+// fieldNames lists a write's fields, sorted, for a note.
+func fieldNames(write map[string]any) string {
+	names := make([]string, 0, len(write))
+	for k := range write {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }

@@ -204,3 +204,15 @@ func (o Options) Fetches(portalType string) bool {
 	ft := o.FetchedTypes()
 	return ft == nil || slices.Contains(ft, portalType)
 }
+
+// OriginLabel is the label of an object of portalType at sourcePath when
+// it comes through a remote with these options: the remote prefix and the
+// object's id at the source (A-WB-0001), for prefixable types; "" for
+// others. senaite.jsonapi cannot choose an object's id, so the prefix is
+// a label kept with the object's identity, not part of the new id.
+func OriginLabel(o Options, portalType, sourcePath string) string {
+	if o.RemotePrefix == "" || !slices.Contains(o.PrefixableTypes, portalType) {
+		return ""
+	}
+	return o.RemotePrefix + sourcePath[strings.LastIndex(sourcePath, "/")+1:]
+}

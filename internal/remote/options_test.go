@@ -99,3 +99,21 @@ func TestValidateName(t *testing.T) {
 		}
 	}
 }
+
+func TestOriginLabel(t *testing.T) {
+	o := Options{RemotePrefix: "A-", PrefixableTypes: []string{"AnalysisRequest", "Analysis"}}
+	for _, c := range []struct {
+		opts     Options
+		pt, path string
+		want     string
+	}{
+		{o, "AnalysisRequest", "/senaite/clients/client-1/WB-0001", "A-WB-0001"},
+		{o, "Analysis", "/senaite/clients/client-1/WB-0001/Ca", "A-Ca"},
+		{o, "Client", "/senaite/clients/client-1", ""},
+		{Options{PrefixableTypes: []string{"Client"}}, "Client", "/senaite/clients/client-1", ""},
+	} {
+		if got := OriginLabel(c.opts, c.pt, c.path); got != c.want {
+			t.Errorf("OriginLabel(%s %s) = %q, want %q", c.pt, c.path, got, c.want)
+		}
+	}
+}

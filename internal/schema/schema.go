@@ -34,6 +34,18 @@ func RequiredRef(portalType, field string) bool {
 	return false
 }
 
+// essentialRefs are reference fields an object means nothing without,
+// though the lab lets it be created empty: a worksheet is its analyses.
+// When a remote's options exclude every target (update-only elsewhere,
+// filtered), the object is skipped with them instead of created empty
+// (ARCHITECTURE.md §1, skipped).
+var essentialRefs = map[string]string{
+	"Worksheet": "Analyses",
+}
+
+// EssentialRef names portalType's essential reference field ("" if none).
+func EssentialRef(portalType string) string { return essentialRefs[portalType] }
+
 // naturalKeys are the fields that identify an object across labs that
 // grew apart (ARCHITECTURE.md §5): a destination object with the same key
 // that no identity claims is linked, never duplicated.

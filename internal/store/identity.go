@@ -16,7 +16,7 @@ import (
 // creating it with that object as origin if none exists. Concurrent
 // callers get the same identity.
 func (s *Store) EnsureIdentity(ctx context.Context, instanceID int64, uid, portalType string) (int64, error) {
-	id, _, _, err := s.EnsureIdentityOn(ctx, instanceID, uid, portalType, nil, 0)
+	id, _, _, err := s.EnsureIdentityOn(ctx, instanceID, uid, portalType, "", nil, 0)
 	return id, err
 }
 
@@ -24,24 +24,30 @@ func (s *Store) EnsureIdentity(ctx context.Context, instanceID int64, uid, porta
 // replica on the instance other (if it has one) in the same round trip:
 // the question every import asks first. modified, when known, is the
 // version of the object being read: a new origin replica records it as
-// seen (a later edit there is a change of that copy).
-func (s *Store) EnsureIdentityOn(ctx context.Context, instanceID int64, uid, portalType string, modified *time.Time, other int64) (id int64, otherUID string, ok bool, err error) {
+// seen (a later edit there is a change of that copy). label, when not
+// empty, is the origin label of an object that originated on instance
+// (remote prefix + its id there): set once, never changed, and only on an
+// identity whose origin that instance is.
+func (s *Store) EnsureIdentityOn(ctx context.Context, instanceID int64, uid, portalType, label string, modified *time.Time, other int64) (id int64, otherUID string, ok bool, err error) {
 	// one round trip: the existing identity, or a new one with its origin
 	// replica; a concurrent caller that won the race is read back after
 	const ensure = `WITH existing AS (
 			SELECT identity_id FROM replicas WHERE instance_id = $1 AND uid = $2),
 		ins AS (
-			INSERT INTO identities (origin_instance_id, origin_uid, portal_type)
-			SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM existing)
+			INSERT INTO identities (origin_instance_id, origin_uid, portal_type, label)
+			SELECT $1, $2, $3, nullif($6, '') WHERE NOT EXISTS (SELECT 1 FROM existing)
 			ON CONFLICT (origin_instance_id, origin_uid) DO UPDATE SET portal_type = excluded.portal_type
 			RETURNING id),
+		labelled AS (
+			UPDATE identities SET label = $6 WHERE $6 <> '' AND label IS NULL AND origin_instance_id = $1
+			AND id IN (SELECT identity_id FROM existing)),
 		rep AS (
 			INSERT INTO replicas (identity_id, instance_id, uid, seen_modified) SELECT id, $1, $2, $5 FROM ins
 			ON CONFLICT DO NOTHING RETURNING identity_id),
 		ident AS (SELECT identity_id FROM existing UNION ALL SELECT identity_id FROM rep LIMIT 1)
 		SELECT i.identity_id, coalesce(o.uid, '') FROM ident i
 		LEFT JOIN replicas o ON o.identity_id = i.identity_id AND o.instance_id = $4`
-	err = s.pool.QueryRow(ctx, ensure, instanceID, uid, portalType, other, modified).Scan(&id, &otherUID)
+	err = s.pool.QueryRow(ctx, ensure, instanceID, uid, portalType, other, modified, label).Scan(&id, &otherUID)
 	if err == pgx.ErrNoRows {
 		// a concurrent caller linked (instance, uid) first
 		err = s.pool.QueryRow(ctx, `SELECT r.identity_id, coalesce(o.uid, '') FROM replicas r
@@ -52,6 +58,39 @@ func (s *Store) EnsureIdentityOn(ctx context.Context, instanceID int64, uid, por
 		return 0, "", false, fmt.Errorf("store: identity of %s: %w", uid, err)
 	}
 	return id, otherUID, otherUID != "", nil
+}
+
+// Origin is the instance an identity's object originated on.
+func (s *Store) Origin(ctx context.Context, identityID int64) (int64, error) {
+	var id int64
+	if err := s.pool.QueryRow(ctx, `SELECT origin_instance_id FROM identities WHERE id = $1`, identityID).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: origin of identity %d: %w", identityID, notFound(err))
+	}
+	return id, nil
+}
+
+// Link records an existing object on an instance as an identity's replica
+// there (an identity merge, reported as such): false when the identity has
+// a replica there already or the object belongs to another identity.
+func (s *Store) Link(ctx context.Context, identityID, instanceID int64, uid string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO replicas (identity_id, instance_id, uid, merged) VALUES ($1, $2, $3, true)
+		ON CONFLICT DO NOTHING`, identityID, instanceID, uid)
+	if err != nil {
+		return false, fmt.Errorf("store: link %s to identity %d: %w", uid, identityID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Label is an identity's origin label ("" when its type is not prefixed).
+func (s *Store) Label(ctx context.Context, identityID int64) (string, error) {
+	var label *string
+	if err := s.pool.QueryRow(ctx, `SELECT label FROM identities WHERE id = $1`, identityID).Scan(&label); err != nil {
+		return "", fmt.Errorf("store: label of identity %d: %w", identityID, notFound(err))
+	}
+	if label == nil {
+		return "", nil
+	}
+	return *label, nil
 }
 
 // Replica returns the UID of an identity's copy on an instance.

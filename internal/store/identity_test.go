@@ -30,8 +30,11 @@ func TestIdentityAndImported(t *testing.T) {
 	if _, ok, _ := s.Replica(ctx, id, rm.DestinationID); ok {
 		t.Fatal("replica before import")
 	}
-	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", nil, rm.DestinationID); err != nil || same != id || ok || uid != "" {
+	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", "A-client-1", nil, rm.DestinationID); err != nil || same != id || ok || uid != "" {
 		t.Fatalf("identity with its destination copy before import: %d %q %v %v", same, uid, ok, err)
+	}
+	if label, err := s.Label(ctx, id); err != nil || label != "A-client-1" {
+		t.Fatalf("origin label %q %v", label, err)
 	}
 	intent, existed, err := s.RecordIntent(ctx, rm.ID, "src-1", store.Intent{PortalType: "Client", DestParentUID: "dst-folder"})
 	if err != nil || existed {
@@ -49,8 +52,19 @@ func TestIdentityAndImported(t *testing.T) {
 	if err := s.Imported(ctx, rm.ID, "src-1", id, rm.DestinationID, "dst-2", time.Now(), false, from, store.ObjImported); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("second replica: %v", err)
 	}
-	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", nil, rm.DestinationID); err != nil || same != id || !ok || uid != "dst-1" {
+	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", "X-client-1", nil, rm.DestinationID); err != nil || same != id || !ok || uid != "dst-1" {
 		t.Fatalf("identity with its destination copy after import: %d %q %v %v", same, uid, ok, err)
+	}
+	// the origin label is set once; nor does a copy's instance label it
+	if _, _, _, err := s.EnsureIdentityOn(ctx, rm.DestinationID, "dst-1", "Client", "B-client-9", nil, rm.SourceID); err != nil {
+		t.Fatal(err)
+	}
+	if label, _ := s.Label(ctx, id); label != "A-client-1" {
+		t.Fatalf("origin label changed to %q", label)
+	}
+	fresh, _, _, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-2", "Client", "A-client-2", nil, rm.DestinationID)
+	if label, _ := s.Label(ctx, fresh); err != nil || label != "A-client-2" {
+		t.Fatalf("label of a new identity %q %v", label, err)
 	}
 	got, _ := s.Translate(ctx, rm.SourceID, rm.DestinationID, []string{"src-1", "src-unknown"})
 	if len(got) != 1 || got["src-1"] != "dst-1" {

@@ -8,9 +8,12 @@ import (
 
 // ObjectRow is an object as operators list it: where it stands, why.
 type ObjectRow struct {
-	SourceUID   string    `json:"source_uid"`
-	PortalType  string    `json:"portal_type"`
-	SourcePath  string    `json:"source_path"`
+	SourceUID  string `json:"source_uid"`
+	PortalType string `json:"portal_type"`
+	SourcePath string `json:"source_path"`
+	// Label is the origin label (remote prefix + id at the origin) of a
+	// prefixable type's object, whichever remote gave it.
+	Label       string    `json:"label,omitempty"`
 	ReviewState string    `json:"review_state"`
 	State       string    `json:"state"`
 	Reason      string    `json:"reason,omitempty"`
@@ -19,7 +22,7 @@ type ObjectRow struct {
 }
 
 // ObjectFilter narrows a listing; empty fields match everything. Q matches
-// the source path, UID or reason, case-insensitively.
+// the source path, UID, origin label or reason, case-insensitively.
 type ObjectFilter struct {
 	State      string
 	PortalType string
@@ -35,11 +38,15 @@ func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter)
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(review_state, ''), state,
-		coalesce(reason, ''), coalesce(dest_uid, ''), updated_at FROM objects
-		WHERE remote_id = $1 AND ($2 = '' OR state = $2) AND ($3 = '' OR portal_type = $3)
-		AND ($4 = '' OR source_path ILIKE '%' || $4 || '%' OR source_uid = $4 OR reason ILIKE '%' || $4 || '%')
-		AND source_uid > $5 ORDER BY source_uid LIMIT $6`,
+	rows, err := s.pool.Query(ctx, `SELECT o.source_uid, o.portal_type, o.source_path, coalesce(i.label, ''),
+			coalesce(o.review_state, ''), o.state, coalesce(o.reason, ''), coalesce(o.dest_uid, ''), o.updated_at
+		FROM objects o
+		LEFT JOIN replicas r ON r.instance_id = (SELECT source_id FROM remotes WHERE id = $1) AND r.uid = o.source_uid
+		LEFT JOIN identities i ON i.id = r.identity_id
+		WHERE o.remote_id = $1 AND ($2 = '' OR o.state = $2) AND ($3 = '' OR o.portal_type = $3)
+		AND ($4 = '' OR o.source_path ILIKE '%' || $4 || '%' OR o.source_uid = $4 OR o.reason ILIKE '%' || $4 || '%'
+			OR i.label ILIKE '%' || $4 || '%')
+		AND o.source_uid > $5 ORDER BY o.source_uid LIMIT $6`,
 		remoteID, f.State, f.PortalType, f.Q, f.After, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list objects of remote %d: %w", remoteID, err)
@@ -48,7 +55,7 @@ func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter)
 	out := []ObjectRow{}
 	for rows.Next() {
 		var o ObjectRow
-		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ReviewState, &o.State, &o.Reason,
+		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.Label, &o.ReviewState, &o.State, &o.Reason,
 			&o.DestUID, &o.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("store: list objects: %w", err)
 		}

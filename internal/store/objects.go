@@ -447,6 +447,23 @@ func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string)
 	return out, rows.Err()
 }
 
+// Excluded counts which of uids this remote leaves out: skipped, or of
+// one of updateOnly types without a copy on the destination (which an
+// update-only type never creates there) — whether or not the import has
+// reached them yet.
+func (s *Store) Excluded(ctx context.Context, rm Remote, updateOnly []string, uids []string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM objects o WHERE o.remote_id = $1 AND o.source_uid = ANY($2)
+		AND (o.state = 'skipped' OR o.portal_type = ANY($3) AND NOT EXISTS (SELECT 1 FROM replicas sr
+			JOIN replicas dr ON dr.identity_id = sr.identity_id AND dr.instance_id = $5
+			WHERE sr.instance_id = $4 AND sr.uid = o.source_uid))`,
+		rm.ID, uids, updateOnly, rm.SourceID, rm.DestinationID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: excluded of %d objects: %w", len(uids), err)
+	}
+	return n, nil
+}
+
 // AnyImported returns one imported object of a type (its destination UID
 // and source path), the oldest first: a stand-in for a reference the
 // source does not show.

@@ -195,10 +195,10 @@ func (s *Store) WrittenCopies(ctx context.Context, remoteID int64, runID *uuid.U
 
 // MarkUpdated records that an update wrote changed fields to an object's
 // existing copy (compare-and-set from the states the importer expected).
-func (s *Store) MarkUpdated(ctx context.Context, remoteID int64, uid string, from []string, destUID string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'imported', written = 'updated', reason = NULL,
+func (s *Store) MarkUpdated(ctx context.Context, remoteID int64, uid string, from []string, destUID, note string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'imported', written = 'updated', reason = nullif($5, ''),
 		dest_uid = $4, attempts = attempts + 1, updated_at = now()
-		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, from, destUID)
+		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, from, destUID, note)
 	if err != nil {
 		return fmt.Errorf("store: mark updated %s: %w", uid, err)
 	}
@@ -278,4 +278,37 @@ func (s *Store) RunPageTypes(ctx context.Context, runID uuid.UUID) (scanned, sin
 		}
 	}
 	return scanned, since, rows.Err()
+}
+
+// EditedCopies returns which of this remote's objects have a copy among
+// destUIDs (with their modified dates on the destination, one-second
+// resolution as SENAITE keeps it) that changed there after the version of
+// it the system last saw: read-only types' copies to write back.
+func (s *Store) EditedCopies(ctx context.Context, rm Remote, destUIDs []string, modified []time.Time) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT o.source_uid FROM unnest($4::text[], $5::timestamptz[]) AS d(uid, modified)
+		JOIN replicas dr ON dr.instance_id = $3 AND dr.uid = d.uid
+		JOIN replicas sr ON sr.identity_id = dr.identity_id AND sr.instance_id = $2
+		JOIN objects o ON o.remote_id = $1 AND o.source_uid = sr.uid
+		WHERE o.state <> 'gone' AND (dr.seen_modified IS NULL
+			OR date_trunc('second', d.modified) > date_trunc('second', dr.seen_modified))`,
+		rm.ID, rm.SourceID, rm.DestinationID, destUIDs, modified)
+	if err != nil {
+		return nil, fmt.Errorf("store: edited copies of remote %s: %w", rm.Name, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: edited copies of remote %s: %w", rm.Name, err)
+	}
+	return out, nil
+}
+
+// Requeue puts stored objects back into a run as if the source had
+// changed them: the import brings their copies to the stored version.
+func (s *Store) Requeue(ctx context.Context, remoteID int64, runID uuid.UUID, uids []string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'fetched', run_id = $2, reason = NULL, written = NULL,
+		updated_at = now() WHERE remote_id = $1 AND source_uid = ANY($3) AND state <> 'gone'`, remoteID, runID, uids)
+	if err != nil {
+		return fmt.Errorf("store: requeue %d objects: %w", len(uids), err)
+	}
+	return nil
 }
