@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -88,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/runs", s.listRuns)
 	api.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
 	api.HandleFunc("POST /api/v1/runs/{id}/cancel", s.cancelRun)
+	api.HandleFunc("GET /api/v1/runs/{id}/differences", s.listDifferences)
 	api.HandleFunc("POST /api/v1/instances/{name}/check", s.checkInstance)
 	mux.Handle("/api/", s.auth(api))
 	return mux
@@ -384,10 +386,7 @@ func runJSON(run store.Run) map[string]any {
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	kind := r.PathValue("kind")
 	switch kind {
-	case store.KindFetch, store.KindImport, store.KindUpdate:
-	case store.KindVerify:
-		writeError(w, http.StatusNotImplemented, "not_implemented", kind+" runs arrive with issue #4", "kind")
-		return
+	case store.KindFetch, store.KindImport, store.KindUpdate, store.KindVerify:
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "no such step "+kind, "kind")
 		return
@@ -411,6 +410,35 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		out = append(out, runJSON(run))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+}
+
+// listDifferences lists what a verify run found different (?limit=, at
+// most 10,000, by type and path).
+func (s *Server) listDifferences(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", "not a run id", "id")
+		return
+	}
+	if _, err := s.Store.Run(r.Context(), id); err != nil {
+		fail(w, err)
+		return
+	}
+	limit := 1000
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, "invalid", "limit must be between 1 and 10000", "limit")
+			return
+		}
+		limit = n
+	}
+	diffs, err := s.Store.Differences(r.Context(), id, limit)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"differences": diffs})
 }
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {

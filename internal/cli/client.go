@@ -386,6 +386,11 @@ func stepCmd(cfg *Config, kind string) *cobra.Command {
 					printJSON(c, out)
 				} else {
 					printSummary(c, out)
+					if out.Run.Kind == "verify" && out.Run.Status == "partial" {
+						if err := printDifferences(c.Context(), c.OutOrStdout(), cl, out.Run.ID); err != nil {
+							return err
+						}
+					}
 				}
 				switch out.Run.Status {
 				case "succeeded":
@@ -442,10 +447,14 @@ func runsCmd(cfg *Config) []*cobra.Command {
 	run := &cobra.Command{Use: "run", Short: "Inspect a run"}
 	run.AddCommand(&cobra.Command{Use: "show ID", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
 		var out runOut
-		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/runs/"+args[0], nil, &out); err != nil {
+		cl := cfg.client()
+		if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+args[0], nil, &out); err != nil {
 			return err
 		}
 		printSummary(c, out)
+		if out.Run.Kind == "verify" && out.Run.Status == "partial" {
+			return printDifferences(c.Context(), c.OutOrStdout(), cl, out.Run.ID)
+		}
 		return nil
 	}}, &cobra.Command{Use: "cancel ID", Args: cobra.ExactArgs(1), Short: "Cancel a queued or running run", RunE: func(c *cobra.Command, args []string) error {
 		var out runOut

@@ -50,7 +50,8 @@ func Root() *cobra.Command {
 			return st.Migrate(cmd.Context())
 		}},
 		coordinatorCmd(&cfg), standaloneCmd(&cfg), workerCmd(&cfg, "fetcher"), workerCmd(&cfg, "importer"),
-		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"), stepCmd(&cfg, "update"), objectsCmd(&cfg),
+		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"), stepCmd(&cfg, "update"), stepCmd(&cfg, "verify"),
+		objectsCmd(&cfg),
 		conflictsCmd(&cfg), resolveCmd(&cfg),
 	)
 	root.AddCommand(runsCmd(&cfg)...)
@@ -261,6 +262,12 @@ func serveFetcher(ctx context.Context, rt *runtime, concurrency int) error {
 			return nil, err
 		}
 		return rt.co.InstanceClient(ctx, rm.SourceID)
+	}, Destination: func(ctx context.Context, remoteID int64) (*senaite.Client, error) {
+		rm, err := rt.st.RemoteByID(ctx, remoteID)
+		if err != nil {
+			return nil, err
+		}
+		return rt.co.InstanceClient(ctx, rm.DestinationID)
 	}}
 	rt.log.Info("worker started", "concurrency", concurrency)
 	return (&fetcher.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)

@@ -76,6 +76,8 @@ func (c *Coordinator) Tick(ctx context.Context) error {
 			err = c.advanceImport(ctx, r)
 		case store.KindUpdate:
 			err = c.advanceUpdate(ctx, r)
+		case store.KindVerify:
+			err = c.advanceVerify(ctx, r)
 		default:
 			err = c.fail(ctx, r, fmt.Sprintf("%s runs are not implemented yet", r.Kind))
 		}
@@ -161,31 +163,9 @@ func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
 	if err := c.Store.RecordInstanceVersion(ctx, rm.SourceID, v.Flavor, v.Version); err != nil {
 		return err
 	}
-	types, err := cl.PortalTypes(ctx)
+	counts, err := c.sourceCounts(ctx, rm, cl)
 	if err != nil {
 		return err
-	}
-	// type names are checked against the lab itself, where they are known:
-	// a misspelt skip or sync type would otherwise filter silently
-	if err := rm.Options.Validate(func(t string) bool { return slices.Contains(types, t) }); err != nil {
-		var fe *remote.FieldError
-		if errors.As(err, &fe) {
-			return fmt.Errorf("remote %s: %s: %s at source %s", rm.Name, fe.Field, fe.Message, rm.Source)
-		}
-		return err
-	}
-	counts := map[string]int{}
-	for _, t := range types {
-		if !rm.Options.Fetches(t) {
-			continue
-		}
-		n, err := cl.Count(ctx, senaite.Query{PortalTypes: []string{t}})
-		if err != nil {
-			return fmt.Errorf("source %s: count %s: %w", rm.Source, t, err)
-		}
-		if n > 0 {
-			counts[t] = n
-		}
 	}
 	if err := c.Store.SetRunTotals(ctx, r.ID, counts); err != nil {
 		return err
@@ -208,6 +188,40 @@ func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
 	c.Log.Info("fetch planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
 		"flavor", v.Flavor, "version", v.Version)
 	return nil
+}
+
+// sourceCounts counts, per portal type the remote fetches, the source's
+// objects (types with none left out). The remote's type lists are checked
+// against the lab's own types first, where they are known: a misspelt skip
+// or sync type would otherwise filter silently.
+func (c *Coordinator) sourceCounts(ctx context.Context, rm store.Remote, cl *senaite.Client) (map[string]int, error) {
+	types, err := cl.PortalTypes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// type names are checked against the lab itself, where they are known:
+	// a misspelt skip or sync type would otherwise filter silently
+	if err := rm.Options.Validate(func(t string) bool { return slices.Contains(types, t) }); err != nil {
+		var fe *remote.FieldError
+		if errors.As(err, &fe) {
+			return nil, fmt.Errorf("remote %s: %s: %s at source %s", rm.Name, fe.Field, fe.Message, rm.Source)
+		}
+		return nil, err
+	}
+	counts := map[string]int{}
+	for _, t := range types {
+		if !rm.Options.Fetches(t) {
+			continue
+		}
+		n, err := cl.Count(ctx, senaite.Query{PortalTypes: []string{t}})
+		if err != nil {
+			return nil, fmt.Errorf("source %s: count %s: %w", rm.Source, t, err)
+		}
+		if n > 0 {
+			counts[t] = n
+		}
+	}
+	return counts, nil
 }
 
 // finishFetch reconciles the stored objects with the source's counts and

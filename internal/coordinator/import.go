@@ -264,7 +264,7 @@ func (c *Coordinator) readBack(ctx context.Context, rm store.Remote, scope *uuid
 				mods = append(mods, it.Modified)
 			}
 		}
-		if err := c.Store.SetSeen(ctx, rm.DestinationID, got, mods); err != nil {
+		if err := c.Store.SetSeen(ctx, rm.DestinationID, got, mods, true); err != nil {
 			return err
 		}
 		uids = uids[n:]

@@ -102,4 +102,5 @@ func TestBidirectionalSettles(t *testing.T) {
 		}
 	}
 	m.assertMirrored()
+	d.verifyClean("b_to_a")
 }

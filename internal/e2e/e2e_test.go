@@ -273,7 +273,8 @@ func (m *migration) register() {
 // type the destination holds exactly the source's number of objects, and
 // object by object (through the identity table) the same field values
 // with references pointing at the corresponding objects, the same review
-// states and the same containment — read over HTTP from both labs.
+// states and the same containment — read over HTTP from both labs — and
+// the product's own verify step finds no difference either.
 func (m *migration) assertMirrored() {
 	t := m.d.t
 	t.Helper()
@@ -319,6 +320,10 @@ func (m *migration) assertMirrored() {
 	}
 	if len(rep.Differences) > 0 {
 		t.Errorf("%d differences: %v", len(rep.Differences), kinds)
+	}
+	// and what a user runs to check it: the verify step finds the same
+	if n, want := m.d.verifyClean("a_to_b"), len(read(m.srcURL)); n != want {
+		t.Errorf("verify compared %d objects, the source holds %d", n, want)
 	}
 }
 
@@ -421,4 +426,26 @@ func TestStandaloneMigration(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "jetstream")); err != nil {
 		t.Errorf("embedded JetStream store: %v", err)
 	}
+}
+
+// verifyClean runs the verify step of a remote, as a user checks a sync,
+// and requires it to find nothing different; it returns how many objects
+// it compared.
+func (d *deployment) verifyClean(remote string) int {
+	d.t.Helper()
+	r := d.runStep(remote, "verify", nil)
+	if r.Run.Status != "succeeded" {
+		var out struct {
+			Differences []map[string]string `json:"differences"`
+		}
+		d.call("GET", "/api/v1/runs/"+r.Run.ID+"/differences?limit=20", nil, &out)
+		for _, diff := range out.Differences {
+			d.t.Logf("difference: %v", diff)
+		}
+		d.t.Fatalf("verify %s %s: %s %v", remote, r.Run.Status, r.Run.Error, r.Run.Counts)
+	}
+	if r.Run.Counts["failed"] != 0 || r.Run.Counts["total"] == 0 {
+		d.t.Fatalf("verify %s counts %v", remote, r.Run.Counts)
+	}
+	return r.Run.Counts["total"]
 }

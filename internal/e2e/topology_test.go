@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+
 	"net/http"
 	"strings"
 	"testing"
@@ -65,8 +66,10 @@ func (f *fleet) step(remote, kind string) run {
 	t.Helper()
 	r := f.d.runStep(remote, kind, nil)
 	if r.Run.Status != "succeeded" {
+		var conflicts map[string]any
+		f.d.call("GET", "/api/v1/remotes/"+remote+"/conflicts", nil, &conflicts)
+		t.Logf("conflicts: %v", conflicts)
 		f.d.dumpObjects()
-		f.d.dumpLogs()
 		t.Fatalf("%s %s %s: %s %v", remote, kind, r.Run.Status, r.Run.Error, r.Run.Counts)
 	}
 	t.Logf("%s %s: %v", remote, kind, r.Run.Counts)
@@ -267,5 +270,8 @@ func TestMasterAndCollaborators(t *testing.T) {
 	f.d.call("GET", "/api/v1/remotes/m_to_a/objects?q="+method.UID, nil, &reverted)
 	if len(reverted.Objects) != 1 || !strings.Contains(reverted.Objects[0].Reason, "overwritten") {
 		t.Fatalf("the overwrite is not reported: %+v", reverted.Objects)
+	}
+	for _, r := range []string{"m_to_a", "m_to_b", "a_to_m", "b_to_m"} {
+		t.Logf("verify %s: %d objects compared", r, f.d.verifyClean(r))
 	}
 }

@@ -28,7 +28,8 @@ type Page struct {
 	BStart     int       `json:"b_start"`
 	Limit      int       `json:"limit"`
 	// Mode is "" for a fetch's complete page; an update's pages are
-	// store.ModeScan or store.ModeSince (see update.go).
+	// store.ModeScan or store.ModeSince (see update.go), a verify run's
+	// store.ModeVerify (verify.go).
 	Mode  string     `json:"mode,omitempty"`
 	Since *time.Time `json:"since,omitempty"`
 }
@@ -53,7 +54,10 @@ type Source func(ctx context.Context, remoteID int64) (*senaite.Client, error)
 type Handler struct {
 	Store  *store.Store
 	Source Source
-	Log    *slog.Logger
+	// Destination gives the client of a remote's destination: verify
+	// pages read the copies there.
+	Destination Source
+	Log         *slog.Logger
 }
 
 // Result says what a page did.
@@ -74,6 +78,16 @@ func (h *Handler) Handle(ctx context.Context, p Page) (Result, error) {
 	}
 	var items []senaite.Item
 	switch p.Mode {
+	case store.ModeVerify:
+		n, err := h.verify(ctx, c, p)
+		if err != nil {
+			return Result{}, fmt.Errorf("fetcher: verify %s page b_start=%d: %w", p.PortalType, p.BStart, err)
+		}
+		done, total, counted, err := h.Store.PageDone(ctx, p.RunID, p.PortalType, p.BStart, n)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Items: n, Done: done, Total: total, Counted: counted}, nil
 	case store.ModeScan:
 		items, err = h.scan(ctx, c, p)
 	case store.ModeSince:

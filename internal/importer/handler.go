@@ -213,10 +213,15 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if uid, ok, err := h.naturalKeyMatch(ctx, rm, o, raw, dst); err != nil {
+	if uid, note, err := h.naturalKeyMatch(ctx, rm, o, raw, dst); err != nil {
 		return "", err
-	} else if ok {
-		return h.record(ctx, rm, o, ident, uid, true)
+	} else if uid != "" {
+		state, err := h.record(ctx, rm, o, ident, uid, true)
+		if err != nil {
+			return "", err
+		}
+		// reported on the object: objects -q linked lists every merge
+		return state, h.Store.NoteObject(ctx, rm.ID, o.SourceUID, note)
 	}
 	if CreatedByTransition(o.PortalType, raw) {
 		// made by a transition at the destination: adopted when the
@@ -265,6 +270,20 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	item, err := dst.Create(ctx, o.PortalType, parent, fields)
 	if err != nil {
 		var se *senaite.Error
+		if errors.As(err, &se) && strings.Contains(se.Message, "is not unique") && schema.NaturalKey(o.PortalType) != "" {
+			// the key index of this process predates an object made at
+			// the destination since: look again, once, and link it
+			h.forgetKeys(rm.DestinationID, o.PortalType)
+			if uid, note, merr := h.naturalKeyMatch(ctx, rm, o, raw, dst); merr != nil {
+				return "", merr
+			} else if uid != "" {
+				state, err := h.record(ctx, rm, o, ident, uid, true)
+				if err != nil {
+					return "", err
+				}
+				return state, h.Store.NoteObject(ctx, rm.ID, o.SourceUID, note)
+			}
+		}
 		if errors.As(err, &se) && (se.Status == 400 || se.Status == 401 || se.Status == 403 || se.Status == 404) {
 			// the destination refuses it: permanent, with its message
 			reason := se.Message
@@ -401,34 +420,43 @@ func (h *Handler) destParent(ctx context.Context, rm store.Remote, o store.Store
 // naturalKeyMatch finds an unclaimed destination object with the same
 // natural key (a service's Keyword, a client's ClientID): labs that grew
 // apart share them, and such objects are linked, never duplicated.
-func (h *Handler) naturalKeyMatch(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage, dst *senaite.Client) (string, bool, error) {
+func (h *Handler) naturalKeyMatch(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage, dst *senaite.Client) (uid, note string, err error) {
 	key := schema.NaturalKey(o.PortalType)
 	if key == "" {
-		return "", false, nil
+		return "", "", nil
 	}
 	value := (senaite.Item{Raw: raw}).String(key)
 	if value == "" {
-		return "", false, nil
+		return "", "", nil
 	}
 	index, err := h.naturalKeys(ctx, rm.DestinationID, o.PortalType, key, dst)
 	if err != nil {
-		return "", false, err
+		return "", "", err
 	}
 	uid, ok := index[value]
 	if !ok {
-		return "", false, nil
+		return "", "", nil
 	}
 	if _, claimed, err := h.Store.ClaimedBy(ctx, rm.DestinationID, uid); err != nil || claimed {
-		return "", false, err
+		return "", "", err
 	}
 	h.Log.Info("natural key merge", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
 		"key", key, "value", value, "dest_uid", uid)
-	return uid, true, nil
+	return uid, fmt.Sprintf("linked to the destination's %s %s with the same %s %q (identity merge: not created, its fields left as they are)",
+		o.PortalType, uid, key, value), nil
+}
+
+// forgetKeys drops a destination type's cached natural keys.
+func (h *Handler) forgetKeys(instanceID int64, portalType string) {
+	h.keyMu.Lock()
+	delete(h.keys, fmt.Sprintf("%d/%s", instanceID, portalType))
+	h.keyMu.Unlock()
 }
 
 // naturalKeys lists the destination's natural keys of a type once per
 // process (objects this process creates are claimed by identities, so a
-// stale index never links them twice).
+// stale index never links them twice; one made at the destination since
+// is found when its create is refused as not unique, see forgetKeys).
 func (h *Handler) naturalKeys(ctx context.Context, instanceID int64, portalType, key string, dst *senaite.Client) (map[string]string, error) {
 	h.keyMu.Lock()
 	defer h.keyMu.Unlock()

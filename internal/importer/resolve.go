@@ -61,7 +61,7 @@ func (h *Handler) Resolve(ctx context.Context, rm store.Remote, c store.Conflict
 	if err != nil {
 		return err
 	}
-	if err := h.Store.SetSeen(ctx, rm.DestinationID, []string{c.DestUID}, []time.Time{cur.Modified}); err != nil {
+	if err := h.Store.SetSeen(ctx, rm.DestinationID, []string{c.DestUID}, []time.Time{cur.Modified}, true); err != nil {
 		return err
 	}
 	return h.sawSource(ctx, rm, o)

@@ -75,19 +75,18 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged, "", destUID)
 	}
 	if !readOnly {
-		// the source's copy is as the system last saw it there (its own
-		// write, or its read): nothing changed at the source to carry. The
-		// difference is the destination's, or what the source's copy
-		// never held (references to what that lab was never sent) — never
-		// a reason to write over the destination
-		srcSeen, err := h.Store.Seen(ctx, ident, rm.SourceID)
+		// the source's copy is exactly as the system wrote it there:
+		// nothing originated at the source to carry. The difference is the
+		// destination's, or what the source's copy never held (references
+		// to what that lab was never sent) — never a reason to write over
+		// the destination
+		written, err := h.Store.Written(ctx, ident, rm.SourceID)
 		if err != nil {
 			return "", err
 		}
-		if srcSeen != nil && !srcSeen.IsZero() && o.Modified != nil &&
-			!o.Modified.Truncate(time.Second).After(srcSeen.Truncate(time.Second)) {
+		if written != nil && o.Modified != nil && !o.Modified.Truncate(time.Second).After(written.Truncate(time.Second)) {
 			return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged,
-				"unchanged at the source since the system last saw it; the destination's differing fields are left alone", destUID)
+				"the source's copy is as the system wrote it; the destination's differing fields are left alone", destUID)
 		}
 	}
 	seen, err := h.Store.Seen(ctx, ident, rm.DestinationID)
@@ -150,7 +149,7 @@ func (h *Handler) sawSource(ctx context.Context, rm store.Remote, o store.Stored
 	if o.Modified == nil {
 		return nil
 	}
-	return h.Store.SetSeen(ctx, rm.SourceID, []string{o.SourceUID}, []time.Time{*o.Modified})
+	return h.Store.SetSeen(ctx, rm.SourceID, []string{o.SourceUID}, []time.Time{*o.Modified}, false)
 }
 
 // changedFields picks from an object's translated fields those that

@@ -51,6 +51,11 @@ func (s *Store) AdoptAll(ctx context.Context, remoteID, sourceID, destID int64, 
 			SELECT i.id, $1, i.origin_uid FROM identities i
 			WHERE i.origin_instance_id = $1 AND i.origin_uid = ANY($2)
 			ON CONFLICT DO NOTHING`, []any{sourceID, src}},
+		// the source's version read by this fetch is the version seen there
+		// (as EnsureIdentityOn records it for objects imported one by one)
+		{"first seen", `UPDATE replicas r SET seen_modified = o.source_modified FROM objects o
+			WHERE o.remote_id = $3 AND o.source_uid = r.uid AND r.instance_id = $1 AND r.uid = ANY($2)
+			AND r.seen_modified IS NULL`, []any{sourceID, src, remoteID}},
 		{"destination replicas", `INSERT INTO replicas (identity_id, instance_id, uid, merged)
 			SELECT r.identity_id, $3, x.d, false FROM unnest($2::text[], $4::text[]) AS x(u, d)
 			JOIN replicas r ON r.instance_id = $1 AND r.uid = x.u

@@ -23,8 +23,10 @@ func (s *Store) EnsureIdentity(ctx context.Context, instanceID int64, uid, porta
 // EnsureIdentityOn is EnsureIdentity that also returns the identity's
 // replica on the instance other (if it has one) in the same round trip:
 // the question every import asks first. modified, when known, is the
-// version of the object being read: a new origin replica records it as
-// seen (a later edit there is a change of that copy). label, when not
+// version of the object being read: a new origin replica, or a copy
+// whose version was never recorded (an identity made first for a sample's
+// analyses), records it as seen (a later edit there is a change of that
+// copy). label, when not
 // empty, is the origin label of an object that originated on instance
 // (remote prefix + its id there): set once, never changed, and only on an
 // identity whose origin that instance is.
@@ -38,6 +40,9 @@ func (s *Store) EnsureIdentityOn(ctx context.Context, instanceID int64, uid, por
 			SELECT $1, $2, $3, nullif($6, '') WHERE NOT EXISTS (SELECT 1 FROM existing)
 			ON CONFLICT (origin_instance_id, origin_uid) DO UPDATE SET portal_type = excluded.portal_type
 			RETURNING id),
+		first_seen AS (
+			UPDATE replicas SET seen_modified = $5 WHERE instance_id = $1 AND uid = $2
+			AND seen_modified IS NULL AND $5::timestamptz IS NOT NULL),
 		labelled AS (
 			UPDATE identities SET label = $6 WHERE $6 <> '' AND label IS NULL AND origin_instance_id = $1
 			AND id IN (SELECT identity_id FROM existing)),

@@ -155,12 +155,17 @@ func (s *Store) LiveCounts(ctx context.Context, remoteID int64) (map[string]int,
 	return out, rows.Err()
 }
 
-// SetSeen records the modification time of copies on an instance as read
-// back after the system's own writes: later changes are someone else's.
-func (s *Store) SetSeen(ctx context.Context, instanceID int64, uids []string, modified []time.Time) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE replicas r SET seen_modified = x.m
+// SetSeen records the modification time of copies on an instance as the
+// system last saw them: later changes are someone else's. written says the
+// versions are the system's own writes, read back after them (see
+// Written); otherwise they were read there as a source.
+func (s *Store) SetSeen(ctx context.Context, instanceID int64, uids []string, modified []time.Time, written bool) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE replicas r SET seen_modified = x.m,
+			written_modified = CASE WHEN $4 THEN x.m ELSE r.written_modified END
 		FROM unnest($2::text[], $3::timestamptz[]) AS x(u, m)
-		WHERE r.instance_id = $1 AND r.uid = x.u AND r.seen_modified IS DISTINCT FROM x.m`, instanceID, uids, modified); err != nil {
+		WHERE r.instance_id = $1 AND r.uid = x.u
+		AND (r.seen_modified IS DISTINCT FROM x.m OR $4 AND r.written_modified IS DISTINCT FROM x.m)`,
+		instanceID, uids, modified, written); err != nil {
 		return fmt.Errorf("store: seen on instance %d: %w", instanceID, err)
 	}
 	return nil
@@ -181,12 +186,26 @@ func (s *Store) Seen(ctx context.Context, identityID, instanceID int64) (*time.T
 	return t, nil
 }
 
-// WrittenCopies lists the destination UIDs of a remote's imported or
-// unchanged objects — all of them, or those a run touched (run_id): the
-// copies whose version after the run is read back and recorded as seen.
+// Written is the last version of an identity's copy on an instance that
+// the system wrote itself (nil: never, or not recorded).
+func (s *Store) Written(ctx context.Context, identityID, instanceID int64) (*time.Time, error) {
+	var t *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT written_modified FROM replicas WHERE identity_id = $1 AND instance_id = $2`,
+		identityID, instanceID).Scan(&t)
+	if err != nil && err != pgx.ErrNoRows {
+		return nil, fmt.Errorf("store: written of identity %d: %w", identityID, err)
+	}
+	return t, nil
+}
+
+// WrittenCopies lists the destination UIDs of a remote's imported objects
+// — all of them, or those a run touched (run_id): the copies whose version
+// after the run is read back and recorded as seen. Copies found unchanged
+// are not: the system did not write them, and an edit made there that has
+// not travelled yet must stay a change of that copy.
 func (s *Store) WrittenCopies(ctx context.Context, remoteID int64, runID *uuid.UUID) ([]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT dest_uid FROM objects WHERE remote_id = $1 AND dest_uid IS NOT NULL
-		AND state IN ('imported', 'unchanged') AND ($2::uuid IS NULL OR run_id = $2) ORDER BY dest_uid`, remoteID, runID)
+		AND state = 'imported' AND ($2::uuid IS NULL OR run_id = $2) ORDER BY dest_uid`, remoteID, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: written copies: %w", err)
 	}

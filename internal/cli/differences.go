@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+)
+
+// differencesShown bounds what a terminal gets; the API has them all.
+const differencesShown = 50
+
+// printDifferences lists what a verify run found different, one line per
+// difference: the operator's answer to "is the copy right?".
+func printDifferences(ctx context.Context, w io.Writer, cl *apiClient, runID string) error {
+	var out struct {
+		Differences []struct {
+			Kind           string `json:"kind"`
+			PortalType     string `json:"portal_type"`
+			SourcePath     string `json:"source_path"`
+			DestinationUID string `json:"destination_uid"`
+			Field          string `json:"field"`
+			Source         string `json:"source"`
+			Destination    string `json:"destination"`
+		} `json:"differences"`
+	}
+	path := "/api/v1/runs/" + url.PathEscape(runID) + "/differences?limit=" + fmt.Sprint(differencesShown+1)
+	if _, err := cl.call(ctx, "GET", path, nil, &out); err != nil {
+		return err
+	}
+	for i, d := range out.Differences {
+		if i == differencesShown {
+			fmt.Fprintf(w, "  … more: GET %s\n", "/api/v1/runs/"+runID+"/differences")
+			break
+		}
+		switch d.Kind {
+		case "missing":
+			fmt.Fprintf(w, "  missing  %-22s %s (no copy on the destination)\n", d.PortalType, d.SourcePath)
+		case "field":
+			fmt.Fprintf(w, "  field    %-22s %s %s: %s ≠ %s\n", d.PortalType, d.SourcePath, d.Field, d.Source, d.Destination)
+		default:
+			fmt.Fprintf(w, "  %-8s %-22s %s: %s ≠ %s\n", d.Kind, d.PortalType, d.SourcePath, d.Source, d.Destination)
+		}
+	}
+	return nil
+}
