@@ -453,6 +453,14 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := runJSON(run)
+	if report, _, ok, err := s.Store.SiteConfig(r.Context(), id); err != nil {
+		fail(w, err)
+		return
+	} else if ok {
+		// users, registry, settings: what was copied, and the export of
+		// what was not (secrets masked)
+		out["site_config"] = report
+	}
 	if run.Status == store.StatusRunning && (run.Kind == store.KindImport || run.Phase == store.PhaseImport) {
 		// objects settled so far, for progress bars
 		if done, total, err := s.importProgress(r.Context(), run.RemoteID); err == nil {

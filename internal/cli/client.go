@@ -17,6 +17,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/senaite-sync/senaite-sync/internal/siteconfig"
 )
 
 // apiClient talks to the coordinator's API.
@@ -233,7 +235,8 @@ var remoteListFlags = map[string]string{
 // remoteOptionFlags names the option flags addRemoteOptionFlags declares
 // (a command's flag set also holds the inherited ones, --data-dir…).
 func remoteOptionFlags() []string {
-	names := []string{"remote-prefix", "local-prefix", "auto-sync", "page-size", "max-concurrency", "max-requests-per-second"}
+	names := []string{"remote-prefix", "local-prefix", "auto-sync", "page-size", "max-concurrency", "max-requests-per-second",
+		"import-users", "import-registry", "import-settings"}
 	for name := range remoteListFlags {
 		names = append(names, name)
 	}
@@ -253,6 +256,9 @@ func addRemoteOptionFlags(f *pflag.FlagSet) {
 	f.Int("page-size", 0, "items per page")
 	f.Int("max-concurrency", 0, "requests at once to each lab")
 	f.Float64("max-requests-per-second", 0, "request rate to each lab")
+	f.Bool("import-users", false, "create the source's users (random passwords, listed for a reset)")
+	f.Bool("import-registry", false, "copy registry records named bika or senaite")
+	f.Bool("import-settings", false, "copy control-panel settings")
 }
 
 // optionKey is the API's name of an option flag.
@@ -273,6 +279,9 @@ func optionValue(fl *pflag.Flag) any {
 	case fl.Value.Type() == "float64":
 		x, _ := strconv.ParseFloat(v, 64)
 		return x
+	case fl.Value.Type() == "bool":
+		b, _ := strconv.ParseBool(v)
+		return b
 	}
 	return v
 }
@@ -338,6 +347,9 @@ type runOut struct {
 		Progress map[string]int            `json:"progress"`
 		Counts   map[string]int            `json:"counts"`
 		ByType   map[string]map[string]int `json:"by_type"`
+		// SiteConfig is what the run copied of users, registry and
+		// settings (siteconfig.Report).
+		SiteConfig *siteconfig.Report `json:"site_config"`
 	} `json:"run"`
 }
 
@@ -415,6 +427,7 @@ func stepCmd(cfg *Config, kind string) *cobra.Command {
 
 func printSummary(c *cobra.Command, out runOut) {
 	w := c.OutOrStdout()
+	defer printSiteConfig(w, out.Run.SiteConfig)
 	fmt.Fprintf(w, "run %s: %s %s %s\n", out.Run.ID, out.Run.Kind, out.Run.Remote, out.Run.Status)
 	if out.Run.Error != "" {
 		fmt.Fprintf(w, "  %s\n", out.Run.Error)
@@ -445,9 +458,18 @@ func runsCmd(cfg *Config) []*cobra.Command {
 	}}
 	runs.Flags().StringVar(&remoteName, "remote", "", "only this remote's runs")
 	run := &cobra.Command{Use: "run", Short: "Inspect a run"}
-	run.AddCommand(&cobra.Command{Use: "show ID", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
+	var showOutput string
+	show := &cobra.Command{Use: "show ID", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
 		var out runOut
 		cl := cfg.client()
+		if showOutput == "json" {
+			var whole map[string]any
+			if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+args[0], nil, &whole); err != nil {
+				return err
+			}
+			printJSON(c, whole) // the site configuration's export included
+			return nil
+		}
 		if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+args[0], nil, &out); err != nil {
 			return err
 		}
@@ -456,7 +478,9 @@ func runsCmd(cfg *Config) []*cobra.Command {
 			return printDifferences(c.Context(), c.OutOrStdout(), cl, out.Run.ID)
 		}
 		return nil
-	}}, &cobra.Command{Use: "cancel ID", Args: cobra.ExactArgs(1), Short: "Cancel a queued or running run", RunE: func(c *cobra.Command, args []string) error {
+	}}
+	show.Flags().StringVarP(&showOutput, "output", "o", "text", "text or json")
+	run.AddCommand(show, &cobra.Command{Use: "cancel ID", Args: cobra.ExactArgs(1), Short: "Cancel a queued or running run", RunE: func(c *cobra.Command, args []string) error {
 		var out runOut
 		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/runs/"+args[0]+"/cancel", nil, &out); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,6 +25,13 @@ import (
 func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 	switch r.Status {
 	case store.StatusQueued:
+		rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
+		if err != nil {
+			return err
+		}
+		if err := c.copySiteConfig(ctx, r, rm); err != nil {
+			return c.fail(ctx, r, "site configuration: "+err.Error())
+		}
 		if err := c.planImport(ctx, r); err != nil {
 			return c.fail(ctx, r, err.Error())
 		}
@@ -221,6 +229,11 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	status, reason := store.StatusSucceeded, ""
 	if bad > 0 {
 		status, reason = store.StatusPartial, fmt.Sprintf("%d objects failed, conflicted or ended in another state", bad)
+	}
+	if more, err := c.siteConfigProblems(ctx, r); err != nil {
+		return err
+	} else if more != "" {
+		status, reason = store.StatusPartial, strings.TrimPrefix(reason+"; "+more, "; ")
 	}
 	if r.Kind == store.KindUpdate {
 		// failed and conflicting objects stay in the objects table, retried

@@ -121,6 +121,9 @@ func (c *Coordinator) planUpdate(ctx context.Context, r store.Run) error {
 	if err := c.Store.SetRunTotals(ctx, r.ID, counts); err != nil {
 		return err
 	}
+	if err := c.copySiteConfig(ctx, r, rm); err != nil {
+		return fmt.Errorf("site configuration: %w", err)
+	}
 	if err := c.Store.SetRunPlan(ctx, r.ID, watermark); err != nil {
 		return err
 	}

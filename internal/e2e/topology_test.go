@@ -69,6 +69,11 @@ func (f *fleet) step(remote, kind string) run {
 		var conflicts map[string]any
 		f.d.call("GET", "/api/v1/remotes/"+remote+"/conflicts", nil, &conflicts)
 		t.Logf("conflicts: %v", conflicts)
+		var whole map[string]any
+		f.d.call("GET", "/api/v1/runs/"+r.Run.ID, nil, &whole)
+		if run, _ := whole["run"].(map[string]any); run["site_config"] != nil {
+			t.Logf("site configuration: %v", run["site_config"])
+		}
 		f.d.dumpObjects()
 		t.Fatalf("%s %s %s: %s %v", remote, kind, r.Run.Status, r.Run.Error, r.Run.Counts)
 	}

@@ -85,3 +85,34 @@ func (c *Client) ControlPanel(ctx context.Context, name string) (ControlPanel, e
 func (c *Client) PatchControlPanel(ctx context.Context, name string, data map[string]any) error {
 	return c.plone(ctx, "PATCH", "@controlpanels/"+url.PathEscape(name), data, nil)
 }
+
+// ControlPanelID is plone.restapi's id of the control panel that shows
+// the settings of a senaite.jsonapi /settings key: the configlet's name,
+// which differs for some (dateandtime → date-and-time).
+func ControlPanelID(settingsKey string) string {
+	switch settingsKey {
+	case "dateandtime":
+		return "date-and-time"
+	case "usergroups":
+		return "usergroup"
+	}
+	return settingsKey
+}
+
+// PloneGroup is a group as plone.restapi lists it.
+type PloneGroup struct {
+	ID        string `json:"id"`
+	Groupname string `json:"groupname"`
+	Title     string `json:"title"`
+}
+
+// PloneGroups lists groups (GET @groups).
+func (c *Client) PloneGroups(ctx context.Context) ([]PloneGroup, error) {
+	var out []PloneGroup
+	return out, c.plone(ctx, "GET", "@groups", nil, &out)
+}
+
+// CreatePloneGroup creates a group (POST @groups); never retried.
+func (c *Client) CreatePloneGroup(ctx context.Context, name, title string) error {
+	return c.plone(ctx, "POST", "@groups", map[string]string{"groupname": name, "title": title}, nil)
+}

@@ -23,9 +23,32 @@ func (c *reqCtx) restError(status int, typ, msg string) {
 	c.restJSON(status, map[string]any{"error": map[string]any{"type": typ, "message": msg}})
 }
 
-// controlPanelTitles names the panels /@controlpanels lists.
+// controlPanelTitles names the panels /@controlpanels lists, by the
+// senaite.jsonapi /settings key that shows the same settings.
 var controlPanelTitles = map[string]string{"mail": "Mail", "language": "Language", "dateandtime": "Date and Time",
 	"usergroups": "Users and Groups", "maintenance": "Maintenance"}
+
+// controlPanelIDs are plone.restapi's ids of those panels where they
+// differ from the /settings key (plone.restapi names its panels by their
+// configlet: date-and-time, usergroup).
+var controlPanelIDs = map[string]string{"dateandtime": "date-and-time", "usergroups": "usergroup"}
+
+func controlPanelID(key string) string {
+	if id, ok := controlPanelIDs[key]; ok {
+		return id
+	}
+	return key
+}
+
+// settingsKey is the /settings key of a control panel id.
+func settingsKey(id string) string {
+	for k, v := range controlPanelIDs {
+		if v == id {
+			return k
+		}
+	}
+	return id
+}
 
 // servePloneREST answers the plone.restapi subset; path starts with "@".
 func (s *Server) servePloneREST(c *reqCtx, path string) {
@@ -178,14 +201,15 @@ func (s *Server) servePloneREST(c *reqCtx, path string) {
 			sort.Strings(keys)
 			out := []any{}
 			for _, k := range keys {
-				out = append(out, map[string]any{"@id": site + "/@controlpanels/" + k,
+				out = append(out, map[string]any{"@id": site + "/@controlpanels/" + controlPanelID(k),
 					"title": controlPanelTitles[k], "group": "General"})
 			}
 			c.restJSON(200, out)
 			return
 		}
-		panel, ok := l.settings[segs[1]]
-		if !ok {
+		key := settingsKey(segs[1])
+		panel, ok := l.settings[key]
+		if !ok || controlPanelID(key) != segs[1] {
 			c.restError(404, "NotFound", "Resource not found: "+segs[1])
 			return
 		}
@@ -202,7 +226,7 @@ func (s *Server) servePloneREST(c *reqCtx, path string) {
 				props[k] = map[string]any{"title": k, "type": "string"}
 			}
 			c.restJSON(200, map[string]any{"@id": site + "/@controlpanels/" + segs[1],
-				"title": controlPanelTitles[segs[1]], "group": "General",
+				"title": controlPanelTitles[key], "group": "General",
 				"schema": map[string]any{"fieldsets": []any{}, "properties": props, "required": []any{}},
 				"data":   data})
 		case http.MethodPatch:
