@@ -76,6 +76,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/instances", s.listInstances)
 	api.HandleFunc("POST /api/v1/instances", s.createInstance)
 	api.HandleFunc("GET /api/v1/instances/{name}", s.getInstance)
+	api.HandleFunc("PUT /api/v1/instances/{name}", s.updateInstance)
 	api.HandleFunc("DELETE /api/v1/instances/{name}", s.deleteInstance)
 	api.HandleFunc("GET /api/v1/remotes", s.listRemotes)
 	api.HandleFunc("POST /api/v1/remotes", s.createRemote)
@@ -229,6 +230,61 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, instanceJSON(out))
+}
+
+// updateInstance replaces an instance's settings (PUT: url and username
+// required); a password left out keeps the stored one, so that nobody
+// has to know it to move a lab to another address. The name stays.
+func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var in instanceIn
+	if err := decode(r, &in); err != nil {
+		fail(w, err)
+		return
+	}
+	if in.Name != "" && in.Name != name {
+		fail(w, &remote.FieldError{Field: "name", Message: "an instance keeps its name; add another one instead"})
+		return
+	}
+	cur, err := s.Store.Instance(r.Context(), name)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if !strings.HasPrefix(in.URL, "http://") && !strings.HasPrefix(in.URL, "https://") {
+		fail(w, &remote.FieldError{Field: "url", Message: "must start with http:// or https:// and include the site path"})
+		return
+	}
+	if in.Username == "" {
+		fail(w, &remote.FieldError{Field: "username", Message: "required"})
+		return
+	}
+	if in.VerifierUsername == "" && in.VerifierPassword != "" ||
+		in.VerifierUsername != "" && in.VerifierPassword == "" && len(cur.VerifierPassword) == 0 {
+		fail(w, &remote.FieldError{Field: "verifier_password", Message: "verifier_username and verifier_password go together"})
+		return
+	}
+	up := store.Instance{Name: name, URL: strings.TrimRight(in.URL, "/"), Username: in.Username, CACert: in.CACert,
+		VerifierUsername: in.VerifierUsername}
+	if in.Password != "" {
+		if up.Password, err = s.Key.Seal(in.Password); err != nil {
+			fail(w, err)
+			return
+		}
+	}
+	if in.VerifierPassword != "" {
+		if up.VerifierPassword, err = s.Key.Seal(in.VerifierPassword); err != nil {
+			fail(w, err)
+			return
+		}
+	}
+	out, err := s.Store.UpdateInstance(r.Context(), up)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	s.Coordinator.ForgetInstance(out.ID)
+	writeJSON(w, http.StatusOK, instanceJSON(out))
 }
 
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) {

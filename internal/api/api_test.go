@@ -98,6 +98,21 @@ func TestAPI(t *testing.T) {
 	if st, out, _ := call(t, hs, "POST", "/api/v1/instances", "tok", map[string]any{"name": "lab_a", "url": "http://x/s", "username": "u", "password": "p"}); st != 409 || field(out) != "name" {
 		t.Fatalf("duplicate: %d", st)
 	}
+	// edit: a lab moves; its password is kept when none is given, and the
+	// name stays
+	st, out, raw := call(t, hs, "PUT", "/api/v1/instances/lab_a", "tok", map[string]any{"url": "https://moved.example/senaite/", "username": "admin2"})
+	if st != 200 || out["url"] != "https://moved.example/senaite" || out["username"] != "admin2" || strings.Contains(raw, "s3cret") {
+		t.Fatalf("instance edit: %d %s", st, raw)
+	}
+	if st, out, _ := call(t, hs, "PUT", "/api/v1/instances/lab_a", "tok", map[string]any{"name": "lab_z", "url": "http://x/s", "username": "u"}); st != 400 || field(out) != "name" {
+		t.Fatalf("rename by edit: %d", st)
+	}
+	if st, out, _ := call(t, hs, "PUT", "/api/v1/instances/lab_a", "tok", map[string]any{"url": "ftp://x", "username": "u"}); st != 400 || field(out) != "url" {
+		t.Fatalf("edit with a bad url: %d", st)
+	}
+	if st, _, _ := call(t, hs, "PUT", "/api/v1/instances/nope", "tok", map[string]any{"url": "http://x/s", "username": "u"}); st != 404 {
+		t.Fatalf("edit of an unknown instance: %d", st)
+	}
 	if st, out, raw := call(t, hs, "POST", "/api/v1/remotes", "tok", map[string]any{"name": "ab", "source": "lab_a", "destination": "lab_a"}); st != 400 || field(out) != "destination" {
 		t.Fatalf("source = destination: %d %s", st, raw)
 	}
@@ -110,7 +125,7 @@ func TestAPI(t *testing.T) {
 	}
 	// edit: options change in place; name and endpoints stay; bad options
 	// are named and change nothing
-	st, out, raw := call(t, hs, "PUT", "/api/v1/remotes/ab", "tok", map[string]any{"page_size": 50, "skip_types": []string{"Method"}})
+	st, out, raw = call(t, hs, "PUT", "/api/v1/remotes/ab", "tok", map[string]any{"page_size": 50, "skip_types": []string{"Method"}})
 	if opts, _ := out["options"].(map[string]any); st != 200 || opts["page_size"] != float64(50) || fmt.Sprint(opts["skip_types"]) != "[Method]" {
 		t.Fatalf("edit: %d %s", st, raw)
 	}

@@ -324,6 +324,15 @@ func (c *Coordinator) InstanceClient(ctx context.Context, id int64) (*senaite.Cl
 	return cl, nil
 }
 
+// ForgetInstance makes this process look at an instance's settings
+// again at its next request (they were edited here); other processes see
+// the change within instanceRecheck.
+func (c *Coordinator) ForgetInstance(id int64) {
+	c.clientsMu.Lock()
+	delete(c.byID, id)
+	c.clientsMu.Unlock()
+}
+
 // instanceRecheck is how often a kept client checks that its instance's
 // settings (URL, credentials) did not change.
 const instanceRecheck = 5 * time.Second
