@@ -14,6 +14,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/labs"
 	"github.com/senaite-sync/senaite-sync/internal/plan"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -53,6 +54,15 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 var errNothingFetched = errors.New("nothing fetched: run fetch first")
 
 func (c *Coordinator) planImport(ctx context.Context, r store.Run) error {
+	if rm, err := c.Store.RemoteByID(ctx, r.RemoteID); err != nil {
+		return err
+	} else if rm.SourceFlavor == remote.Flavor1x {
+		if n, err := c.Store.MarkRetests1x(ctx, rm.ID); err != nil {
+			return err
+		} else if n > 0 {
+			c.Log.Info("1.x retests linked to their originals", "run_id", r.ID, "remote", rm.Name, "analyses", n)
+		}
+	}
 	objs, refLists, err := c.Store.ObjectsForPlan(ctx, r.RemoteID)
 	if err != nil {
 		return err

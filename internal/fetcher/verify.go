@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/verify"
@@ -44,7 +46,17 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 		if st := states[it.UID]; st == store.ObjSkipped || st == store.ObjGone {
 			continue
 		}
-		scope = append(scope, verify.FromItem(it))
+		o := verify.FromItem(it)
+		if rm.SourceFlavor == remote.Flavor1x {
+			// compared as the 2.x object it became (schema.Renamed1x)
+			destType, kept := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
+			if !kept {
+				continue
+			}
+			o.Fields, _ = schema.Renamed1x(destType, it.ID, o.Fields)
+			o.PortalType = destType
+		}
+		scope = append(scope, o)
 		wanted[it.UID] = true
 		wanted[it.ParentUID] = true
 		for _, r := range refs.Extract(it.Raw) {

@@ -125,6 +125,11 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	destType, kept := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
+	if !kept {
+		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped,
+			fmt.Sprintf("the remote's type mapping (or the built-in one of %s sources) does not carry %s", rm.SourceFlavor, o.PortalType), "")
+	}
 	ident, uid, ok, err := h.Store.EnsureIdentityOn(ctx, rm.SourceID, o.SourceUID, o.PortalType,
 		remote.OriginLabel(rm.Options, o.PortalType, o.SourcePath), o.Modified, rm.DestinationID)
 	if err != nil {
@@ -189,15 +194,27 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 			if err != nil {
 				return "", err
 			}
+			if slices.Contains(pending, again.State) {
+				// the sample's analysis of that keyword is another object's
+				// copy already: never left pending (the run would wait on it)
+				reason := "its sample's analysis " + a.Keyword + " at the destination is already the copy of another analysis"
+				return store.ObjFailed, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjFailed, reason, "")
+			}
 			return again.State, nil
 		}
 	}
 	if schema.Structural(o.PortalType, o.SourcePath) {
-		return h.mapStructural(ctx, rm, o, ident, dst)
+		return h.mapStructural(ctx, rm, o, destType, ident, dst)
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(o.Data, &raw); err != nil {
 		return "", fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	var dropped []string
+	if rm.SourceFlavor == remote.Flavor1x {
+		// from here on the object is its 2.x self (schema.Renamed1x)
+		raw, dropped = schema.Renamed1x(destType, o.SourcePath[strings.LastIndex(o.SourcePath, "/")+1:], raw)
+		o.PortalType = destType
 	}
 	if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && (p.State == store.ObjFailed || p.State == store.ObjSkipped) {
 		// a container that could not be imported: this cannot be either
@@ -230,6 +247,10 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 			"created by a transition at the destination; adopted during the workflow replay", "")
 	}
 	fields, note, err := h.payload(ctx, rm, o, raw)
+	if len(dropped) > 0 {
+		sort.Strings(dropped)
+		note = strings.TrimPrefix(note+"; 1.x fields SENAITE 2 has no place for, not carried: "+strings.Join(dropped, ", "), "; ")
+	}
 	var skip *skippedError
 	if errors.As(err, &skip) {
 		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, skip.reason, "")
@@ -267,7 +288,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 			return state, h.adoptAnalyses(ctx, rm, dst, sample, analyses)
 		}
 	}
-	item, err := dst.Create(ctx, o.PortalType, parent, fields)
+	item, err := dst.Create(ctx, destType, parent, fields)
 	if err != nil {
 		var se *senaite.Error
 		if errors.As(err, &se) && strings.Contains(se.Message, "is not unique") && schema.NaturalKey(o.PortalType) != "" {
@@ -382,10 +403,18 @@ func byPath(ctx context.Context, dst *senaite.Client, path string) (string, bool
 }
 
 // mapStructural links a fixed folder or singleton to the destination's.
-func (h *Handler) mapStructural(ctx context.Context, rm store.Remote, o store.Stored, ident int64, dst *senaite.Client) (string, error) {
+func (h *Handler) mapStructural(ctx context.Context, rm store.Remote, o store.Stored, destType string, ident int64, dst *senaite.Client) (string, error) {
 	uid, ok, err := byPath(ctx, dst, destPath(o.SourcePath, dst.SiteURL()))
 	if err != nil {
 		return "", err
+	}
+	if !ok {
+		// moved between releases (bika_setup/bika_analysiscategories is
+		// setup/analysiscategories in 2.6): a folder type the destination
+		// has exactly once is that folder
+		if uid, ok, err = onlyOne(ctx, dst, destType); err != nil {
+			return "", err
+		}
 	}
 	if !ok {
 		_ = h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped,
@@ -393,6 +422,19 @@ func (h *Handler) mapStructural(ctx context.Context, rm store.Remote, o store.St
 		return store.ObjSkipped, nil
 	}
 	return h.record(ctx, rm, o, ident, uid, true)
+}
+
+// onlyOne finds the destination's single object of a type (false when it
+// has none or several).
+func onlyOne(ctx context.Context, dst *senaite.Client, portalType string) (string, bool, error) {
+	page, err := dst.SearchPage(ctx, senaite.Query{PortalTypes: []string{portalType}, Limit: 2}, 0)
+	if err != nil {
+		return "", false, err
+	}
+	if page.Count != 1 || len(page.Items) != 1 {
+		return "", false, nil
+	}
+	return page.Items[0].UID, true, nil
 }
 
 // destParent is the container on the destination: a structural parent by
@@ -617,6 +659,13 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 		if v, ok := raw[f]; ok {
 			only[f] = v
 		}
+	}
+	if rm.SourceFlavor == remote.Flavor1x {
+		// the plan named the fields as the 1.x source does
+		destType, _ := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
+		only, _ = schema.Renamed1x(destType, o.SourcePath[strings.LastIndex(o.SourcePath, "/")+1:], only)
+		delete(only, "department_id") // Renamed1x's default, not a deferred reference
+		o.PortalType = destType
 	}
 	var uids []string
 	for _, r := range refs.Extract(only) {

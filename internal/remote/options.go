@@ -13,20 +13,23 @@ import (
 
 // Options are what a remote may be told (ARCHITECTURE.md §6).
 type Options struct {
-	ImportSettings       bool     `json:"import_settings"`
-	ImportRegistry       bool     `json:"import_registry"`
-	ImportUsers          bool     `json:"import_users"`
-	RemotePrefix         string   `json:"remote_prefix,omitempty"`
-	LocalPrefix          string   `json:"local_prefix,omitempty"`
-	FullSyncTypes        []string `json:"full_sync_types,omitempty"`
-	SkipTypes            []string `json:"skip_types,omitempty"`
-	PrefixableTypes      []string `json:"prefixable_types,omitempty"`
-	ReadOnlyTypes        []string `json:"read_only_types,omitempty"`
-	UpdateOnlyTypes      []string `json:"update_only_types,omitempty"`
-	AutoSync             Interval `json:"auto_sync"`
-	PageSize             int      `json:"page_size,omitempty"`
-	MaxConcurrency       int      `json:"max_concurrency,omitempty"`
-	MaxRequestsPerSecond float64  `json:"max_requests_per_second,omitempty"`
+	ImportSettings  bool     `json:"import_settings"`
+	ImportRegistry  bool     `json:"import_registry"`
+	ImportUsers     bool     `json:"import_users"`
+	RemotePrefix    string   `json:"remote_prefix,omitempty"`
+	LocalPrefix     string   `json:"local_prefix,omitempty"`
+	FullSyncTypes   []string `json:"full_sync_types,omitempty"`
+	SkipTypes       []string `json:"skip_types,omitempty"`
+	PrefixableTypes []string `json:"prefixable_types,omitempty"`
+	ReadOnlyTypes   []string `json:"read_only_types,omitempty"`
+	UpdateOnlyTypes []string `json:"update_only_types,omitempty"`
+	// TypeMapping maps source type names to the destination's ("" drops
+	// a type); see typemap.go for the built-in one of 1.x sources.
+	TypeMapping          map[string]string `json:"type_mapping,omitempty"`
+	AutoSync             Interval          `json:"auto_sync"`
+	PageSize             int               `json:"page_size,omitempty"`
+	MaxConcurrency       int               `json:"max_concurrency,omitempty"`
+	MaxRequestsPerSecond float64           `json:"max_requests_per_second,omitempty"`
 }
 
 // Defaults of the bounds that protect the labs.
@@ -139,6 +142,11 @@ func (o Options) Validate(knownType func(string) bool) error {
 			if knownType != nil && !knownType(t) {
 				return &FieldError{Field: l.field, Message: fmt.Sprintf("unknown portal type %q", t)}
 			}
+		}
+	}
+	for from := range o.TypeMapping {
+		if knownType != nil && !knownType(from) {
+			return &FieldError{Field: "type_mapping", Message: fmt.Sprintf("unknown portal type %q", from)}
 		}
 	}
 	// a type cannot be both skipped and required, nor both authoritative

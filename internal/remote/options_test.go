@@ -117,3 +117,26 @@ func TestOriginLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestDestinationType(t *testing.T) {
+	own := Options{TypeMapping: map[string]string{"Container": "Container", "Method": ""}}
+	for _, c := range []struct {
+		opts           Options
+		flavor, source string
+		want           string
+		kept           bool
+	}{
+		{Options{}, "1.x", "Container", "SampleContainer", true},
+		{Options{}, "1.x", "ARTemplate", "SampleTemplate", true},
+		{Options{}, "1.x", "Sample", "", false},
+		{Options{}, "1.x", "AnalysisRequest", "AnalysisRequest", true},
+		{Options{}, "2.x", "Container", "Container", true},
+		{own, "1.x", "Container", "Container", true},
+		{own, "2.x", "Method", "", false},
+	} {
+		got, kept := c.opts.DestinationType(c.flavor, c.source)
+		if got != c.want || kept != c.kept {
+			t.Errorf("DestinationType(%s, %s) = %q %v, want %q %v", c.flavor, c.source, got, kept, c.want, c.kept)
+		}
+	}
+}

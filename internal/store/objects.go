@@ -276,6 +276,28 @@ func (s *Store) WaitingReferrers(ctx context.Context, remoteID int64, fields []s
 	return out, nil
 }
 
+// MarkRetests1x gives the retests of a Bika-era (1.x) source the RetestOf
+// reference SENAITE 2 has: 1.x marked the original (Retested) and left the
+// retest unlinked, a later analysis of the same keyword in the same
+// sample. The latest earlier one is the original, so that the workflow
+// replay adopts the retest its retraction makes at the destination.
+// Idempotent (an analysis with RetestOf is left alone).
+func (s *Store) MarkRetests1x(ctx context.Context, remoteID int64) (int, error) {
+	tag, err := s.pool.Exec(ctx, `WITH pairs AS (
+			SELECT o.source_uid, (SELECT p.source_uid FROM objects p WHERE p.remote_id = o.remote_id
+				AND p.parent_uid = o.parent_uid AND p.portal_type = o.portal_type
+				AND p.data->>'Keyword' = o.data->>'Keyword' AND p.source_created < o.source_created
+				ORDER BY p.source_created DESC LIMIT 1) AS orig
+			FROM objects o WHERE o.remote_id = $1 AND o.portal_type = 'Analysis' AND NOT o.data ? 'RetestOf')
+		UPDATE objects o SET data = jsonb_set(o.data, '{RetestOf}', jsonb_build_object('uid', pairs.orig)),
+			refs = array_append(o.refs, 'RetestOf:' || pairs.orig)
+		FROM pairs WHERE o.remote_id = $1 AND o.source_uid = pairs.source_uid AND pairs.orig IS NOT NULL`, remoteID)
+	if err != nil {
+		return 0, fmt.Errorf("store: 1.x retests of remote %d: %w", remoteID, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // MarkObject moves an object from one of the states in from to state
 // (compare-and-set), with a reason for skipped/failed/state-mismatch and
 // the destination UID when known.

@@ -20,8 +20,11 @@ type Remote struct {
 	DestinationID int64
 	Source        string
 	Destination   string
-	Options       remote.Options
-	Watermark     *time.Time
+	// SourceFlavor is what the source's last check found ("1.x", "2.x";
+	// "" before any): a 1.x source's types are mapped (remote.TypeMapping).
+	SourceFlavor string
+	Options      remote.Options
+	Watermark    *time.Time
 	// NextTickAt is when auto-sync next ticks (nil: off, or not scheduled
 	// yet); SyncPending says a tick waits for the running step to end.
 	NextTickAt  *time.Time
@@ -30,13 +33,13 @@ type Remote struct {
 	UpdatedAt   time.Time
 }
 
-const remoteSelect = `SELECT r.id, r.name, r.source_id, r.destination_id, s.name, d.name, r.options, r.watermark,
+const remoteSelect = `SELECT r.id, r.name, r.source_id, r.destination_id, s.name, d.name, coalesce(s.flavor, ''), r.options, r.watermark,
 	r.next_tick_at, r.sync_pending, r.created_at, r.updated_at FROM remotes r JOIN instances s ON s.id = r.source_id JOIN instances d ON d.id = r.destination_id`
 
 func scanRemote(row pgx.Row) (Remote, error) {
 	var r Remote
 	var opts []byte
-	err := row.Scan(&r.ID, &r.Name, &r.SourceID, &r.DestinationID, &r.Source, &r.Destination, &opts, &r.Watermark,
+	err := row.Scan(&r.ID, &r.Name, &r.SourceID, &r.DestinationID, &r.Source, &r.Destination, &r.SourceFlavor, &opts, &r.Watermark,
 		&r.NextTickAt, &r.SyncPending, &r.CreatedAt, &r.UpdatedAt)
 	if err != nil {
 		return Remote{}, err

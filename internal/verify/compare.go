@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
@@ -124,13 +125,14 @@ func Compare(src, dst []Object, replicas map[string]string) Report {
 		if s.State != d.State {
 			add(KindState, "", s.State, d.State)
 		}
-		if p, ok := tr(s.ParentUID); !ok || p != d.ParentUID {
-			add(KindParent, "", s.ParentUID+" → "+p, d.ParentUID)
-		}
 		if schema.Structural(s.PortalType, s.Path) {
 			// folders and singletons are the destination's own, mapped by
-			// path; their settings travel with import_settings
+			// path (or by type where a release moved them: 2.6's setup
+			// folders); their settings travel with import_settings
 			continue
+		}
+		if p, ok := tr(s.ParentUID); !ok || p != d.ParentUID {
+			add(KindParent, "", s.ParentUID+" → "+p, d.ParentUID)
 		}
 		for _, f := range fieldDiffs(s, d, tr) {
 			add(KindField, f.field, f.src, f.dst)
@@ -215,6 +217,7 @@ func normalize(field string, raw json.RawMessage, tr refs.Translate) (any, []ref
 	if list, ok := out.([]any); ok && allUIDs(list) {
 		// a multi-valued reference is a set: its order is the catalog's
 		sort.Slice(list, func(i, j int) bool { return list[i].(string) < list[j].(string) })
+		out = slices.CompactFunc(list, func(a, b any) bool { return a == b })
 	}
 	return out, missing
 }
