@@ -264,6 +264,11 @@ func (c *Coordinator) finishScan(ctx context.Context, r store.Run) error {
 	if err := c.Store.SetRunFetched(ctx, r.ID, changed); err != nil {
 		return err
 	}
+	if n, err := c.Store.ClaimPending(ctx, rm.ID, r.ID); err != nil {
+		return err
+	} else if n > 0 {
+		c.Log.Info("update: retrying objects earlier runs left failed or parked", "run_id", r.ID, "remote", rm.Name, "objects", n)
+	}
 	if err := c.planImport(ctx, r); err != nil && !errors.Is(err, errNothingFetched) {
 		return c.fail(ctx, r, err.Error())
 	}

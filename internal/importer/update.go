@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -48,6 +49,12 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	it, err := senaite.DecodeItem(o.Data)
 	if err != nil {
 		return "", fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	if rm.SourceFlavor == remote.Flavor1x {
+		// compared and written as the 2.x object it became
+		destType, _ := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
+		it.Raw, _ = schema.Renamed1x(destType, o.SourcePath[strings.LastIndex(o.SourcePath, "/")+1:], it.Raw)
+		it.PortalType, o.PortalType = destType, destType
 	}
 	var uids []string
 	for _, r := range refs.Extract(it.Raw) {

@@ -331,3 +331,14 @@ func (s *Store) Requeue(ctx context.Context, remoteID int64, runID uuid.UUID, ui
 	}
 	return nil
 }
+
+// ClaimPending puts the objects still to import from earlier runs (failed,
+// parked) into an update run: it retries them, and its counters say so.
+func (s *Store) ClaimPending(ctx context.Context, remoteID int64, runID uuid.UUID) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET run_id = $2 WHERE remote_id = $1
+		AND state IN ('fetched', 'waiting', 'failed') AND run_id IS DISTINCT FROM $2`, remoteID, runID)
+	if err != nil {
+		return 0, fmt.Errorf("store: claim pending objects for run %s: %w", runID, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
