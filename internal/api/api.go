@@ -178,6 +178,26 @@ type instanceIn struct {
 	VerifierPassword string `json:"verifier_password"`
 }
 
+// validate checks an instance's settings; a new instance needs its
+// password, an edited one keeps the stored passwords it is not given
+// (storedVerifier: it has a verifier password already).
+func (in instanceIn) validate(create, storedVerifier bool) error {
+	if !strings.HasPrefix(in.URL, "http://") && !strings.HasPrefix(in.URL, "https://") {
+		return &remote.FieldError{Field: "url", Message: "must start with http:// or https:// and include the site path"}
+	}
+	if in.Username == "" {
+		return &remote.FieldError{Field: "username", Message: "required"}
+	}
+	if create && in.Password == "" {
+		return &remote.FieldError{Field: "password", Message: "required"}
+	}
+	if in.VerifierUsername == "" && in.VerifierPassword != "" ||
+		in.VerifierUsername != "" && in.VerifierPassword == "" && !storedVerifier {
+		return &remote.FieldError{Field: "verifier_password", Message: "verifier_username and verifier_password go together"}
+	}
+	return nil
+}
+
 // instanceJSON never carries a password: secrets are write-only.
 func instanceJSON(in store.Instance) map[string]any {
 	return map[string]any{"name": in.Name, "url": in.URL, "username": in.Username, "has_ca_cert": in.CACert != "",
@@ -195,20 +215,8 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if !strings.HasPrefix(in.URL, "http://") && !strings.HasPrefix(in.URL, "https://") {
-		fail(w, &remote.FieldError{Field: "url", Message: "must start with http:// or https:// and include the site path"})
-		return
-	}
-	if in.Username == "" {
-		fail(w, &remote.FieldError{Field: "username", Message: "required"})
-		return
-	}
-	if in.Password == "" {
-		fail(w, &remote.FieldError{Field: "password", Message: "required"})
-		return
-	}
-	if (in.VerifierUsername == "") != (in.VerifierPassword == "") {
-		fail(w, &remote.FieldError{Field: "verifier_password", Message: "verifier_username and verifier_password go together"})
+	if err := in.validate(true, false); err != nil {
+		fail(w, err)
 		return
 	}
 	pw, err := s.Key.Seal(in.Password)
@@ -251,17 +259,8 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if !strings.HasPrefix(in.URL, "http://") && !strings.HasPrefix(in.URL, "https://") {
-		fail(w, &remote.FieldError{Field: "url", Message: "must start with http:// or https:// and include the site path"})
-		return
-	}
-	if in.Username == "" {
-		fail(w, &remote.FieldError{Field: "username", Message: "required"})
-		return
-	}
-	if in.VerifierUsername == "" && in.VerifierPassword != "" ||
-		in.VerifierUsername != "" && in.VerifierPassword == "" && len(cur.VerifierPassword) == 0 {
-		fail(w, &remote.FieldError{Field: "verifier_password", Message: "verifier_username and verifier_password go together"})
+	if err := in.validate(false, len(cur.VerifierPassword) > 0); err != nil {
+		fail(w, err)
 		return
 	}
 	up := store.Instance{Name: name, URL: strings.TrimRight(in.URL, "/"), Username: in.Username, CACert: in.CACert,

@@ -124,12 +124,18 @@ func (c *Coordinator) sourceClient(ctx context.Context, rm store.Remote) (*senai
 // advanceFetch: a queued fetch is checked and planned; a running one whose
 // pages are all read is reconciled and finished.
 func (c *Coordinator) advanceFetch(ctx context.Context, r store.Run) error {
+	return c.advancePaged(ctx, r, c.planFetch, c.finishFetch)
+}
+
+// advancePaged is the life of a run made of source pages (fetch, verify):
+// a queued run is planned — idempotently (page rows, totals and message
+// ids are keyed), before the compare-and-set, so that a run is never seen
+// running with its pages half planned — and a running one is finished
+// once every page is done.
+func (c *Coordinator) advancePaged(ctx context.Context, r store.Run, plan, finish func(context.Context, store.Run) error) error {
 	switch r.Status {
 	case store.StatusQueued:
-		// planning is idempotent (page rows, totals and message ids are
-		// keyed), so it happens before the compare-and-set: a run is never
-		// seen running with its pages half planned
-		if err := c.planFetch(ctx, r); err != nil {
+		if err := plan(ctx, r); err != nil {
 			return c.fail(ctx, r, err.Error())
 		}
 		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
@@ -137,7 +143,7 @@ func (c *Coordinator) advanceFetch(ctx context.Context, r store.Run) error {
 		if r.PagesDone < r.PagesTotal {
 			return nil
 		}
-		return c.finishFetch(ctx, r)
+		return finish(ctx, r)
 	}
 	return nil
 }

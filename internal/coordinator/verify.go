@@ -15,19 +15,7 @@ import (
 // does — `verify --wait` exits 2 then — with every difference listed under
 // the run.
 func (c *Coordinator) advanceVerify(ctx context.Context, r store.Run) error {
-	switch r.Status {
-	case store.StatusQueued:
-		if err := c.planVerify(ctx, r); err != nil {
-			return c.fail(ctx, r, err.Error())
-		}
-		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
-	case store.StatusRunning:
-		if r.PagesDone < r.PagesTotal {
-			return nil
-		}
-		return c.finishVerify(ctx, r)
-	}
-	return nil
+	return c.advancePaged(ctx, r, c.planVerify, c.finishVerify)
 }
 
 func (c *Coordinator) planVerify(ctx context.Context, r store.Run) error {

@@ -424,3 +424,67 @@ func (r *rig) fetch(t *testing.T, uids ...string) map[string]senaite.Item {
 	}
 	return items
 }
+
+// TestUpdateOnlyTypes: an update-only type's object is never created at
+// the destination; one that originated there by the local prefix (its id
+// at the source is the prefix and the destination's own id, as the
+// original add-on named copies) is linked to the destination's object and
+// updates it, without a second one.
+func TestUpdateOnlyTypes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t, 71)
+	opts := remote.Options{UpdateOnlyTypes: []string{"Client"}, LocalPrefix: "B-"}.Normalize()
+	rm, err := r.st.CreateRemote(ctx, "ab_update_only", "a", "b", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := r.st.CreateRun(ctx, rm.ID, store.KindImport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder, err := r.dst.SearchPage(ctx, senaite.Query{PortalTypes: []string{"ClientFolder"}, Limit: 1}, 0)
+	if err != nil || len(folder.Items) != 1 {
+		t.Fatalf("client folder: %v", err)
+	}
+	own, err := r.dst.Create(ctx, "Client", folder.Items[0].UID, map[string]any{"Name": "Own lab", "ClientID": "OWN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := r.srcLab.Objects("Client")
+	var stored []store.Fetched
+	for i, c := range clients[:2] {
+		it, err := r.src.Get(ctx, c.UID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := fetcher.ToFetched(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			// the source's copy of the destination's own client
+			f.SourcePath = f.SourcePath[:strings.LastIndex(f.SourcePath, "/")+1] + "B-" + own.ID
+		}
+		stored = append(stored, f)
+	}
+	if _, err := r.st.UpsertFetched(ctx, rm.ID, run.ID, stored); err != nil {
+		t.Fatal(err)
+	}
+	state, err := r.h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: clients[0].UID})
+	rows, _ := r.st.ListObjects(ctx, rm.ID, store.ObjectFilter{Q: clients[0].UID})
+	if err != nil || state != store.ObjSkipped || len(rows) != 1 || !strings.Contains(rows[0].Reason, "update-only") {
+		t.Fatalf("a client that did not originate at the destination: %s %v %+v", state, err, rows)
+	}
+	state, err = r.h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: clients[1].UID})
+	if err != nil || state != store.ObjImported {
+		t.Fatalf("the destination's own client: %s %v", state, err)
+	}
+	if n := r.dstLab.Count("Client"); n != 1 {
+		t.Fatalf("the destination holds %d clients, want its own one", n)
+	}
+	got, err := r.dst.Get(ctx, own.UID)
+	if err != nil || got.String("Name") != clients[1].Fields["Name"] {
+		t.Fatalf("the own client was not updated from the source: %q %v", got.String("Name"), err)
+	}
+}

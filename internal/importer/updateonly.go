@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -31,7 +32,7 @@ func (h *Handler) updateOnly(ctx context.Context, rm store.Remote, o store.Store
 	if !hasCopy && rm.Options.LocalPrefix != "" {
 		id := o.SourcePath[strings.LastIndex(o.SourcePath, "/")+1:]
 		if own, found := strings.CutPrefix(id, rm.Options.LocalPrefix); found && own != "" {
-			uid, err := h.findOwn(ctx, o.PortalType, own, dst)
+			uid, modified, err := h.findOwn(ctx, o.PortalType, own, dst)
 			if err != nil {
 				return "", false, "", err
 			}
@@ -41,6 +42,11 @@ func (h *Handler) updateOnly(ctx context.Context, rm store.Remote, o store.Store
 					return "", false, "", err
 				}
 				if linked {
+					// the source's copy came from this version (the original
+					// add-on sent it): the source's changes update it
+					if err := h.Store.SetSeen(ctx, rm.DestinationID, []string{uid}, []time.Time{modified}, false); err != nil {
+						return "", false, "", err
+					}
 					h.Log.Info("update-only: linked by the local prefix", "remote", rm.Name, "uid", o.SourceUID,
 						"portal_type", o.PortalType, "dest_uid", uid, "id", own)
 					return uid, true, "", nil
@@ -52,15 +58,26 @@ func (h *Handler) updateOnly(ctx context.Context, rm store.Remote, o store.Store
 		rm.Destination), nil
 }
 
-// findOwn looks for the destination's object of a type with an id.
-func (h *Handler) findOwn(ctx context.Context, portalType, id string, dst *senaite.Client) (string, error) {
+// findOwn looks for the destination's object of a type with an id, and
+// its version.
+func (h *Handler) findOwn(ctx context.Context, portalType, id string, dst *senaite.Client) (string, time.Time, error) {
+	// uid_catalog indexes id and portal_type on every release
 	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: []string{portalType}, ID: id, Catalog: "uid_catalog", Limit: 10}) {
 		if err != nil {
-			return "", err
+			return "", time.Time{}, err
 		}
-		if it.ID == id && it.PortalType == portalType {
-			return it.UID, nil
+		if it.ID != id || it.PortalType != portalType {
+			continue
 		}
+		if it.Modified.IsZero() {
+			// not among that catalog's columns: read the object
+			full, err := dst.Get(ctx, it.UID)
+			if err != nil {
+				return "", time.Time{}, err
+			}
+			return it.UID, full.Modified, nil
+		}
+		return it.UID, it.Modified, nil
 	}
-	return "", nil
+	return "", time.Time{}, nil
 }
