@@ -134,7 +134,9 @@ var labSet = map[string]map[string]bool{
 }
 
 // LabSet tells whether verify leaves field of portalType out.
-func LabSet(portalType, field string) bool { return labSet[portalType][field] || unreadable[portalType][field] }
+func LabSet(portalType, field string) bool {
+	return labSet[portalType][field] || unreadable[portalType][field]
+}
 
 // unreadable are fields senaite.jsonapi 2.6 cannot show: its Dexterity
 // field manager serializes a multi-valued UIDReferenceField as null. A
