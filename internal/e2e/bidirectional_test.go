@@ -101,6 +101,32 @@ func TestBidirectionalSettles(t *testing.T) {
 			t.Fatalf("the client made at B exists %d times on %s", n, cl.SiteURL())
 		}
 	}
+
+	// both sides edit the same client: a conflict; the person keeps B's
+	// version, which then travels back to A, and the pair settles
+	third := first(t, a, "Client", "", 3)[2]
+	nextSecond()
+	if _, err := a.Update(ctx, third.UID, map[string]any{"Phone": "A's phone"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Update(ctx, m.replicaOf(third.UID), map[string]any{"Phone": "B's phone"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if r := d.runStep("a_to_b", "update", nil); r.Run.Status != "partial" || r.Run.Counts["conflicts"] != 1 {
+		t.Fatalf("a_to_b after edits on both sides: %s %v", r.Run.Status, r.Run.Counts)
+	}
+	if st := d.call("POST", "/api/v1/remotes/a_to_b/conflicts/"+third.UID+"/resolve", map[string]string{"take": "destination"}, nil); st != http.StatusOK {
+		t.Fatalf("resolve: %d", st)
+	}
+	w = rounds(3, "b_to_a", "a_to_b")
+	if w[0][0] == 0 || w[0][1] != 0 || w[1] != [2]int64{0, 0} || w[2] != [2]int64{0, 0} {
+		t.Fatalf("writes per round (A, B) after keeping B's version: %v; want A written once, then nothing", w)
+	}
+	for _, cl := range []*senaite.Client{a, b} {
+		if n := countByKey(t, cl, "Client", "Phone", "B's phone"); n != 1 {
+			t.Fatalf("the kept version is on %s %d times", cl.SiteURL(), n)
+		}
+	}
 	m.assertMirrored()
 	d.verifyClean("b_to_a")
 }

@@ -61,7 +61,9 @@ func (h *Handler) Resolve(ctx context.Context, rm store.Remote, c store.Conflict
 	if err != nil {
 		return err
 	}
-	if err := h.Store.SetSeen(ctx, rm.DestinationID, []string{c.DestUID}, []time.Time{cur.Modified}, true); err != nil {
+	// taken from the source, the copy is the system's write; kept, it is a
+	// person's edit, which a reverse remote still carries back
+	if err := h.Store.SetSeen(ctx, rm.DestinationID, []string{c.DestUID}, []time.Time{cur.Modified}, take == "source"); err != nil {
 		return err
 	}
 	return h.sawSource(ctx, rm, o)
