@@ -150,8 +150,14 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
-	// parked objects get another chance once the levels are through:
-	// what they waited for may have landed since
+	// parked objects whose dependency the remote skipped go with it;
+	// the others get another chance once the levels are through: what they
+	// waited for may have landed since
+	if n, err := c.Store.SkipWaitingOnSkipped(ctx, rm.ID); err != nil {
+		return err
+	} else if n > 0 {
+		c.Log.Info("parked objects skipped with what they require", "run_id", r.ID, "remote", r.Remote, "objects", n)
+	}
 	if n, err := c.Store.RequeueWaiting(ctx, rm.ID, 3); err != nil {
 		return err
 	} else if n > 0 {

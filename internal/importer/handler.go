@@ -165,6 +165,9 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 				// the sample is parked on a dependency: so is its analysis, and
 				// both are requeued together
 				return "", fmt.Errorf("%w: sample %s of analysis %s", ErrDependencyMissing, p.SourceUID, o.SourceUID)
+			case store.ObjSkipped, store.ObjFailed:
+				reason := fmt.Sprintf("its container %s (%s) was %s", p.SourcePath, p.PortalType, p.State)
+				return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, reason, "")
 			default:
 				return "", fmt.Errorf("%w: sample %s of analysis %s", ErrDependencyMissing, p.SourceUID, o.SourceUID)
 			}

@@ -424,6 +424,25 @@ func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxAttempts 
 	return int(tag.RowsAffected()), nil
 }
 
+// SkipWaitingOnSkipped skips the parked objects whose awaited dependency
+// (named last in their reason, and among their references) or container
+// this remote skipped meanwhile: they were parked before the target was settled, and
+// can never be imported without it (ARCHITECTURE.md §1, skipped).
+func (s *Store) SkipWaitingOnSkipped(ctx context.Context, remoteID int64) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects o SET state = 'skipped', updated_at = now(),
+		reason = 'what it requires was skipped by this remote: ' || o.reason
+		WHERE o.remote_id = $1 AND o.state = 'waiting' AND o.reason LIKE 'importer: dependency not imported yet%'
+		AND (EXISTS (SELECT 1 FROM unnest(o.refs) AS r JOIN objects t ON t.remote_id = o.remote_id
+			AND t.source_uid = split_part(r, ':', 2)
+			WHERE t.state = 'skipped' AND o.reason LIKE '%' || t.source_uid)
+		OR EXISTS (SELECT 1 FROM objects p WHERE p.remote_id = o.remote_id AND p.source_uid = o.parent_uid
+			AND p.state = 'skipped'))`, remoteID)
+	if err != nil {
+		return 0, fmt.Errorf("store: skip waiting objects of remote %d: %w", remoteID, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // FailWaiting fails the objects still parked at the end of an import,
 // keeping what they waited for in the reason.
 func (s *Store) FailWaiting(ctx context.Context, remoteID int64) (int64, error) {
