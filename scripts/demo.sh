@@ -69,6 +69,7 @@ for t in sorted(set(a) | set(b), key=lambda t: -a.get(t, 0)):
 PY
 echo
 echo "Where to look:"
+echo "  console:     $SENAITE_SYNC_URL/console/   (remotes, runs, objects, conflicts; in a browser)"
 echo "  runs:        $BIN/senaite-sync runs        (API: curl $SENAITE_SYNC_URL/api/v1/runs)"
 echo "  lab_a:       curl -u admin:secret '$A/@@API/senaite/v1/analysisrequest?limit=3'"
 echo "  lab_b:       curl -u admin:secret '$B/@@API/senaite/v1/analysisrequest?complete=yes&limit=1'"

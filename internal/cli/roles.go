@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/senaite-sync/senaite-sync/internal/api"
+	"github.com/senaite-sync/senaite-sync/internal/console"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
@@ -208,8 +209,13 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	if err := checkListen(cfg.HTTPAddr, cfg.APIToken); err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: cfg.HTTPAddr, ReadHeaderTimeout: 10 * time.Second,
-		Handler: (&api.Server{Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler()}
+	// the API and the web console share the address and the token
+	root := http.NewServeMux()
+	root.Handle("/", (&api.Server{Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
+	if err := (&console.Server{Store: rt.st, Coordinator: rt.co, Token: cfg.APIToken, Log: rt.log}).Routes(root); err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: cfg.HTTPAddr, ReadHeaderTimeout: 10 * time.Second, Handler: root}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("http_addr: %w", err)
@@ -225,7 +231,8 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	}()
 	defer func() { <-ticks }()
 	holder := uuid.NewString()
-	rt.log.Info("coordinator started", "holder", holder, "http", "http://"+ln.Addr().String())
+	rt.log.Info("coordinator started", "holder", holder, "http", "http://"+ln.Addr().String(),
+		"console", "http://"+ln.Addr().String()+"/console/")
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {

@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,4 +115,16 @@ func TestAutoSyncKeepsBackupCurrent(t *testing.T) {
 		t.Fatalf("%d update runs after hours of missed ticks, want 1", updates)
 	}
 	m.assertMirrored()
+
+	// the web console of the same process shows the remote and its
+	// auto-sync
+	resp, err := http.Get(d.api + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "a_to_b") || !strings.Contains(string(page), "every 1m0s") {
+		t.Fatalf("console: %d\n%s", resp.StatusCode, page)
+	}
 }
