@@ -236,7 +236,7 @@ var remoteListFlags = map[string]string{
 // (a command's flag set also holds the inherited ones, --data-dir…).
 func remoteOptionFlags() []string {
 	names := []string{"remote-prefix", "local-prefix", "auto-sync", "page-size", "max-concurrency", "max-requests-per-second",
-		"import-users", "import-registry", "import-settings"}
+		"import-users", "import-registry", "import-settings", "type-mapping"}
 	for name := range remoteListFlags {
 		names = append(names, name)
 	}
@@ -259,6 +259,7 @@ func addRemoteOptionFlags(f *pflag.FlagSet) {
 	f.Bool("import-users", false, "create the source's users (random passwords, listed for a reset)")
 	f.Bool("import-registry", false, "copy registry records named bika or senaite")
 	f.Bool("import-settings", false, "copy control-panel settings")
+	f.String("type-mapping", "", "source type=destination type, comma-separated; an empty destination drops the type (1.x sources have a built-in mapping)")
 }
 
 // optionKey is the API's name of an option flag.
@@ -282,6 +283,16 @@ func optionValue(fl *pflag.Flag) any {
 	case fl.Value.Type() == "bool":
 		b, _ := strconv.ParseBool(v)
 		return b
+	case fl.Name == "type-mapping":
+		m := map[string]string{}
+		for _, pair := range strings.Split(v, ",") {
+			if from, to, ok := strings.Cut(strings.TrimSpace(pair), "="); ok {
+				m[strings.TrimSpace(from)] = strings.TrimSpace(to)
+			} else if pair = strings.TrimSpace(pair); pair != "" {
+				m[pair] = "" // a name alone: not carried
+			}
+		}
+		return m
 	}
 	return v
 }

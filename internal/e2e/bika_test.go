@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -166,5 +167,21 @@ func TestBikaMigration(t *testing.T) {
 	f.d.runStep("old_to_new", "update", nil)
 	if cp, err := dst.Get(ctx, f.replica("lab_old", "lab_new", client.UID)); err != nil || cp.String("Phone") != "+34 972 00 11 22" {
 		t.Fatalf("an edit in the 1.x lab did not reach the new one: %q %v", cp.String("Phone"), err)
+	}
+
+	// the built-in mapping is overridden from the command line
+	cmd := exec.Command(binary, "remote", "edit", "old_to_new", "--type-mapping", "Container=Container, ReferenceDefinition=")
+	cmd.Env = f.d.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("remote edit --type-mapping: %v\n%s", err, out)
+	}
+	var edited struct {
+		Options struct {
+			TypeMapping map[string]string `json:"type_mapping"`
+		} `json:"options"`
+	}
+	f.d.call("GET", "/api/v1/remotes/old_to_new", nil, &edited)
+	if m := edited.Options.TypeMapping; len(m) != 2 || m["Container"] != "Container" || m["ReferenceDefinition"] != "" {
+		t.Fatalf("type mapping after remote edit: %v", m)
 	}
 }
