@@ -111,6 +111,17 @@ func (c *Coordinator) fail(ctx context.Context, r store.Run, reason string) erro
 	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued, store.StatusRunning}, store.StatusFailed, reason)
 }
 
+// runSource is what planning a run starts from: its remote and the
+// client of the remote's source.
+func (c *Coordinator) runSource(ctx context.Context, r store.Run) (store.Remote, *senaite.Client, error) {
+	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
+	if err != nil {
+		return store.Remote{}, nil, err
+	}
+	cl, err := c.sourceClient(ctx, rm)
+	return rm, cl, err
+}
+
 // sourceClient builds the client of a remote's source with its bounds.
 func (c *Coordinator) sourceClient(ctx context.Context, rm store.Remote) (*senaite.Client, error) {
 	in, err := c.Store.InstanceByID(ctx, rm.SourceID)
@@ -151,11 +162,7 @@ func (c *Coordinator) advancePaged(ctx context.Context, r store.Run, plan, finis
 // planFetch checks the source (flavour, credentials), counts each type and
 // publishes one message per page (ARCHITECTURE.md §4, Fetch 1-2).
 func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
-	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
-	if err != nil {
-		return err
-	}
-	cl, err := c.sourceClient(ctx, rm)
+	rm, cl, err := c.runSource(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -52,11 +52,7 @@ func (c *Coordinator) advanceUpdate(ctx context.Context, r store.Run) error {
 // watermark and publishes, per fetched type, either one 'since' page
 // (the type's catalog indexes `modified`) or the light scan's pages.
 func (c *Coordinator) planUpdate(ctx context.Context, r store.Run) error {
-	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
-	if err != nil {
-		return err
-	}
-	cl, err := c.sourceClient(ctx, rm)
+	rm, cl, err := c.runSource(ctx, r)
 	if err != nil {
 		return err
 	}

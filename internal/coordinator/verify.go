@@ -19,11 +19,7 @@ func (c *Coordinator) advanceVerify(ctx context.Context, r store.Run) error {
 }
 
 func (c *Coordinator) planVerify(ctx context.Context, r store.Run) error {
-	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
-	if err != nil {
-		return err
-	}
-	cl, err := c.sourceClient(ctx, rm)
+	rm, cl, err := c.runSource(ctx, r)
 	if err != nil {
 		return err
 	}

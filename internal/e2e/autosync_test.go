@@ -20,11 +20,7 @@ import (
 func TestAutoSyncKeepsBackupCurrent(t *testing.T) {
 	m := newMigration(t, 400, 77)
 	d := m.d
-	d.env = append(d.env, "SENAITE_SYNC_NATS_URL=")
-	d.start("standalone")
-	d.waitAPI()
-	m.register()
-	m.migrate(nil)
+	m.standalone()
 	ctx := context.Background()
 
 	cmd := exec.Command(binary, "remote", "edit", "a_to_b", "--auto-sync", "1m")

@@ -88,6 +88,18 @@ func (m *migration) replicaOf(uid string) string {
 	return got[uid]
 }
 
+// standalone migrates the source into the destination with one
+// `senaite-sync standalone` (embedded NATS): where the tests of keeping
+// labs in step start from.
+func (m *migration) standalone() {
+	m.d.t.Helper()
+	m.d.env = append(m.d.env, "SENAITE_SYNC_NATS_URL=")
+	m.d.start("standalone")
+	m.d.waitAPI()
+	m.register()
+	m.migrate(nil)
+}
+
 func (m *migration) update(want string) run {
 	m.d.t.Helper()
 	r := m.d.runStep("a_to_b", "update", nil)
@@ -107,11 +119,7 @@ func (m *migration) update(want string) run {
 func TestBackupFollowsSource(t *testing.T) {
 	m := newMigration(t, 1500, 66)
 	d := m.d
-	d.env = append(d.env, "SENAITE_SYNC_NATS_URL=")
-	d.start("standalone")
-	d.waitAPI()
-	m.register()
-	m.migrate(nil)
+	m.standalone()
 	ctx := context.Background()
 	src, dst := labClient(t, m.srcURL), labClient(t, m.dstURL)
 
