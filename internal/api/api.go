@@ -198,6 +198,25 @@ func (in instanceIn) validate(create, storedVerifier bool) error {
 	return nil
 }
 
+// instance is what the store keeps of an instance: passwords sealed, and
+// nil where none was given (an edit keeps the stored one).
+func (in instanceIn) instance(key *secret.Key) (store.Instance, error) {
+	out := store.Instance{Name: in.Name, URL: strings.TrimRight(in.URL, "/"), Username: in.Username, CACert: in.CACert,
+		VerifierUsername: in.VerifierUsername}
+	var err error
+	if in.Password != "" {
+		if out.Password, err = key.Seal(in.Password); err != nil {
+			return store.Instance{}, err
+		}
+	}
+	if in.VerifierPassword != "" {
+		if out.VerifierPassword, err = key.Seal(in.VerifierPassword); err != nil {
+			return store.Instance{}, err
+		}
+	}
+	return out, nil
+}
+
 // instanceJSON never carries a password: secrets are write-only.
 func instanceJSON(in store.Instance) map[string]any {
 	return map[string]any{"name": in.Name, "url": in.URL, "username": in.Username, "has_ca_cert": in.CACert != "",
@@ -219,20 +238,12 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	pw, err := s.Key.Seal(in.Password)
+	inst, err := in.instance(s.Key)
 	if err != nil {
 		fail(w, err)
 		return
 	}
-	var vpw []byte
-	if in.VerifierPassword != "" {
-		if vpw, err = s.Key.Seal(in.VerifierPassword); err != nil {
-			fail(w, err)
-			return
-		}
-	}
-	out, err := s.Store.CreateInstance(r.Context(), store.Instance{Name: in.Name, URL: strings.TrimRight(in.URL, "/"),
-		Username: in.Username, Password: pw, CACert: in.CACert, VerifierUsername: in.VerifierUsername, VerifierPassword: vpw})
+	out, err := s.Store.CreateInstance(r.Context(), inst)
 	if err != nil {
 		fail(w, err)
 		return
@@ -263,19 +274,11 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	up := store.Instance{Name: name, URL: strings.TrimRight(in.URL, "/"), Username: in.Username, CACert: in.CACert,
-		VerifierUsername: in.VerifierUsername}
-	if in.Password != "" {
-		if up.Password, err = s.Key.Seal(in.Password); err != nil {
-			fail(w, err)
-			return
-		}
-	}
-	if in.VerifierPassword != "" {
-		if up.VerifierPassword, err = s.Key.Seal(in.VerifierPassword); err != nil {
-			fail(w, err)
-			return
-		}
+	in.Name = name
+	up, err := in.instance(s.Key)
+	if err != nil {
+		fail(w, err)
+		return
 	}
 	out, err := s.Store.UpdateInstance(r.Context(), up)
 	if err != nil {

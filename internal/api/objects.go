@@ -9,8 +9,7 @@ import (
 )
 
 // objectStates are the states an operator filters on (ARCHITECTURE.md §1).
-var objectStates = []string{store.ObjFetched, store.ObjWaiting, store.ObjImported, store.ObjUnchanged,
-	store.ObjSkipped, store.ObjConflict, store.ObjStateMismatch, store.ObjFailed}
+var objectStates = store.ObjStates
 
 // listObjects pages through a remote's objects: where each stands and why.
 func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {

@@ -41,10 +41,6 @@ type Server struct {
 // kinds are the steps a person may start from the console.
 var kinds = []string{store.KindFetch, store.KindImport, store.KindUpdate, store.KindVerify}
 
-// objectStates are the states the objects page filters by.
-var objectStates = []string{store.ObjFetched, "waiting", store.ObjImported, store.ObjUnchanged, store.ObjSkipped,
-	store.ObjConflict, store.ObjStateMismatch, store.ObjFailed, store.ObjGone}
-
 // Routes adds the console's routes to mux: / and /console/….
 func (s *Server) Routes(mux *http.ServeMux) error {
 	funcs := template.FuncMap{"fmtTime": fmtTime, "shortID": func(id uuid.UUID) string { return id.String()[:8] }}
@@ -237,7 +233,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request) {
 		next = rows[len(rows)-1].SourceUID
 	}
 	s.render(w, "objects", page{Title: "objects of " + rm.Name, Data: map[string]any{"Remote": rm, "Objects": rows,
-		"States": objectStates, "State": f.State, "Q": f.Q, "Next": next}})
+		"States": store.ObjStates, "State": f.State, "Q": f.Q, "Next": next}})
 }
 
 func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) {

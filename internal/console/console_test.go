@@ -91,7 +91,7 @@ func setup(t *testing.T, token string) (*browser, *store.Store, store.Remote) {
 // second start shows the run going, and a form posted from another site
 // does nothing.
 func TestConsoleSignInAndStartRun(t *testing.T) {
-	b, st, rm := setup(t, "s3cret-token")
+	b, st, _ := setup(t, "s3cret-token")
 	if _, path, _ := b.get("/"); path != "/console/login" {
 		t.Fatalf("unsigned: ended at %s, want the sign-in page", path)
 	}
@@ -125,7 +125,6 @@ func TestConsoleSignInAndStartRun(t *testing.T) {
 	if status, _, _ := b.get("/console/remotes/nope"); status != http.StatusNotFound {
 		t.Fatalf("an unknown remote: %d", status)
 	}
-	_ = rm
 }
 
 // TestConsoleObjectsAndConflicts: the objects page filters by state and

@@ -33,7 +33,7 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		if err := c.copySiteConfig(ctx, r, rm); err != nil {
 			return c.fail(ctx, r, "site configuration: "+err.Error())
 		}
-		if err := c.planImport(ctx, r); err != nil {
+		if err := c.planImport(ctx, r, rm); err != nil {
 			return c.fail(ctx, r, err.Error())
 		}
 		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
@@ -53,10 +53,8 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 // errNothingFetched: an import needs a fetch first.
 var errNothingFetched = errors.New("nothing fetched: run fetch first")
 
-func (c *Coordinator) planImport(ctx context.Context, r store.Run) error {
-	if rm, err := c.Store.RemoteByID(ctx, r.RemoteID); err != nil {
-		return err
-	} else if rm.SourceFlavor == remote.Flavor1x {
+func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remote) error {
+	if rm.SourceFlavor == remote.Flavor1x {
 		if n, err := c.Store.MarkRetests1x(ctx, rm.ID); err != nil {
 			return err
 		} else if n > 0 {

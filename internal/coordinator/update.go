@@ -265,7 +265,7 @@ func (c *Coordinator) finishScan(ctx context.Context, r store.Run) error {
 	} else if n > 0 {
 		c.Log.Info("update: retrying objects earlier runs left failed or parked", "run_id", r.ID, "remote", rm.Name, "objects", n)
 	}
-	if err := c.planImport(ctx, r); err != nil && !errors.Is(err, errNothingFetched) {
+	if err := c.planImport(ctx, r, rm); err != nil && !errors.Is(err, errNothingFetched) {
 		return c.fail(ctx, r, err.Error())
 	}
 	c.Log.Info("update: scan finished; importing what changed", "run_id", r.ID, "remote", rm.Name, "changed", changed)

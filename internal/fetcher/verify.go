@@ -3,11 +3,10 @@ package fetcher
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
-	"github.com/senaite-sync/senaite-sync/internal/remote"
-	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/verify"
@@ -32,43 +31,39 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 	if err != nil {
 		return 0, err
 	}
-	uids := make([]string, 0, len(page.Items))
-	for _, it := range page.Items {
-		uids = append(uids, it.UID)
-	}
-	states, err := h.Store.ObjectStates(ctx, rm.ID, uids)
-	if err != nil {
-		return 0, err
-	}
-	var scope []verify.Object
+	// one look at the remote's states: the page's objects (skipped or gone
+	// are not compared) and what they refer to (fields pointing at what the
+	// remote leaves out are not either)
 	wanted := map[string]bool{}
 	for _, it := range page.Items {
-		if st := states[it.UID]; st == store.ObjSkipped || st == store.ObjGone {
-			continue
-		}
-		o := verify.FromItem(it)
-		if rm.SourceFlavor == remote.Flavor1x {
-			// compared as the 2.x object it became (schema.Renamed1x)
-			destType, kept := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
-			if !kept {
-				continue
-			}
-			o.Fields, _ = schema.Renamed1x(destType, it.ID, o.Fields)
-			o.PortalType = destType
-		}
-		scope = append(scope, o)
-		wanted[it.UID] = true
-		wanted[it.ParentUID] = true
+		wanted[it.UID], wanted[it.ParentUID] = true, true
 		for _, r := range refs.Extract(it.Raw) {
 			wanted[r.UID] = true
 		}
 	}
-	if len(scope) == 0 {
-		return 0, nil
-	}
 	all := make([]string, 0, len(wanted))
 	for u := range wanted {
 		all = append(all, u)
+	}
+	states, err := h.Store.ObjectStates(ctx, rm.ID, all)
+	if err != nil {
+		return 0, err
+	}
+	left := func(uid string) bool { st := states[uid]; return st == store.ObjSkipped || st == store.ObjGone }
+	var scope []verify.Object
+	for _, it := range page.Items {
+		if left(it.UID) {
+			continue
+		}
+		o := verify.FromItem(it)
+		// compared as its destination self (a 1.x source's renamed)
+		var kept bool
+		if o.PortalType, o.Fields, _, kept = rm.Options.As2x(rm.SourceFlavor, o.PortalType, it.Path, o.Fields); kept {
+			scope = append(scope, o)
+		}
+	}
+	if len(scope) == 0 {
+		return 0, nil
 	}
 	replicas, err := h.Store.Translate(ctx, rm.SourceID, rm.DestinationID, all)
 	if err != nil {
@@ -99,32 +94,23 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 	// master's own analyses), or at destination objects the source never
 	// received (the same worksheet verified in the other direction), is
 	// partial by design: not compared
-	excluded, err := h.notCarried(ctx, rm, all, dst)
+	var excluded []string
+	for _, u := range all {
+		if left(u) {
+			excluded = append(excluded, u)
+		}
+	}
+	unknown, err := h.unknownAtSource(ctx, rm, dst)
 	if err != nil {
 		return 0, err
 	}
-	if len(excluded) > 0 {
+	if excluded = append(excluded, unknown...); len(excluded) > 0 {
 		byUID := make(map[string]verify.Object, len(dst))
 		for _, d := range dst {
 			byUID[d.UID] = d
 		}
 		for _, o := range scope {
-			d, hasCopy := byUID[replicas[o.UID]]
-			for f := range o.Fields {
-				if mentionsAny(o.Fields[f], excluded) || hasCopy && mentionsAny(d.Fields[f], excluded) {
-					delete(o.Fields, f)
-					if hasCopy {
-						delete(d.Fields, f)
-					}
-				}
-			}
-			if hasCopy {
-				for f := range d.Fields {
-					if mentionsAny(d.Fields[f], excluded) {
-						delete(d.Fields, f)
-					}
-				}
-			}
+			dropPartial(o, byUID[replicas[o.UID]], excluded)
 		}
 	}
 	rep := verify.Compare(scope, dst, replicas)
@@ -135,20 +121,9 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 	return len(scope), h.Store.SaveDifferences(ctx, p.RunID, diffs)
 }
 
-// notCarried lists the UIDs a page's comparison cannot expect on the
-// other side: source objects this remote skips (or that are gone), and
-// objects the destination copies refer to that have no copy at the source.
-func (h *Handler) notCarried(ctx context.Context, rm store.Remote, sourceUIDs []string, dst []verify.Object) ([]string, error) {
-	states, err := h.Store.ObjectStates(ctx, rm.ID, sourceUIDs)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for u, st := range states {
-		if st == store.ObjSkipped || st == store.ObjGone {
-			out = append(out, u)
-		}
-	}
+// unknownAtSource lists the objects the destination copies refer to that
+// have no copy at the source.
+func (h *Handler) unknownAtSource(ctx context.Context, rm store.Remote, dst []verify.Object) ([]string, error) {
 	var destRefs []string
 	for _, d := range dst {
 		for _, r := range refs.Extract(d.Fields) {
@@ -156,18 +131,33 @@ func (h *Handler) notCarried(ctx context.Context, rm store.Remote, sourceUIDs []
 		}
 	}
 	if len(destRefs) == 0 {
-		return out, nil
+		return nil, nil
 	}
 	back, err := h.Store.Translate(ctx, rm.DestinationID, rm.SourceID, destRefs)
 	if err != nil {
 		return nil, err
 	}
+	var out []string
 	for _, u := range destRefs {
 		if _, ok := back[u]; !ok && u != verify.PortalUID {
 			out = append(out, u)
 		}
 	}
 	return out, nil
+}
+
+// dropPartial leaves out of a comparison, on both sides, every field that
+// mentions one of the excluded UIDs on either side (d may be the zero
+// Object: the copy is missing).
+func dropPartial(o, d verify.Object, excluded []string) {
+	for _, fields := range []map[string]json.RawMessage{o.Fields, d.Fields} {
+		for f, raw := range fields {
+			if mentionsAny(raw, excluded) {
+				delete(o.Fields, f)
+				delete(d.Fields, f)
+			}
+		}
+	}
 }
 
 // mentionsAny tells whether a raw JSON value contains one of the UIDs.

@@ -213,12 +213,10 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if err := json.Unmarshal(o.Data, &raw); err != nil {
 		return "", fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
-	var dropped []string
-	if rm.SourceFlavor == remote.Flavor1x {
-		// from here on the object is its 2.x self (schema.Renamed1x)
-		raw, dropped = schema.Renamed1x(destType, o.SourcePath[strings.LastIndex(o.SourcePath, "/")+1:], raw)
-		o.PortalType = destType
-	}
+	// from here on the object is its destination self (a 1.x source's
+	// renamed, remote.Options.As2x)
+	_, raw, dropped, _ := rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, raw)
+	o.PortalType = destType
 	if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && (p.State == store.ObjFailed || p.State == store.ObjSkipped) {
 		// a container that could not be imported: this cannot be either
 		reason := fmt.Sprintf("its container %s (%s) was %s", p.SourcePath, p.PortalType, p.State)
@@ -236,12 +234,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	if uid, note, err := h.naturalKeyMatch(ctx, rm, o, raw, dst); err != nil {
 		return "", err
 	} else if uid != "" {
-		state, err := h.record(ctx, rm, o, ident, uid, true)
-		if err != nil {
-			return "", err
-		}
-		// reported on the object: objects -q linked lists every merge
-		return state, h.Store.NoteObject(ctx, rm.ID, o.SourceUID, note)
+		return h.link(ctx, rm, o, ident, uid, note)
 	}
 	if CreatedByTransition(o.PortalType, raw) {
 		// made by a transition at the destination: adopted when the
@@ -301,11 +294,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 			if uid, note, merr := h.naturalKeyMatch(ctx, rm, o, raw, dst); merr != nil {
 				return "", merr
 			} else if uid != "" {
-				state, err := h.record(ctx, rm, o, ident, uid, true)
-				if err != nil {
-					return "", err
-				}
-				return state, h.Store.NoteObject(ctx, rm.ID, o.SourceUID, note)
+				return h.link(ctx, rm, o, ident, uid, note)
 			}
 		}
 		if errors.As(err, &se) && (se.Status == 400 || se.Status == 401 || se.Status == 403 || se.Status == 404) {
@@ -366,6 +355,17 @@ func (h *Handler) essentialSkipped(ctx context.Context, rm store.Remote, portalT
 type skippedError struct{ reason string }
 
 func (e *skippedError) Error() string { return "skipped: " + e.reason }
+
+// link records an existing destination object as the copy (an identity
+// merge) and reports it on the object: objects -q "identity merge" lists
+// every one.
+func (h *Handler) link(ctx context.Context, rm store.Remote, o store.Stored, ident int64, uid, note string) (string, error) {
+	state, err := h.record(ctx, rm, o, ident, uid, true)
+	if err != nil {
+		return "", err
+	}
+	return state, h.Store.NoteObject(ctx, rm.ID, o.SourceUID, note)
+}
 
 func (h *Handler) record(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, merged bool) (string, error) {
 	err := h.Store.Imported(ctx, rm.ID, o.SourceUID, ident, rm.DestinationID, destUID, timeZero, merged, pending, store.ObjImported)
@@ -665,10 +665,8 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	}
 	if rm.SourceFlavor == remote.Flavor1x {
 		// the plan named the fields as the 1.x source does
-		destType, _ := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
-		only, _ = schema.Renamed1x(destType, o.SourcePath[strings.LastIndex(o.SourcePath, "/")+1:], only)
+		o.PortalType, only, _, _ = rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, only)
 		delete(only, "department_id") // Renamed1x's default, not a deferred reference
-		o.PortalType = destType
 	}
 	var uids []string
 	for _, r := range refs.Extract(only) {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
-	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -50,12 +49,9 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	if err != nil {
 		return "", fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
-	if rm.SourceFlavor == remote.Flavor1x {
-		// compared and written as the 2.x object it became
-		destType, _ := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
-		it.Raw, _ = schema.Renamed1x(destType, o.SourcePath[strings.LastIndex(o.SourcePath, "/")+1:], it.Raw)
-		it.PortalType, o.PortalType = destType, destType
-	}
+	// compared and written as its destination self (remote.Options.As2x)
+	o.PortalType, it.Raw, _, _ = rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, it.Raw)
+	it.PortalType = o.PortalType
 	var uids []string
 	for _, r := range refs.Extract(it.Raw) {
 		uids = append(uids, r.UID)
@@ -81,24 +77,18 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 		return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged, "", destUID)
 	}
-	if !readOnly {
+	written, seen, err := h.Store.CopyVersions(ctx, ident, rm.SourceID, rm.DestinationID)
+	if err != nil {
+		return "", err
+	}
+	if !readOnly && written != nil && o.Modified != nil && !o.Modified.Truncate(time.Second).After(written.Truncate(time.Second)) {
 		// the source's copy is exactly as the system wrote it there:
 		// nothing originated at the source to carry. The difference is the
 		// destination's, or what the source's copy never held (references
 		// to what that lab was never sent) — never a reason to write over
 		// the destination
-		written, err := h.Store.Written(ctx, ident, rm.SourceID)
-		if err != nil {
-			return "", err
-		}
-		if written != nil && o.Modified != nil && !o.Modified.Truncate(time.Second).After(written.Truncate(time.Second)) {
-			return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged,
-				"the source's copy is as the system wrote it; the destination's differing fields are left alone", destUID)
-		}
-	}
-	seen, err := h.Store.Seen(ctx, ident, rm.DestinationID)
-	if err != nil {
-		return "", err
+		return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged,
+			"the source's copy is as the system wrote it; the destination's differing fields are left alone", destUID)
 	}
 	changedThere := seen == nil || cur.Modified.Truncate(time.Second).After(seen.Truncate(time.Second))
 	if changedThere && !readOnly {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -30,8 +31,7 @@ func (h *Handler) updateOnly(ctx context.Context, rm store.Remote, o store.Store
 		return destUID, true, "", nil
 	}
 	if !hasCopy && rm.Options.LocalPrefix != "" {
-		id := o.SourcePath[strings.LastIndex(o.SourcePath, "/")+1:]
-		if own, found := strings.CutPrefix(id, rm.Options.LocalPrefix); found && own != "" {
+		if own, found := strings.CutPrefix(remote.IDOf(o.SourcePath), rm.Options.LocalPrefix); found && own != "" {
 			uid, modified, err := h.findOwn(ctx, o.PortalType, own, dst)
 			if err != nil {
 				return "", false, "", err

@@ -222,5 +222,5 @@ func OriginLabel(o Options, portalType, sourcePath string) string {
 	if o.RemotePrefix == "" || !slices.Contains(o.PrefixableTypes, portalType) {
 		return ""
 	}
-	return o.RemotePrefix + sourcePath[strings.LastIndex(sourcePath, "/")+1:]
+	return o.RemotePrefix + IDOf(sourcePath)
 }

@@ -1,5 +1,12 @@
 package remote
 
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/senaite-sync/senaite-sync/internal/schema"
+)
+
 // Type mapping (ARCHITECTURE.md §6, "Type names"): a source running Bika
 // LIMS / SENAITE 1.x names some types otherwise than a current SENAITE
 // (design/senaite-content-model.md §5). A remote's type_mapping says which
@@ -52,3 +59,20 @@ func (o Options) DestinationType(sourceFlavor, sourceType string) (string, bool)
 	}
 	return sourceType, true
 }
+
+// As2x is how a source object's data stands on the destination: for a
+// 1.x source, under its destination type and its fields' 2.x names
+// (schema.Renamed1x), with the fields 2.x has no place for listed apart;
+// for any other source, as it is. kept is false when the type mapping
+// drops the type. Import, update and verify all look at an object this way.
+func (o Options) As2x(sourceFlavor, portalType, sourcePath string, raw map[string]json.RawMessage) (destType string, out map[string]json.RawMessage, dropped []string, kept bool) {
+	destType, kept = o.DestinationType(sourceFlavor, portalType)
+	if !kept || sourceFlavor != Flavor1x {
+		return destType, raw, nil, kept
+	}
+	out, dropped = schema.Renamed1x(destType, IDOf(sourcePath), raw)
+	return destType, out, dropped, true
+}
+
+// IDOf is an object's id: the last segment of its path.
+func IDOf(path string) string { return path[strings.LastIndex(path, "/")+1:] }

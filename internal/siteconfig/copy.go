@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
@@ -92,14 +91,20 @@ func Copy(ctx context.Context, src, dst *senaite.Client, o Options) (Report, err
 		rep.Users = u
 	}
 	if o.Registry {
-		v, err := copyRegistry(ctx, src, dst, rep.PloneREST)
+		v, err := copyValues(ctx, "registry", registry, src, dst, rep.PloneREST,
+			func(c Change) (string, string) { return "", c.Name },
+			func(_ string, data map[string]any) error { return dst.PatchPloneRegistry(ctx, data) })
 		if err != nil {
 			return rep, err
 		}
 		rep.Registry = v
 	}
 	if o.Settings {
-		v, err := copySettings(ctx, src, dst, rep.PloneREST)
+		v, err := copyValues(ctx, "settings", settings, src, dst, rep.PloneREST,
+			func(c Change) (string, string) { key, field, _ := strings.Cut(c.Name, "/"); return key, field },
+			func(key string, data map[string]any) error {
+				return dst.PatchControlPanel(ctx, senaite.ControlPanelID(key), data) // one panel a patch
+			})
 		if err != nil {
 			return rep, err
 		}
@@ -195,44 +200,6 @@ func registry(ctx context.Context, cl *senaite.Client) (map[string]json.RawMessa
 	return out, nil
 }
 
-func copyRegistry(ctx context.Context, src, dst *senaite.Client, rest bool) (*ValuesReport, error) {
-	s, err := registry(ctx, src)
-	if err != nil {
-		return nil, fmt.Errorf("siteconfig: source registry: %w", err)
-	}
-	d, err := registry(ctx, dst)
-	if err != nil {
-		return nil, fmt.Errorf("siteconfig: destination registry: %w", err)
-	}
-	changes, equal := DiffValues(s, d)
-	rep := &ValuesReport{Written: []Change{}, Equal: equal}
-	patch := map[string]any{}
-	var sent []Change
-	for _, c := range changes {
-		if c.Missing || !rest {
-			rep.NotWritten = append(rep.NotWritten, mask(c))
-			continue
-		}
-		var v any
-		_ = json.Unmarshal(c.Source, &v)
-		patch[c.Name] = v
-		sent = append(sent, c)
-	}
-	if len(patch) > 0 {
-		if err := dst.PatchPloneRegistry(ctx, patch); err != nil {
-			for _, c := range sent {
-				rep.Failed = append(rep.Failed, Failure{Name: c.Name, Error: err.Error()})
-				rep.NotWritten = append(rep.NotWritten, mask(c))
-			}
-		} else {
-			for _, c := range sent {
-				rep.Written = append(rep.Written, mask(c))
-			}
-		}
-	}
-	return rep, nil
-}
-
 // settings flattens a lab's /settings into "key/field" values.
 func settings(ctx context.Context, cl *senaite.Client) (map[string]json.RawMessage, error) {
 	list, err := cl.Settings(ctx, "")
@@ -250,50 +217,62 @@ func settings(ctx context.Context, cl *senaite.Client) (map[string]json.RawMessa
 	return out, nil
 }
 
-func copySettings(ctx context.Context, src, dst *senaite.Client, rest bool) (*ValuesReport, error) {
-	s, err := settings(ctx, src)
+// copyValues reads named values (registry records, settings) at both
+// ends, and applies the source's where they differ.
+func copyValues(ctx context.Context, what string, read func(context.Context, *senaite.Client) (map[string]json.RawMessage, error),
+	src, dst *senaite.Client, rest bool, group func(Change) (grp, field string),
+	patch func(grp string, data map[string]any) error) (*ValuesReport, error) {
+	s, err := read(ctx, src)
 	if err != nil {
-		return nil, fmt.Errorf("siteconfig: source settings: %w", err)
+		return nil, fmt.Errorf("siteconfig: source %s: %w", what, err)
 	}
-	d, err := settings(ctx, dst)
+	d, err := read(ctx, dst)
 	if err != nil {
-		return nil, fmt.Errorf("siteconfig: destination settings: %w", err)
+		return nil, fmt.Errorf("siteconfig: destination %s: %w", what, err)
 	}
 	changes, equal := DiffValues(s, d)
+	return apply(changes, equal, rest, group, patch), nil
+}
+
+// apply writes the changes the destination can take, one patch per group
+// (the registry is one; settings go by control panel), and reports each
+// change written, refused (with the message), or not written (a record
+// the destination lacks, or no plone.restapi to write with).
+func apply(changes []Change, equal int, rest bool, group func(Change) (grp, field string),
+	patch func(grp string, data map[string]any) error) *ValuesReport {
 	rep := &ValuesReport{Written: []Change{}, Equal: equal}
-	byPanel := map[string][]Change{}
-	var panels []string
+	byGroup := map[string][]Change{}
+	var order []string
 	for _, c := range changes {
 		if c.Missing || !rest {
 			rep.NotWritten = append(rep.NotWritten, mask(c))
 			continue
 		}
-		key, _, _ := strings.Cut(c.Name, "/")
-		if !slices.Contains(panels, key) {
-			panels = append(panels, key)
+		g, _ := group(c)
+		if _, seen := byGroup[g]; !seen {
+			order = append(order, g)
 		}
-		byPanel[key] = append(byPanel[key], c)
+		byGroup[g] = append(byGroup[g], c)
 	}
-	for _, key := range panels {
+	for _, g := range order {
 		data := map[string]any{}
-		for _, c := range byPanel[key] {
+		for _, c := range byGroup[g] {
 			var v any
 			_ = json.Unmarshal(c.Source, &v)
-			_, field, _ := strings.Cut(c.Name, "/")
+			_, field := group(c)
 			data[field] = v
 		}
-		if err := dst.PatchControlPanel(ctx, senaite.ControlPanelID(key), data); err != nil {
-			for _, c := range byPanel[key] {
+		err := patch(g, data)
+		for _, c := range byGroup[g] {
+			if err != nil {
 				rep.Failed = append(rep.Failed, Failure{Name: c.Name, Error: err.Error()})
 				rep.NotWritten = append(rep.NotWritten, mask(c))
+			} else {
+				rep.Written = append(rep.Written, mask(c))
 			}
-			continue
-		}
-		for _, c := range byPanel[key] {
-			rep.Written = append(rep.Written, mask(c))
 		}
 	}
-	return rep, nil
+	return rep
 }
 
 // mask hides a secret's values in a report.

@@ -25,6 +25,11 @@ const (
 	ObjFailed        = "failed"
 )
 
+// ObjStates are every state an object can be in, in the order a listing
+// offers them (the objects table's check constraint holds the same).
+var ObjStates = []string{ObjFetched, ObjWaiting, ObjImported, ObjUnchanged, ObjSkipped, ObjConflict,
+	ObjStateMismatch, ObjFailed, ObjGone}
+
 // Fetched is one object as a fetcher stores it.
 type Fetched struct {
 	SourceUID   string

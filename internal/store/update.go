@@ -171,31 +171,23 @@ func (s *Store) SetSeen(ctx context.Context, instanceID int64, uids []string, mo
 	return nil
 }
 
-// Seen is the last version of an identity's copy on an instance that the
-// system saw (nil: never recorded).
-func (s *Store) Seen(ctx context.Context, identityID, instanceID int64) (*time.Time, error) {
-	var t *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT seen_modified FROM replicas WHERE identity_id = $1 AND instance_id = $2`,
-		identityID, instanceID).Scan(&t)
-	if err != nil && err != pgx.ErrNoRows {
-		return nil, fmt.Errorf("store: seen of identity %d: %w", identityID, err)
+// CopyVersions reads, in one round trip, the two versions an update
+// weighs: the version of the source's copy the system itself wrote there
+// (written: a copy still as written carries nothing) and the last version
+// of the destination's copy the system saw (seen: a later one is someone
+// else's edit). nil is "never recorded".
+func (s *Store) CopyVersions(ctx context.Context, identityID, sourceID, destID int64) (written, seen *time.Time, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT
+			(SELECT written_modified FROM replicas WHERE identity_id = $1 AND instance_id = $2),
+			(SELECT seen_modified FROM replicas WHERE identity_id = $1 AND instance_id = $3)`,
+		identityID, sourceID, destID).Scan(&written, &seen)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: versions of identity %d: %w", identityID, err)
 	}
-	if t != nil && t.IsZero() {
-		return nil, nil
+	if seen != nil && seen.IsZero() {
+		seen = nil // the placeholder a create records until its read-back
 	}
-	return t, nil
-}
-
-// Written is the last version of an identity's copy on an instance that
-// the system wrote itself (nil: never, or not recorded).
-func (s *Store) Written(ctx context.Context, identityID, instanceID int64) (*time.Time, error) {
-	var t *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT written_modified FROM replicas WHERE identity_id = $1 AND instance_id = $2`,
-		identityID, instanceID).Scan(&t)
-	if err != nil && err != pgx.ErrNoRows {
-		return nil, fmt.Errorf("store: written of identity %d: %w", identityID, err)
-	}
-	return t, nil
+	return written, seen, nil
 }
 
 // WrittenCopies lists the destination UIDs of a remote's imported objects
