@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 
 	"github.com/senaite-sync/senaite-sync/internal/bench"
 )
@@ -93,6 +94,10 @@ func runMigration(ctx context.Context, o bench.MigrationOptions) error {
 	fmt.Printf("  lab requests    the import sent the destination %d requests (%d reads, %d writes) = %.1f per object, %.0f requests/s = %.2f of the raw create rate\n",
 		r.DestReads+r.DestWrites, r.DestReads, r.DestWrites, float64(r.DestReads+r.DestWrites)/float64(max(r.Imported, 1)),
 		r.DestRequestRate(), r.DestRequestRate()/r.RawRate())
+	fmt.Printf("  CPU             fetch: standalone %s; import: standalone %s, destination lab %s, PostgreSQL %s = %.0f ms per object (%.1f of %d cores busy)\n",
+		r.FetchCPU.Round(1e8), r.ImportCPU.Round(1e8), r.ImportSimCPU.Round(1e8), r.ImportPgCPU.Round(1e8),
+		float64((r.ImportCPU+r.ImportSimCPU+r.ImportPgCPU).Milliseconds())/float64(max(r.Imported, 1)),
+		(r.ImportCPU+r.ImportSimCPU+r.ImportPgCPU).Seconds()/r.ImportElapsed.Seconds(), runtime.NumCPU())
 	fmt.Printf("  whole migration %s; standalone peak resident memory %.0f MB\n",
 		(r.FetchElapsed + r.ImportElapsed).Round(1e6), float64(r.PeakRSS)/1e6)
 	if u := r.Update; u != nil {

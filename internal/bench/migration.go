@@ -52,7 +52,12 @@ type MigrationResult struct {
 	// during the import run: what the import cost the lab.
 	DestReads, DestWrites int64
 	PeakRSS               int64
-	LogFile               string
+	// CPU time spent during each run by standalone, by the destination
+	// simulator and by the local PostgreSQL server: on a machine they
+	// share, the import's speed is where these cores go.
+	FetchCPU, ImportCPU       time.Duration
+	ImportSimCPU, ImportPgCPU time.Duration
+	LogFile                   string
 	// Update is the update run after Changed of the source was edited.
 	Update *UpdateResult
 }
@@ -226,6 +231,7 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 		}
 	}
 	logf("fetch…")
+	cpu0 := ProcCPU(cmd.Process.Pid)
 	run, el, err := step("fetch")
 	if err != nil {
 		return res, err
@@ -234,6 +240,8 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 	res.Fetched = countOf(run, "fetched")
 	logf("fetch %s in %s; import…", res.FetchStatus, el.Round(time.Millisecond))
 	importStart := time.Now()
+	cpu1, sim1, pg1 := ProcCPU(cmd.Process.Pid), dst.CPU(), PostgresCPU()
+	res.FetchCPU = cpu1 - cpu0
 	reads0, writes0, err := simRequests(ctx, hc, dst.URL)
 	if err != nil {
 		return res, err
@@ -242,6 +250,7 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 	if err != nil {
 		return res, err
 	}
+	res.ImportCPU, res.ImportSimCPU, res.ImportPgCPU = ProcCPU(cmd.Process.Pid)-cpu1, dst.CPU()-sim1, PostgresCPU()-pg1
 	reads1, writes1, err := simRequests(ctx, hc, dst.URL)
 	if err != nil {
 		return res, err

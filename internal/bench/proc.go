@@ -94,3 +94,56 @@ func ProcMemory(pid int) (rss, peak int64) {
 	}
 	return rss, peak
 }
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times: 100 on
+// every Linux this runs on (sysconf(_SC_CLK_TCK) without cgo).
+const clockTicks = 100
+
+// ProcCPU is the CPU time (user + system) a Linux process has used so far;
+// 0 when /proc cannot tell.
+func ProcCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// the command name (field 2) may hold spaces: count from its ')'
+	i := strings.LastIndexByte(string(raw), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(raw[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// PostgresCPU is the CPU time used so far by the local PostgreSQL
+// server's processes (every backend and helper): the bench's database
+// runs on this machine, and its share of the cores is part of the cost.
+// Backends that ended since an earlier reading are not counted, so
+// differences are a lower bound.
+func PostgresCPU() time.Duration {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total time.Duration
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || strings.TrimSpace(string(comm)) != "postgres" {
+			continue
+		}
+		total += ProcCPU(pid)
+	}
+	return total
+}
+
+// CPU is the simulator's CPU time so far.
+func (s *Sim) CPU() time.Duration { return ProcCPU(s.cmd.Process.Pid) }

@@ -39,8 +39,9 @@ type Coordinator struct {
 	clients   map[string]*senaite.Client
 	byID      map[int64]cachedClient
 
-	pubMu sync.Mutex
-	pub   map[string]time.Time
+	pubMu  sync.Mutex
+	pub    map[string]time.Time
+	listed map[uuid.UUID]listedLevel
 
 	analyzed  time.Time
 	scheduled time.Time

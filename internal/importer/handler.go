@@ -151,11 +151,14 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 		return h.updateCopy(ctx, rm, o, ident, uid, dst)
 	}
 	if o.PortalType == "Analysis" {
-		if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && p.PortalType == "AnalysisRequest" {
+		if p, err := h.Store.ObjectHead(ctx, rm.ID, o.ParentUID); err == nil && p.PortalType == "AnalysisRequest" {
 			// created by the destination with its sample, adopted there
 			switch p.State {
 			case store.ObjImported:
 			case store.ObjWaiting:
+				if p, err = h.Store.Object(ctx, rm.ID, o.ParentUID); err != nil {
+					return "", err
+				}
 				var praw map[string]json.RawMessage
 				if json.Unmarshal(p.Data, &praw) == nil && CreatedByTransition(p.PortalType, praw) {
 					// the sample itself waits for the workflow replay
@@ -217,7 +220,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (string, error) {
 	// renamed, remote.Options.As2x)
 	_, raw, dropped, _ := rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, raw)
 	o.PortalType = destType
-	if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && (p.State == store.ObjFailed || p.State == store.ObjSkipped) {
+	if p, err := h.Store.ObjectHead(ctx, rm.ID, o.ParentUID); err == nil && (p.State == store.ObjFailed || p.State == store.ObjSkipped) {
 		// a container that could not be imported: this cannot be either
 		reason := fmt.Sprintf("its container %s (%s) was %s", p.SourcePath, p.PortalType, p.State)
 		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, reason, "")
@@ -449,7 +452,7 @@ func (h *Handler) destParent(ctx context.Context, rm store.Remote, o store.Store
 	} else if uid, ok := got[o.ParentUID]; ok {
 		return uid, nil
 	}
-	if p, err := h.Store.Object(ctx, rm.ID, o.ParentUID); err == nil && !schema.Structural(p.PortalType, p.SourcePath) {
+	if p, err := h.Store.ObjectHead(ctx, rm.ID, o.ParentUID); err == nil && !schema.Structural(p.PortalType, p.SourcePath) {
 		return "", fmt.Errorf("%w: container %s of %s", ErrDependencyMissing, o.ParentUID, o.SourceUID)
 	}
 	uid, ok, err := byPath(ctx, dst, destPath(parentPath, dst.SiteURL()))

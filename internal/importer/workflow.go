@@ -253,7 +253,7 @@ func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite
 	if !ok {
 		return nil // the source has no such retest (it was removed there)
 	}
-	srcRetest, err := h.Store.Object(ctx, rm.ID, retestUID)
+	srcRetest, err := h.Store.ObjectHead(ctx, rm.ID, retestUID)
 	if err != nil {
 		return err
 	}

@@ -195,6 +195,18 @@ func (s *Store) Object(ctx context.Context, remoteID int64, uid string) (Stored,
 	return o, nil
 }
 
+// ObjectHead reads one stored object without its fetched data: what an
+// import asks of a container (its state, type, copy) for every object it
+// imports, where the container's data would cost a detoast and a transfer.
+func (s *Store) ObjectHead(ctx context.Context, remoteID int64, uid string) (Stored, error) {
+	o, err := scanStored(s.pool.QueryRow(ctx, `SELECT `+storedHeads+`, NULL::jsonb FROM objects
+		WHERE remote_id = $1 AND source_uid = $2`, remoteID, uid))
+	if err != nil {
+		return Stored{}, fmt.Errorf("store: object %s: %w", uid, notFound(err))
+	}
+	return o, nil
+}
+
 // Partial is a stored object with a few top-level fields of its data.
 type Partial struct {
 	SourceUID string
@@ -369,27 +381,33 @@ type Pending struct {
 	Attempts  int
 }
 
-// LevelProgress reports, for the lowest level that still has objects in
-// `fetched`, that level and its pending objects; level -1 when none is left.
-func (s *Store) LevelProgress(ctx context.Context, remoteID int64) (int, []Pending, error) {
+// CurrentLevel is the lowest level that still has objects in `fetched`
+// (the one an import publishes); -1 when none is left. It reads the
+// state/level index only, so the leader asks it on every tick.
+func (s *Store) CurrentLevel(ctx context.Context, remoteID int64) (int, error) {
 	var level *int32
 	if err := s.pool.QueryRow(ctx, `SELECT min(level) FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level IS NOT NULL`,
 		remoteID).Scan(&level); err != nil {
-		return 0, nil, fmt.Errorf("store: level progress: %w", err)
+		return 0, fmt.Errorf("store: current level: %w", err)
 	}
 	if level == nil {
-		return -1, nil, nil
+		return -1, nil
 	}
+	return int(*level), nil
+}
+
+// LevelPending lists the objects of a level still in `fetched`.
+func (s *Store) LevelPending(ctx context.Context, remoteID int64, level int) ([]Pending, error) {
 	rows, err := s.pool.Query(ctx, `SELECT source_uid, attempts FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level = $2
-		ORDER BY source_uid`, remoteID, *level)
+		ORDER BY source_uid`, remoteID, level)
 	if err != nil {
-		return 0, nil, fmt.Errorf("store: level progress: %w", err)
+		return nil, fmt.Errorf("store: pending of level %d: %w", level, err)
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Pending])
 	if err != nil {
-		return 0, nil, fmt.Errorf("store: level progress: %w", err)
+		return nil, fmt.Errorf("store: pending of level %d: %w", level, err)
 	}
-	return int(*level), out, nil
+	return out, nil
 }
 
 // StateCounts counts a remote's objects per type and state: a run's
