@@ -1,6 +1,7 @@
 package senaite
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,6 +150,18 @@ func (e *Error) retryable() bool {
 
 // classify turns a response into nil or an *Error. body is the whole body.
 func classify(method, route string, status int, contentType string, body []byte) *Error {
+	if status < 400 && !mentionsSuccess(body) {
+		// an answer without a success key is a success once it is JSON:
+		// the check every write answer gets, without decoding it
+		if b := bytes.TrimSpace(body); len(b) > 0 && (b[0] == '{' || b[0] == '[') && json.Valid(b) {
+			return nil
+		}
+	}
+	return classifyDecoded(method, route, status, contentType, body)
+}
+
+// classifyDecoded is classify by decoding the answer's envelope.
+func classifyDecoded(method, route string, status int, contentType string, body []byte) *Error {
 	trimmed := strings.TrimSpace(string(body))
 	isJSON := strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")
 	if !isJSON {
@@ -203,6 +216,26 @@ func classify(method, route string, status int, contentType string, body []byte)
 		return &Error{Method: method, Route: route, Status: status, Kind: KindAPI, Message: msg}
 	}
 	return nil
+}
+
+// mentionsSuccess tells whether a body may hold a "success" key: the
+// word in quotes in any letter case (the decoder matches names so, the
+// long s 'ſ' folding to 's'), or any \u escape, which could spell it.
+func mentionsSuccess(body []byte) bool {
+	if bytes.Contains(body, []byte(`\u`)) || bytes.Contains(body, []byte("ſ")) {
+		return true
+	}
+	const key = `success"`
+	for i := 0; ; {
+		j := bytes.IndexByte(body[i:], '"')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if len(body)-i >= len(key) && bytes.EqualFold(body[i:i+len(key)], []byte(key)) {
+			return true
+		}
+	}
 }
 
 func excerpt(s string) string {

@@ -60,7 +60,14 @@ func FuzzClassifyResponse(f *testing.F) {
 		f.Add(500, "text/html", []byte(s))
 	}
 	f.Fuzz(func(t *testing.T, status int, ct string, b []byte) {
-		if e := classify("GET", "/search", status, ct, b); e != nil {
+		e := classify("GET", "/search", status, ct, b)
+		// the shortcut for answers without a success key decides as the
+		// envelope's decoding does
+		if d := classifyDecoded("GET", "/search", status, ct, b); (e == nil) != (d == nil) ||
+			e != nil && (e.Kind != d.Kind || e.Message != d.Message) {
+			t.Fatalf("classify(%d, %q) = %v; decoding the envelope says %v", status, b, e, d)
+		}
+		if e != nil {
 			_ = e.Error()
 			_ = e.FieldErrors()
 			_ = e.retryable()

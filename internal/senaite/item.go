@@ -51,9 +51,11 @@ type HistoryEntry struct {
 // decodeItem parses one item dictionary.
 func decodeItem(raw []byte) (Item, error) {
 	var it Item
-	if err := json.Unmarshal(raw, &it.Raw); err != nil {
+	m, err := members(raw)
+	if err != nil {
 		return Item{}, fmt.Errorf("senaite: item: %w", err)
 	}
+	it.Raw = m
 	it.Body = raw
 	it.UID = it.String("uid")
 	it.ID = it.String("id")
@@ -157,6 +159,9 @@ func (it Item) String(key string) string {
 	raw, ok := it.Raw[key]
 	if !ok || isEmptyJSON(raw) {
 		return ""
+	}
+	if s, ok := plainString(raw); ok {
+		return s
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
