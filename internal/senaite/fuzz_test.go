@@ -1,6 +1,10 @@
 package senaite
 
-import "testing"
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
 
 // The decoders face whatever a lab, a proxy or a broken network sends:
 // they may fail, never panic.
@@ -12,6 +16,8 @@ var seedBodies = []string{
 	`{"items": [{}, null, [], {"uid": {"uid": "x"}}]}`,
 	`{"count": "3", "items": "nope"}`,
 	``, `null`, `[]`, `{`,
+	`{"Count": 2, "count": 1, "items": []}`, `{"items": null, "next": "n"}`, `{"items": [1, "x"]}`, `{"items": {}}`,
+	`{"count": 1, "items": [{"uid": "a"}], "items": [{"uid": "b"}, {"uid": "c"}]}`,
 }
 
 func FuzzDecodePage(f *testing.F) {
@@ -20,6 +26,25 @@ func FuzzDecodePage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := decodePage(b)
+		// the split envelope reads as the decoder reads it
+		var env envelope
+		derr := json.Unmarshal(b, &env)
+		got, _, serr := splitEnvelope(b)
+		if (serr != nil) != (derr != nil) {
+			t.Fatalf("splitEnvelope(%q): error %v, the decoder's %v", b, serr, derr)
+		}
+		if serr == nil {
+			if got.Count != env.Count || got.PageSize != env.PageSize || got.Page != env.Page || got.Pages != env.Pages ||
+				(got.Next == nil) != (env.Next == nil) || got.Next != nil && *got.Next != *env.Next ||
+				len(got.Items) != len(env.Items) || (got.Items == nil) != (env.Items == nil) {
+				t.Fatalf("splitEnvelope(%q) = %+v, the decoder's %+v", b, got, env)
+			}
+			for i := range env.Items {
+				if !bytes.Equal(got.Items[i], env.Items[i]) {
+					t.Fatalf("splitEnvelope(%q) item %d = %q, the decoder's %q", b, i, got.Items[i], env.Items[i])
+				}
+			}
+		}
 		if err == nil {
 			for _, it := range p.Items {
 				_ = it.Refs("Contact")

@@ -49,9 +49,13 @@ type HistoryEntry struct {
 }
 
 // decodeItem parses one item dictionary.
-func decodeItem(raw []byte) (Item, error) {
+func decodeItem(raw []byte) (Item, error) { return decodeItemOf(raw, false) }
+
+// decodeItemOf is decodeItem; valid says raw was checked as part of a
+// whole (a page).
+func decodeItemOf(raw []byte, valid bool) (Item, error) {
 	var it Item
-	m, err := members(raw)
+	m, err := splitMembers(raw, valid)
 	if err != nil {
 		return Item{}, fmt.Errorf("senaite: item: %w", err)
 	}

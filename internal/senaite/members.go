@@ -1,6 +1,7 @@
 package senaite
 
 import (
+	"bytes"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -14,9 +15,13 @@ import (
 // the general decoder spent most of its time growing the map and copying
 // each value. The values share raw's bytes instead of copying them, as
 // Item.Body does; raw must not change afterwards.
-func members(raw []byte) (map[string]json.RawMessage, error) {
+func members(raw []byte) (map[string]json.RawMessage, error) { return splitMembers(raw, false) }
+
+// splitMembers is members; valid says raw is known to be valid JSON (a
+// part of a checked whole), which spares checking it again.
+func splitMembers(raw []byte, valid bool) (map[string]json.RawMessage, error) {
 	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' || !json.Valid(raw) {
+	if i >= len(raw) || raw[i] != '{' || !valid && !json.Valid(raw) {
 		// not an object (or not JSON): the decoder's answer and error
 		var m map[string]json.RawMessage
 		err := json.Unmarshal(raw, &m)
@@ -139,4 +144,30 @@ func plainString(raw []byte) (string, bool) {
 		}
 	}
 	return string(inner), true
+}
+
+// elements splits a JSON array known to be valid into its elements (raw
+// "null" gives none); ok is false when raw is not an array or null.
+func elements(raw []byte) (out []json.RawMessage, ok bool) {
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return nil, true
+	}
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, false
+	}
+	out = make([]json.RawMessage, 0, 64)
+	for i++; ; {
+		i = skipSpace(raw, i)
+		switch raw[i] {
+		case ',':
+			i++
+			continue
+		case ']':
+			return out, true
+		}
+		end := valueEnd(raw, i)
+		out = append(out, raw[i:end:end])
+		i = end
+	}
 }

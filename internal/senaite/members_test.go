@@ -105,3 +105,27 @@ func BenchmarkDecodeItem(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodePage decodes a page of fifty complete analyses (245 kB),
+// as the fetch and the replay's listings read them.
+func BenchmarkDecodePage(b *testing.B) {
+	raw, err := os.ReadFile("testdata/analysis_update.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var res writeResult
+	if err := json.Unmarshal(raw, &res); err != nil || len(res.Items) == 0 {
+		b.Fatal("no item")
+	}
+	items := make([]json.RawMessage, 50)
+	for i := range items {
+		items[i] = res.Items[0]
+	}
+	page, _ := json.Marshal(map[string]any{"count": 50, "pagesize": 50, "page": 1, "pages": 1, "next": nil, "items": items})
+	b.SetBytes(int64(len(page)))
+	for b.Loop() {
+		if p, err := decodePage(page); err != nil || len(p.Items) != 50 {
+			b.Fatal(err)
+		}
+	}
+}

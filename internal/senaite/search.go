@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // DefaultPageSize is the page size when a Query sets none.
@@ -104,8 +105,8 @@ type envelope struct {
 
 // decodePage parses a listing envelope and its items.
 func decodePage(body []byte) (Page, error) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
+	env, valid, err := splitEnvelope(body)
+	if err != nil {
 		return Page{}, fmt.Errorf("senaite: page: %w", err)
 	}
 	p := Page{Count: env.Count, PageSize: env.PageSize, Page: env.Page, Pages: env.Pages, HasNext: env.Next != nil}
@@ -114,13 +115,61 @@ func decodePage(body []byte) (Page, error) {
 		if isEmptyJSON(raw) {
 			continue // relationship objects come back as {}
 		}
-		it, err := decodeItem(raw)
+		it, err := decodeItemOf(raw, valid)
 		if err != nil {
 			return Page{}, err
 		}
 		p.Items = append(p.Items, it)
 	}
 	return p, nil
+}
+
+// splitEnvelope reads a listing envelope as json.Unmarshal(body, &env)
+// does, its items split without copying; valid tells that the items were
+// checked with the body. Envelopes the split cannot take exactly (not an
+// object, a key in another letter case) go through the decoder.
+func splitEnvelope(body []byte) (env envelope, valid bool, err error) {
+	top, err := members(body)
+	if err != nil {
+		return env, false, err
+	}
+	decoded := func() (envelope, bool, error) {
+		var env envelope
+		return env, false, json.Unmarshal(body, &env)
+	}
+	if top == nil {
+		return decoded()
+	}
+	for k := range top {
+		switch k {
+		case "count", "pagesize", "page", "pages", "next", "items":
+		default:
+			for _, name := range []string{"count", "pagesize", "page", "pages", "next", "items"} {
+				if strings.EqualFold(k, name) {
+					return decoded()
+				}
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  any
+	}{{"count", &env.Count}, {"pagesize", &env.PageSize}, {"page", &env.Page}, {"pages", &env.Pages}, {"next", &env.Next}} {
+		if raw, ok := top[f.name]; ok {
+			// a null number keeps what an earlier repeat of its key set
+			if string(raw) == "null" && f.name != "next" || json.Unmarshal(raw, f.dst) != nil {
+				return decoded()
+			}
+		}
+	}
+	if raw, ok := top["items"]; ok {
+		items, ok := elements(raw)
+		if !ok {
+			return decoded()
+		}
+		env.Items = items
+	}
+	return env, true, nil
 }
 
 // SearchPage reads the page starting at bStart.
