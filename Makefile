@@ -35,7 +35,7 @@ test-race: services
 
 # Feeds the client's decoders arbitrary bytes; FUZZTIME per target.
 fuzz:
-	for t in FuzzDecodePage FuzzDecodeItem FuzzMembers FuzzParseTime FuzzClassifyResponse; do \
+	for t in FuzzDecodePage FuzzDecodeItem FuzzMembers FuzzValue FuzzParseTime FuzzClassifyResponse; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) ./internal/senaite || exit 1; \
 	done
 

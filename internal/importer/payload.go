@@ -6,6 +6,7 @@ import (
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
 )
 
 // Translate maps a source UID to its replica on the destination; ok is
@@ -30,8 +31,8 @@ func Payload(portalType string, raw map[string]json.RawMessage, translate Transl
 		if !schema.Sendable(portalType, k) || (deferred != nil && deferred(k)) {
 			continue
 		}
-		var v any
-		if err := json.Unmarshal(raw[k], &v); err != nil || refs.IsEmpty(v) {
+		v, err := senaite.Value(raw[k])
+		if err != nil || refs.IsEmpty(v) {
 			continue
 		}
 		out, missing := refs.Rewrite(k, v, refs.Translate(translate))

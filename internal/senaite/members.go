@@ -171,3 +171,23 @@ func elements(raw []byte) (out []json.RawMessage, ok bool) {
 		i = end
 	}
 }
+
+// Value decodes one member's value as json.Unmarshal into an any does;
+// plain strings and the literals, most of an item's values, skip the
+// decoder: a payload is built from every writable field of every object.
+func Value(raw json.RawMessage) (any, error) {
+	if s, ok := plainString(raw); ok {
+		return s, nil
+	}
+	switch string(raw) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "null":
+		return nil, nil
+	}
+	var v any
+	err := json.Unmarshal(raw, &v)
+	return v, err
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -128,4 +129,18 @@ func BenchmarkDecodePage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func FuzzValue(f *testing.F) {
+	for _, s := range []string{`"WW-0001"`, `""`, `"a\"b"`, `"café"`, `true`, `false`, `null`, `12.50`, `[1,"x"]`, `{"uid":"a"}`, `tru`, ` "x" `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want any
+		wantErr := json.Unmarshal(b, &want)
+		got, err := Value(b)
+		if (err != nil) != (wantErr != nil) || err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("Value(%q) = %#v, %v; the decoder's %#v, %v", b, got, err, want, wantErr)
+		}
+	})
 }
