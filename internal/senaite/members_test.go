@@ -46,15 +46,11 @@ func TestMembersSplitsLikeTheDecoder(t *testing.T) {
 	for _, s := range seedBodies {
 		cases = append(cases, s)
 	}
-	if raw, err := os.ReadFile("testdata/analysis_update.json"); err == nil {
-		cases = append(cases, string(raw))
-		var env struct{ Items []json.RawMessage }
-		if json.Unmarshal(raw, &env) == nil && len(env.Items) > 0 {
-			cases = append(cases, string(env.Items[0]))
-		}
-	} else {
+	raw, err := os.ReadFile("testdata/analysis_update.json")
+	if err != nil {
 		t.Fatal(err)
 	}
+	cases = append(cases, string(raw), string(analysisItem(t)))
 	for _, c := range cases {
 		sameAsDecoder(t, []byte(c))
 	}
@@ -88,20 +84,28 @@ func FuzzMembers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { sameAsDecoder(t, b) })
 }
 
-// BenchmarkDecodeItem decodes a complete analysis as an update answers it
-// (4.9 kB): the unit of most of the fetch's and the replay's CPU.
-func BenchmarkDecodeItem(b *testing.B) {
+// analysisItem is the complete analysis of testdata/analysis_update.json,
+// a simulator's answer to an update.
+func analysisItem(tb testing.TB) json.RawMessage {
+	tb.Helper()
 	raw, err := os.ReadFile("testdata/analysis_update.json")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	var res writeResult
 	if err := json.Unmarshal(raw, &res); err != nil || len(res.Items) == 0 {
-		b.Fatal("no item")
+		tb.Fatal("no item in testdata/analysis_update.json")
 	}
-	b.SetBytes(int64(len(res.Items[0])))
+	return res.Items[0]
+}
+
+// BenchmarkDecodeItem decodes a complete analysis as an update answers it
+// (4.9 kB): the unit of most of the fetch's and the replay's CPU.
+func BenchmarkDecodeItem(b *testing.B) {
+	item := analysisItem(b)
+	b.SetBytes(int64(len(item)))
 	for b.Loop() {
-		if _, err := decodeItem(res.Items[0]); err != nil {
+		if _, err := decodeItem(item); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -110,17 +114,10 @@ func BenchmarkDecodeItem(b *testing.B) {
 // BenchmarkDecodePage decodes a page of fifty complete analyses (245 kB),
 // as the fetch and the replay's listings read them.
 func BenchmarkDecodePage(b *testing.B) {
-	raw, err := os.ReadFile("testdata/analysis_update.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var res writeResult
-	if err := json.Unmarshal(raw, &res); err != nil || len(res.Items) == 0 {
-		b.Fatal("no item")
-	}
+	item := analysisItem(b)
 	items := make([]json.RawMessage, 50)
 	for i := range items {
-		items[i] = res.Items[0]
+		items[i] = item
 	}
 	page, _ := json.Marshal(map[string]any{"count": 50, "pagesize": 50, "page": 1, "pages": 1, "next": nil, "items": items})
 	b.SetBytes(int64(len(page)))
