@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/sourcegraph/conc/pool"
 
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
@@ -309,8 +310,12 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, status, reason)
 }
 
-// readBackBatch is how many copies one light listing reads back.
-const readBackBatch = 100
+// readBackBatch is how many copies one light listing reads back, and
+// readBackConcurrency how many listings are read at once.
+const (
+	readBackBatch       = 100
+	readBackConcurrency = 4
+)
 
 // readBack records the version of every copy the run wrote, as the
 // destination shows it after the whole run (cascades included: an
@@ -326,24 +331,28 @@ func (c *Coordinator) readBack(ctx context.Context, rm store.Remote, scope *uuid
 		return err
 	}
 	started := time.Now()
-	for len(uids) > 0 {
-		n := min(len(uids), readBackBatch)
-		page, err := dst.SearchPage(ctx, senaite.Query{UIDs: uids[:n], Limit: n}, 0)
-		if err != nil {
-			return fmt.Errorf("read back copies: %w", err)
-		}
-		got := make([]string, 0, len(page.Items))
-		mods := make([]time.Time, 0, len(page.Items))
-		for _, it := range page.Items {
-			if it.UID != "" && !it.Modified.IsZero() {
-				got = append(got, it.UID)
-				mods = append(mods, it.Modified)
+	// batches are independent: a few at once, within the client's bound
+	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(readBackConcurrency)
+	for start := 0; start < len(uids); start += readBackBatch {
+		batch := uids[start:min(start+readBackBatch, len(uids))]
+		p.Go(func(ctx context.Context) error {
+			page, err := dst.SearchPage(ctx, senaite.Query{UIDs: batch, Limit: len(batch)}, 0)
+			if err != nil {
+				return fmt.Errorf("read back copies: %w", err)
 			}
-		}
-		if err := c.Store.SetSeen(ctx, rm.DestinationID, got, mods, true); err != nil {
-			return err
-		}
-		uids = uids[n:]
+			got := make([]string, 0, len(page.Items))
+			mods := make([]time.Time, 0, len(page.Items))
+			for _, it := range page.Items {
+				if it.UID != "" && !it.Modified.IsZero() {
+					got = append(got, it.UID)
+					mods = append(mods, it.Modified)
+				}
+			}
+			return c.Store.SetSeen(ctx, rm.DestinationID, got, mods, true)
+		})
+	}
+	if err := p.Wait(); err != nil {
+		return err
 	}
 	c.Log.Info("copies read back", "remote", rm.Name, "elapsed", time.Since(started).Round(time.Millisecond))
 	return nil

@@ -196,7 +196,7 @@ func (s *Store) CopyVersions(ctx context.Context, identityID, sourceID, destID i
 // are not: the system did not write them, and an edit made there that has
 // not travelled yet must stay a change of that copy.
 func (s *Store) WrittenCopies(ctx context.Context, remoteID int64, runID *uuid.UUID) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT dest_uid FROM objects WHERE remote_id = $1 AND dest_uid IS NOT NULL
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT dest_uid FROM objects WHERE remote_id = $1 AND dest_uid IS NOT NULL
 		AND state = 'imported' AND ($2::uuid IS NULL OR run_id = $2) ORDER BY dest_uid`, remoteID, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: written copies: %w", err)
