@@ -164,11 +164,8 @@ func (it Item) String(key string) string {
 	if !ok || isEmptyJSON(raw) {
 		return ""
 	}
-	if s, ok := plainString(raw); ok {
-		return s
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := Value(raw)
+	if err != nil {
 		return ""
 	}
 	return anyString(v)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -124,6 +125,9 @@ func decodePage(body []byte) (Page, error) {
 	return p, nil
 }
 
+// envelopeKeys are the keys of a listing envelope that decodePage reads.
+var envelopeKeys = []string{"count", "pagesize", "page", "pages", "next", "items"}
+
 // splitEnvelope reads a listing envelope as json.Unmarshal(body, &env)
 // does, its items split without copying; valid tells that the items were
 // checked with the body. Envelopes the split cannot take exactly (not an
@@ -141,14 +145,8 @@ func splitEnvelope(body []byte) (env envelope, valid bool, err error) {
 		return decoded()
 	}
 	for k := range top {
-		switch k {
-		case "count", "pagesize", "page", "pages", "next", "items":
-		default:
-			for _, name := range []string{"count", "pagesize", "page", "pages", "next", "items"} {
-				if strings.EqualFold(k, name) {
-					return decoded()
-				}
-			}
+		if !slices.Contains(envelopeKeys, k) && slices.ContainsFunc(envelopeKeys, func(name string) bool { return strings.EqualFold(k, name) }) {
+			return decoded() // the decoder matches names in any letter case
 		}
 	}
 	for _, f := range []struct {

@@ -167,11 +167,13 @@ type Stored struct {
 }
 
 // storedHeads are Stored's columns but its data; storedColumns all of
-// them, in scanStored's order.
+// them, and storedWithoutData all of them with a null for the data, in
+// scanStored's order.
 const (
 	storedHeads = `source_uid, portal_type, source_path, coalesce(parent_uid, ''), state, coalesce(dest_uid, ''),
 		source_modified, coalesce(written, '')`
-	storedColumns = storedHeads + `, data`
+	storedColumns     = storedHeads + `, data`
+	storedWithoutData = storedHeads + `, NULL::jsonb`
 )
 
 func scanStored(row pgx.Row) (Stored, error) {
@@ -187,19 +189,18 @@ func collectStored(rows pgx.Rows) ([]Stored, error) {
 
 // Object reads one stored object.
 func (s *Store) Object(ctx context.Context, remoteID int64, uid string) (Stored, error) {
-	o, err := scanStored(s.pool.QueryRow(ctx, `SELECT `+storedColumns+` FROM objects
-		WHERE remote_id = $1 AND source_uid = $2`, remoteID, uid))
-	if err != nil {
-		return Stored{}, fmt.Errorf("store: object %s: %w", uid, notFound(err))
-	}
-	return o, nil
+	return s.object(ctx, remoteID, uid, storedColumns)
 }
 
 // ObjectHead reads one stored object without its fetched data: what an
 // import asks of a container (its state, type, copy) for every object it
 // imports, where the container's data would cost a detoast and a transfer.
 func (s *Store) ObjectHead(ctx context.Context, remoteID int64, uid string) (Stored, error) {
-	o, err := scanStored(s.pool.QueryRow(ctx, `SELECT `+storedHeads+`, NULL::jsonb FROM objects
+	return s.object(ctx, remoteID, uid, storedWithoutData)
+}
+
+func (s *Store) object(ctx context.Context, remoteID int64, uid, columns string) (Stored, error) {
+	o, err := scanStored(s.pool.QueryRow(ctx, `SELECT `+columns+` FROM objects
 		WHERE remote_id = $1 AND source_uid = $2`, remoteID, uid))
 	if err != nil {
 		return Stored{}, fmt.Errorf("store: object %s: %w", uid, notFound(err))
@@ -564,7 +565,7 @@ func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string
 // workflow replay) that load data where they need it: fifty thousand items
 // would otherwise sit in memory at once.
 func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []string, runID *uuid.UUID) ([]Stored, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+storedHeads+`, NULL::jsonb FROM objects WHERE remote_id = $1 AND state = ANY($2)
+	rows, err := s.pool.Query(ctx, `SELECT `+storedWithoutData+` FROM objects WHERE remote_id = $1 AND state = ANY($2)
 		AND ($3::uuid IS NULL OR run_id = $3)
 		ORDER BY source_created, source_path`, remoteID, states, runID)
 	if err != nil {
