@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -442,11 +443,9 @@ func runJSON(run store.Run) map[string]any {
 }
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
-	kind := r.PathValue("kind")
-	switch kind {
-	case store.KindFetch, store.KindImport, store.KindUpdate, store.KindVerify:
-	default:
-		writeError(w, http.StatusNotFound, "not_found", "no such step "+kind, "kind")
+	kind := store.RunKind(r.PathValue("kind"))
+	if !slices.Contains(store.RunKinds, kind) {
+		writeError(w, http.StatusNotFound, "not_found", "no such step "+string(kind), "kind")
 		return
 	}
 	run, err := s.Coordinator.StartRun(r.Context(), r.PathValue("name"), kind)

@@ -2,14 +2,10 @@ package api
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
-
-// objectStates are the states an operator filters on (ARCHITECTURE.md §1).
-var objectStates = store.ObjStates
 
 // listObjects pages through a remote's objects: where each stands and why.
 func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
@@ -19,8 +15,8 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := store.ObjectFilter{State: q.Get("state"), PortalType: q.Get("portal_type"), Q: q.Get("q"), After: q.Get("cursor")}
-	if f.State != "" && !slices.Contains(objectStates, f.State) {
+	f := store.ObjectFilter{State: store.ObjState(q.Get("state")), PortalType: q.Get("portal_type"), Q: q.Get("q"), After: q.Get("cursor")}
+	if f.State != "" && !f.State.Valid() {
 		writeError(w, http.StatusBadRequest, "invalid", "state must be one of "+joinStates(), "state")
 		return
 	}
@@ -49,11 +45,11 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 
 func joinStates() string {
 	s := ""
-	for i, st := range objectStates {
+	for i, st := range store.ObjStates {
 		if i > 0 {
 			s += ", "
 		}
-		s += st
+		s += string(st)
 	}
 	return s
 }

@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -39,7 +40,7 @@ type Server struct {
 }
 
 // kinds are the steps a person may start from the console.
-var kinds = []string{store.KindFetch, store.KindImport, store.KindUpdate, store.KindVerify}
+var kinds = store.RunKinds
 
 // Routes adds the console's routes to mux: / and /console/….
 func (s *Server) Routes(mux *http.ServeMux) error {
@@ -208,7 +209,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		_ = json.Indent(&pretty, report, "", "  ")
 		data["SiteConfig"] = pretty.String()
 	}
-	p := page{Title: run.Kind + " " + run.Remote, Message: r.URL.Query().Get("msg"), Data: data}
+	p := page{Title: string(run.Kind) + " " + run.Remote, Message: r.URL.Query().Get("msg"), Data: data}
 	if run.Status == store.StatusQueued || run.Status == store.StatusRunning {
 		p.Refresh = 2
 	}
@@ -222,7 +223,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := store.ObjectFilter{State: q.Get("state"), Q: q.Get("q"), After: q.Get("cursor"), Limit: 200}
+	f := store.ObjectFilter{State: store.ObjState(q.Get("state")), Q: q.Get("q"), After: q.Get("cursor"), Limit: 200}
 	rows, err := s.Store.ListObjects(r.Context(), rm.ID, f)
 	if err != nil {
 		s.failPage(w, err)
@@ -254,12 +255,8 @@ func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) {
 // start starts a step, as POST /api/v1/remotes/{name}/{kind} does, and
 // shows its run; a remote with a run going says so.
 func (s *Server) start(w http.ResponseWriter, r *http.Request) {
-	name, kind := r.PathValue("name"), r.PathValue("kind")
-	known := false
-	for _, k := range kinds {
-		known = known || k == kind
-	}
-	if !known {
+	name, kind := r.PathValue("name"), store.RunKind(r.PathValue("kind"))
+	if !slices.Contains(kinds, kind) {
 		http.NotFound(w, r)
 		return
 	}

@@ -144,7 +144,7 @@ func TestConsoleObjectsAndConflicts(t *testing.T) {
 	if _, err := st.UpsertFetched(ctx, rm.ID, run.ID, objs); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkObject(ctx, rm.ID, objs[1].SourceUID, []string{store.ObjFetched}, store.ObjFailed, "refused: <script>", ""); err != nil {
+	if err := st.MarkObject(ctx, rm.ID, objs[1].SourceUID, []store.ObjState{store.ObjFetched}, store.ObjFailed, "refused: <script>", ""); err != nil {
 		t.Fatal(err)
 	}
 	status, _, page := b.get("/console/remotes/a_to_b/objects?state=failed")
@@ -159,7 +159,7 @@ func TestConsoleObjectsAndConflicts(t *testing.T) {
 	c := store.Conflict{RemoteID: rm.ID, SourceUID: objs[0].SourceUID, IdentityID: ident, PortalType: "Client",
 		DestUID: "33333333333333333333333333333333", SourceModified: &now, DestModified: &now,
 		Fields: []store.FieldConflict{{Field: "Phone", Source: `"source phone"`, Destination: `"destination phone"`}}}
-	if err := st.RecordConflict(ctx, c, []string{store.ObjFetched}); err != nil {
+	if err := st.RecordConflict(ctx, c, []store.ObjState{store.ObjFetched}); err != nil {
 		t.Fatal(err)
 	}
 	if status, _, page = b.get("/console/remotes/a_to_b/conflicts"); status != 200 || !strings.Contains(page, "source phone") ||

@@ -49,7 +49,7 @@ type Coordinator struct {
 
 // StartRun queues a run of kind on the named remote; a remote with an
 // active run answers *store.ActiveRunError.
-func (c *Coordinator) StartRun(ctx context.Context, remoteName, kind string) (store.Run, error) {
+func (c *Coordinator) StartRun(ctx context.Context, remoteName string, kind store.RunKind) (store.Run, error) {
 	rm, err := c.Store.Remote(ctx, remoteName)
 	if err != nil {
 		return store.Run{}, err
@@ -109,7 +109,7 @@ func (c *Coordinator) refreshStatistics(ctx context.Context) {
 }
 
 func (c *Coordinator) fail(ctx context.Context, r store.Run, reason string) error {
-	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued, store.StatusRunning}, store.StatusFailed, reason)
+	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusQueued, store.StatusRunning}, store.StatusFailed, reason)
 }
 
 // runSource is what planning a run starts from: its remote and the
@@ -150,7 +150,7 @@ func (c *Coordinator) advancePaged(ctx context.Context, r store.Run, plan, finis
 		if err := plan(ctx, r); err != nil {
 			return c.fail(ctx, r, err.Error())
 		}
-		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
+		return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusQueued}, store.StatusRunning, "")
 	case store.StatusRunning:
 		if r.PagesDone < r.PagesTotal {
 			return nil
@@ -246,7 +246,7 @@ func (c *Coordinator) finishFetch(ctx context.Context, r store.Run) error {
 		return err
 	}
 	if err := c.fetchMissingParents(ctx, r); err != nil {
-		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusFailed, err.Error())
+		return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, store.StatusFailed, err.Error())
 	}
 	stored, err := c.Store.CountObjects(ctx, r.RemoteID)
 	if err != nil {
@@ -265,11 +265,11 @@ func (c *Coordinator) finishFetch(ctx context.Context, r store.Run) error {
 	}
 	if len(short) > 0 {
 		sort.Strings(short)
-		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusFailed,
+		return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, store.StatusFailed,
 			fmt.Sprintf("reconciliation: stored fewer objects than the source counted: %v", short))
 	}
 	c.Log.Info("fetch finished", "run_id", r.ID, "remote", r.Remote)
-	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusSucceeded, "")
+	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, store.StatusSucceeded, "")
 }
 
 // fetchMissingParents reads by UID the containers of fetched objects that
@@ -388,7 +388,7 @@ func (c *Coordinator) CheckInstance(ctx context.Context, name string) (Check, er
 // advances it; messages already queued still settle their objects, which
 // is harmless as every handler is idempotent.
 func (c *Coordinator) CancelRun(ctx context.Context, id uuid.UUID) (store.Run, error) {
-	if err := c.Store.TransitionRun(ctx, id, []string{store.StatusQueued, store.StatusRunning}, store.StatusCancelled,
+	if err := c.Store.TransitionRun(ctx, id, []store.RunStatus{store.StatusQueued, store.StatusRunning}, store.StatusCancelled,
 		"cancelled by an operator"); err != nil {
 		return store.Run{}, err
 	}

@@ -37,7 +37,7 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		if err := c.planImport(ctx, r, rm); err != nil {
 			return c.fail(ctx, r, err.Error())
 		}
-		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
+		return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusQueued}, store.StatusRunning, "")
 	case store.StatusRunning:
 		level, err := c.Store.CurrentLevel(ctx, r.RemoteID)
 		if err != nil {
@@ -271,7 +271,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	byType := map[string]store.Counts{}
 	bad := 0
 	for pt, m := range counts {
-		cnt := store.Counts{Total: 0, Created: m[store.ObjImported], Updated: m[store.WrittenUpdated], Skipped: m[store.ObjSkipped],
+		cnt := store.Counts{Total: 0, Created: m[store.ObjImported], Updated: m[store.CountUpdated], Skipped: m[store.ObjSkipped],
 			Conflicts: m[store.ObjConflict], Failed: m[store.ObjFailed] + m[store.ObjStateMismatch], Unchanged: m[store.ObjUnchanged]}
 		for _, n := range m {
 			cnt.Total += n
@@ -306,8 +306,8 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 			return err
 		}
 	}
-	c.Log.Info(r.Kind+" finished", "run_id", r.ID, "remote", r.Remote, "status", status)
-	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, status, reason)
+	c.Log.Info(string(r.Kind)+" finished", "run_id", r.ID, "remote", r.Remote, "status", status)
+	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, status, reason)
 }
 
 // readBackBatch is how many copies one light listing reads back, and

@@ -33,7 +33,7 @@ func (c *Coordinator) advanceUpdate(ctx context.Context, r store.Run) error {
 		if err := c.planUpdate(ctx, r); err != nil {
 			return c.fail(ctx, r, err.Error())
 		}
-		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusQueued}, store.StatusRunning, "")
+		return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusQueued}, store.StatusRunning, "")
 	case store.StatusRunning:
 		switch r.Phase {
 		case store.PhaseScan:
@@ -251,7 +251,7 @@ func (c *Coordinator) finishScan(ctx context.Context, r store.Run) error {
 		return c.fail(ctx, r, "read-only types on the destination: "+err.Error())
 	}
 	if err := c.fetchMissingParents(ctx, r); err != nil {
-		return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, store.StatusFailed, err.Error())
+		return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, store.StatusFailed, err.Error())
 	}
 	changed, err := c.Store.RunChanged(ctx, rm.ID, r.ID)
 	if err != nil {

@@ -58,5 +58,5 @@ func (c *Coordinator) finishVerify(ctx context.Context, r store.Run) error {
 		status, reason = store.StatusPartial, fmt.Sprintf("%d objects differ between source and destination", differ)
 	}
 	c.Log.Info("verify finished", "run_id", r.ID, "remote", r.Remote, "status", status, "differ", differ)
-	return c.Store.TransitionRun(ctx, r.ID, []string{store.StatusRunning}, status, reason)
+	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, status, reason)
 }

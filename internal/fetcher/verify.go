@@ -49,7 +49,7 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 	if err != nil {
 		return 0, err
 	}
-	left := func(uid string) bool { st := states[uid]; return st == store.ObjSkipped || st == store.ObjGone }
+	left := func(uid string) bool { st := states[uid].State; return st == store.ObjSkipped || st == store.ObjGone }
 	var scope []verify.Object
 	for _, it := range page.Items {
 		if left(it.UID) {

@@ -59,7 +59,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		log.Error("page keeps failing; failing the run", "error", err)
 		reason := fmt.Sprintf("page %s b_start=%d failed %d times: %v", p.PortalType, p.BStart, attempt, err)
 		if terr := w.Handler.Store.TransitionRun(context.WithoutCancel(ctx), p.RunID,
-			[]string{store.StatusRunning}, store.StatusFailed, reason); terr != nil {
+			[]store.RunStatus{store.StatusRunning}, store.StatusFailed, reason); terr != nil {
 			log.Warn("run not failed", "error", terr)
 		}
 		_ = msg.Term()

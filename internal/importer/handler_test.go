@@ -2,7 +2,6 @@ package importer_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -266,11 +265,16 @@ func TestParkedObjectImportedOnceItsParentLands(t *testing.T) {
 	contact := client.Children()[0]
 	r.fetch(t, client.UID, contact.UID)
 	// the contact first: its client is not on the destination yet
-	_, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: contact.UID})
-	if !errors.Is(err, importer.ErrDependencyMissing) {
-		t.Fatalf("contact before its client: %v", err)
+	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: contact.UID}); err != nil || state != store.ObjWaiting {
+		t.Fatalf("contact before its client: %s %v", state, err)
 	}
-	if err := st.MarkObject(ctx, rm.ID, contact.UID, []string{store.ObjFetched}, store.ObjWaiting, err.Error(), ""); err != nil {
+	rows, err := st.ListObjects(ctx, rm.ID, store.ObjectFilter{State: store.ObjWaiting})
+	if err != nil || len(rows) != 1 || rows[0].Wait != store.WaitDependency || rows[0].WaitingFor != client.UID {
+		t.Fatalf("parked contact: %+v %v", rows, err)
+	}
+	// what the object waits for is a column, not its message: rewording
+	// the message changes nothing
+	if err := st.NoteObject(ctx, rm.ID, contact.UID, "reworded"); err != nil {
 		t.Fatal(err)
 	}
 	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: client.UID}); err != nil || state != store.ObjImported {
@@ -339,7 +343,7 @@ func TestInterruptedCreateAdopted(t *testing.T) {
 		created[o.UID] = it.UID
 	}
 	// the sibling is settled otherwise, so mine does not wait for it
-	if err := st.MarkObject(ctx, rm.ID, sibling.UID, []string{store.ObjFetched}, store.ObjSkipped, "test", ""); err != nil {
+	if err := st.MarkObject(ctx, rm.ID, sibling.UID, []store.ObjState{store.ObjFetched}, store.ObjSkipped, "test", ""); err != nil {
 		t.Fatal(err)
 	}
 	before := dstLab.Count("Contact")

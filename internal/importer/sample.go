@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -89,7 +88,7 @@ func (h *Handler) sampleServices(ctx context.Context, rm store.Remote, sampleUID
 	for _, s := range services {
 		d, ok := tr[s]
 		if !ok {
-			return nil, nil, fmt.Errorf("%w: service %s of sample %s", ErrDependencyMissing, s, sampleUID)
+			return nil, nil, waitFor(s, "service %s of sample %s", s, sampleUID)
 		}
 		out = append(out, d)
 	}
@@ -98,7 +97,11 @@ func (h *Handler) sampleServices(ctx context.Context, rm store.Remote, sampleUID
 
 // adoptAnalyses records the destination's analyses of a new sample as the
 // replicas of the source's, by keyword.
-func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, dst *senaite.Client, destSample senaite.Item, analyses []sampleAnalysis) error {
+func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, destSample senaite.Item, analyses []sampleAnalysis) error {
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return err
+	}
 	depth := 1
 	byKeyword := map[string]string{}
 	// the analysis catalog's metadata (getKeyword, getRetestOfUID) says
@@ -123,6 +126,6 @@ func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, dst *senai
 		adoptions = append(adoptions, store.Adoption{SourceUID: a.SourceUID, PortalType: "Analysis", DestUID: destUID})
 	}
 	// one transaction for the sample's analyses
-	_, err := h.Store.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, pending, adoptions)
+	_, err = h.Store.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, pending, adoptions)
 	return err
 }

@@ -22,32 +22,31 @@ import (
 // the destination since the system last saw it (its own write, or the
 // version read from it as a source) is a conflict, not overwritten,
 // unless the type is read-only there (the source is authoritative).
-func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, dst *senaite.Client) (string, error) {
+func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, dst *senaite.Client) (outcome, error) {
 	if schema.Structural(o.PortalType, o.SourcePath) {
 		// fixed folders and singletons are the destination's own: a
 		// changed modified date there (a child added) is nothing to write
-		return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged, "", destUID)
+		return unchanged(destUID, ""), nil
 	}
 	readOnly := slices.Contains(rm.Options.ReadOnlyTypes, o.PortalType)
 	if open, err := h.Store.OpenConflictOn(ctx, ident); err != nil {
-		return "", err
+		return outcome{}, err
 	} else if open && !readOnly {
 		// flagged by this or the reverse remote: nobody writes it until a
 		// person resolves it
-		return store.ObjConflict, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjConflict,
-			"an open conflict of this object waits for `senaite-sync resolve`", destUID)
+		return outcome{state: store.ObjConflict, reason: "an open conflict of this object waits for `senaite-sync resolve`",
+			destUID: destUID}, nil
 	}
 	cur, err := dst.Get(ctx, destUID)
 	if errors.Is(err, senaite.ErrNotFound) {
-		return store.ObjFailed, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjFailed,
-			"its copy "+destUID+" is no longer on the destination", destUID)
+		return failed("its copy "+destUID+" is no longer on the destination", destUID), nil
 	}
 	if err != nil {
-		return "", err
+		return outcome{}, err
 	}
 	it, err := senaite.DecodeItem(o.Data)
 	if err != nil {
-		return "", fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+		return outcome{}, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
 	// compared and written as its destination self (remote.Options.As2x)
 	o.PortalType, it.Raw, _, _ = rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, it.Raw)
@@ -58,7 +57,7 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	}
 	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, uids)
 	if err != nil {
-		return "", err
+		return outcome{}, err
 	}
 	diffs := verify.FieldDiffs(verify.FromItem(it), verify.FromItem(cur), func(s string) (string, bool) {
 		if s == verify.PortalUID {
@@ -69,17 +68,17 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	})
 	if len(diffs) == 0 {
 		if err := h.sawSource(ctx, rm, o); err != nil {
-			return "", err
+			return outcome{}, err
 		}
 		if cur.ReviewState != it.ReviewState {
 			// the workflow replay takes it on
-			return store.ObjImported, h.Store.MarkUpdated(ctx, rm.ID, o.SourceUID, pending, destUID, "")
+			return outcome{state: store.ObjImported, updated: true, destUID: destUID}, nil
 		}
-		return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged, "", destUID)
+		return unchanged(destUID, ""), nil
 	}
 	written, seen, err := h.Store.CopyVersions(ctx, ident, rm.SourceID, rm.DestinationID)
 	if err != nil {
-		return "", err
+		return outcome{}, err
 	}
 	if !readOnly && written != nil && o.Modified != nil && !o.Modified.Truncate(time.Second).After(written.Truncate(time.Second)) {
 		// the source's copy is exactly as the system wrote it there:
@@ -87,8 +86,7 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		// destination's, or what the source's copy never held (references
 		// to what that lab was never sent) — never a reason to write over
 		// the destination
-		return store.ObjUnchanged, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjUnchanged,
-			"the source's copy is as the system wrote it; the destination's differing fields are left alone", destUID)
+		return unchanged(destUID, "the source's copy is as the system wrote it; the destination's differing fields are left alone"), nil
 	}
 	changedThere := seen == nil || cur.Modified.Truncate(time.Second).After(seen.Truncate(time.Second))
 	if changedThere && !readOnly {
@@ -99,15 +97,15 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 		h.Log.Warn("conflict: changed at the source and on the destination", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "dest_uid", destUID, "fields", len(diffs))
-		return store.ObjConflict, h.Store.RecordConflict(ctx, c, pending)
+		return outcome{state: store.ObjConflict, conflict: &c, destUID: destUID}, nil
 	}
 	fields, _, err := h.payload(ctx, rm, o, it.Raw)
 	var skip *skippedError
 	if errors.As(err, &skip) {
-		return store.ObjSkipped, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjSkipped, skip.reason, destUID)
+		return skipped(skip.reason, destUID), nil
 	}
 	if err != nil {
-		return "", err
+		return outcome{}, err
 	}
 	write := changedFields(diffs, fields, it)
 	if len(write) > 0 {
@@ -115,10 +113,10 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 			var se *senaite.Error
 			if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
 				// locked in its state there, or refused: kept, with the reason
-				return store.ObjStateMismatch, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjStateMismatch,
-					fmt.Sprintf("update refused in state %s at the destination: %s", cur.ReviewState, se.Message), destUID)
+				return outcome{state: store.ObjStateMismatch, destUID: destUID,
+					reason: fmt.Sprintf("update refused in state %s at the destination: %s", cur.ReviewState, se.Message)}, nil
 			}
-			return "", err
+			return outcome{}, err
 		}
 	}
 	note := ""
@@ -134,9 +132,14 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 			"remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType, "dest_uid", destUID, "fields", len(write))
 	}
 	if err := h.sawSource(ctx, rm, o); err != nil {
-		return "", err
+		return outcome{}, err
 	}
-	return store.ObjImported, h.Store.MarkUpdated(ctx, rm.ID, o.SourceUID, pending, destUID, note)
+	return outcome{state: store.ObjImported, updated: true, destUID: destUID, note: note}, nil
+}
+
+// unchanged: the copy holds what the source holds.
+func unchanged(destUID, note string) outcome {
+	return outcome{state: store.ObjUnchanged, destUID: destUID, reason: note}
 }
 
 // sawSource records the version of the source's copy that this import

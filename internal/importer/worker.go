@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -43,16 +42,8 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	log := w.Log.With("remote_id", m.RemoteID, "uid", m.SourceUID)
 	switch {
 	case err == nil:
-		_ = msg.Ack()
-	case errors.Is(err, ErrDependencyMissing):
-		// waiting for a dependency never spends the delivery budget: the
-		// object is parked and the coordinator decides its fate
-		if merr := w.Handler.Store.MarkObject(context.WithoutCancel(ctx), m.RemoteID, m.SourceUID,
-			[]string{store.ObjFetched}, store.ObjWaiting, err.Error(), ""); merr != nil && !errors.Is(merr, store.ErrStaleState) {
-			log.Warn("object not parked", "error", merr)
-			_ = msg.NakWithDelay(time.Second)
-			return
-		}
+		// settled, or parked on a dependency (Import): waiting never spends
+		// the delivery budget, the coordinator publishes it again
 		_ = msg.Ack()
 	case ctx.Err() != nil:
 		_ = msg.Nak()
@@ -64,7 +55,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		if w.MaxDeliver > 0 && attempt >= w.MaxDeliver {
 			log.Error("import keeps failing; dead-lettered", "attempt", attempt, "error", err)
 			_ = w.Handler.Store.MarkObject(context.WithoutCancel(ctx), m.RemoteID, m.SourceUID,
-				[]string{store.ObjFetched, store.ObjWaiting}, store.ObjFailed, err.Error(), "")
+				[]store.ObjState{store.ObjFetched, store.ObjWaiting}, store.ObjFailed, err.Error(), "")
 			_ = msg.Term()
 			return
 		}

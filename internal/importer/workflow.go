@@ -242,7 +242,7 @@ func (h *Handler) mismatch(ctx context.Context, rm store.Remote, o store.Stored,
 	if !errors.As(err, &se) || se.Kind == senaite.KindTimeout || se.Kind == senaite.KindNetwork {
 		return err
 	}
-	return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []string{store.ObjImported}, store.ObjStateMismatch, se.Message, "")
+	return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported}, store.ObjStateMismatch, se.Message, "")
 }
 
 // adoptRetest finds what a transition just created on the destination (a
@@ -285,7 +285,7 @@ func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite
 			return err
 		}
 		if err := h.Store.Imported(ctx, rm.ID, srcRetest.SourceUID, ident, rm.DestinationID, it.UID, timeZero, false,
-			[]string{store.ObjWaiting}, store.ObjImported); err != nil && !errors.Is(err, store.ErrExists) {
+			[]store.ObjState{store.ObjWaiting}, store.ObjImported); err != nil && !errors.Is(err, store.ErrExists) {
 			return err
 		}
 		if portalType == "AnalysisRequest" {
@@ -293,7 +293,7 @@ func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite
 			if err != nil {
 				return err
 			}
-			return h.adoptAnalyses(ctx, rm, dst, it, own)
+			return h.adoptAnalyses(ctx, rm, it, own)
 		}
 		return nil
 	}
@@ -336,11 +336,11 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 	h.held = held
 	defer func() { h.held = nil }()
 	for round := 0; round < 4; round++ {
-		objs, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjImported}, scope)
+		objs, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []store.ObjState{store.ObjImported}, scope)
 		if err != nil {
 			return err
 		}
-		waitingBefore, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting}, scope)
+		waitingBefore, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []store.ObjState{store.ObjWaiting}, scope)
 		if err != nil {
 			return err
 		}
@@ -439,7 +439,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", len(todo),
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
-		waitingAfter, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []string{store.ObjWaiting}, scope)
+		waitingAfter, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []store.ObjState{store.ObjWaiting}, scope)
 		if err != nil {
 			return err
 		}

@@ -74,14 +74,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 1)
 	for _, r := range runs {
-		ch <- prometheus.MustNewConstMetric(runsDesc, prometheus.GaugeValue, float64(r.Runs), r.Remote, r.Kind, r.Status)
+		ch <- prometheus.MustNewConstMetric(runsDesc, prometheus.GaugeValue, float64(r.Runs), r.Remote, string(r.Kind), string(r.Status))
 		if !r.LastFinished.IsZero() {
 			ch <- prometheus.MustNewConstMetric(lastFinishedDesc, prometheus.GaugeValue,
-				float64(r.LastFinished.UnixNano())/1e9, r.Remote, r.Kind, r.Status)
+				float64(r.LastFinished.UnixNano())/1e9, r.Remote, string(r.Kind), string(r.Status))
 		}
 	}
 	for _, s := range states {
-		ch <- prometheus.MustNewConstMetric(objectsDesc, prometheus.GaugeValue, float64(s.Objects), s.Remote, s.State)
+		ch <- prometheus.MustNewConstMetric(objectsDesc, prometheus.GaugeValue, float64(s.Objects), s.Remote, string(s.State))
 	}
 }
 

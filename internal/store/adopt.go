@@ -25,7 +25,7 @@ type Adoption struct {
 // destination object another identity claims is not taken; such objects
 // stay pending and their own message settles them. It returns how many
 // objects were marked imported.
-func (s *Store) AdoptAll(ctx context.Context, remoteID, sourceID, destID int64, from []string, list []Adoption) (int, error) {
+func (s *Store) AdoptAll(ctx context.Context, remoteID, sourceID, destID int64, from []ObjState, list []Adoption) (int, error) {
 	if len(list) == 0 {
 		return 0, nil
 	}
@@ -67,7 +67,8 @@ func (s *Store) AdoptAll(ctx context.Context, remoteID, sourceID, destID int64, 
 	}
 	// the list drives the join (by key), whatever the statistics say about
 	// how many objects of the remote are pending
-	const state = `UPDATE objects o SET state = 'imported', dest_uid = m.d, reason = NULL, updated_at = now()
+	const state = `UPDATE objects o SET state = 'imported', dest_uid = m.d, reason = NULL, updated_at = now(),
+		wait_kind = NULL, waiting_for = NULL
 		FROM (SELECT x.u, d.uid AS d FROM unnest($2::text[]) AS x(u)
 			JOIN replicas sr ON sr.instance_id = $5 AND sr.uid = x.u
 			JOIN replicas d ON d.identity_id = sr.identity_id AND d.instance_id = $4) m
@@ -78,7 +79,7 @@ func (s *Store) AdoptAll(ctx context.Context, remoteID, sourceID, destID int64, 
 	for _, st := range steps {
 		b.Queue(st.sql, st.args...)
 	}
-	b.Queue(state, remoteID, src, from, destID, sourceID)
+	b.Queue(state, remoteID, src, stateStrings(from), destID, sourceID)
 	res := tx.SendBatch(ctx, b)
 	for _, st := range steps {
 		if _, err := res.Exec(); err != nil {

@@ -37,7 +37,7 @@ type Conflict struct {
 
 // RecordConflict records (or refreshes, while open) a conflict and moves
 // the object to `conflict` in the same transaction.
-func (s *Store) RecordConflict(ctx context.Context, c Conflict, from []string) error {
+func (s *Store) RecordConflict(ctx context.Context, c Conflict, from []ObjState) error {
 	fields, err := json.Marshal(c.Fields)
 	if err != nil {
 		return fmt.Errorf("store: conflict %s: %w", c.SourceUID, err)
@@ -59,8 +59,9 @@ func (s *Store) RecordConflict(ctx context.Context, c Conflict, from []string) e
 		return fmt.Errorf("store: conflict %s: %w", c.SourceUID, err)
 	}
 	reason := fmt.Sprintf("changed at the source and on the destination (%d fields differ); resolve with `senaite-sync resolve`", len(c.Fields))
-	tag, err := tx.Exec(ctx, `UPDATE objects SET state = 'conflict', reason = $4, dest_uid = $5, updated_at = now()
-		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, c.RemoteID, c.SourceUID, from, reason, c.DestUID)
+	tag, err := tx.Exec(ctx, `UPDATE objects SET state = 'conflict', reason = $4, dest_uid = $5, updated_at = now(),
+		wait_kind = NULL, waiting_for = NULL
+		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, c.RemoteID, c.SourceUID, stateStrings(from), reason, c.DestUID)
 	if err != nil {
 		return fmt.Errorf("store: conflict %s: %w", c.SourceUID, err)
 	}
@@ -123,7 +124,7 @@ func (s *Store) OpenConflict(ctx context.Context, remoteID int64, sourceUID stri
 
 // ResolveConflict closes an open conflict with the side a person took and
 // moves the object to state (compare-and-set on the conflict being open).
-func (s *Store) ResolveConflict(ctx context.Context, remoteID int64, sourceUID, take, state string) error {
+func (s *Store) ResolveConflict(ctx context.Context, remoteID int64, sourceUID, take string, state ObjState) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: resolve %s: %w", sourceUID, err)
@@ -137,7 +138,7 @@ func (s *Store) ResolveConflict(ctx context.Context, remoteID int64, sourceUID, 
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("store: resolve %s: %w", sourceUID, ErrStaleState)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE objects SET state = $3, reason = 'conflict resolved: kept the ' || $4 || ' version',
+	if _, err := tx.Exec(ctx, `UPDATE objects SET state = $3, reason = 'conflict resolved: kept the ' || $4 || ' version', wait_kind = NULL, waiting_for = NULL,
 		written = CASE WHEN $4 = 'source' THEN 'updated' ELSE written END, updated_at = now()
 		WHERE remote_id = $1 AND source_uid = $2`, remoteID, sourceUID, state, take); err != nil {
 		return fmt.Errorf("store: resolve %s: %w", sourceUID, err)

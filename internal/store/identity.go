@@ -152,14 +152,15 @@ func (s *Store) Translate(ctx context.Context, sourceID, destID int64, uids []st
 // its create intent. A replica already recorded for the identity is
 // ErrExists: a redelivery must adopt it, never create a second copy.
 func (s *Store) Imported(ctx context.Context, remoteID int64, sourceUID string, identityID, destInstanceID int64,
-	destUID string, destModified time.Time, merged bool, from []string, state string) error {
+	destUID string, destModified time.Time, merged bool, from []ObjState, state ObjState) error {
 	// one statement, so one round trip and atomic: the state moves (or
 	// nothing happens), and with it the replica and the end of the intent
 	var prior, moved int
 	err := s.pool.QueryRow(ctx, `WITH prior AS (
 			SELECT 1 FROM replicas WHERE identity_id = $6 AND instance_id = $7),
 		upd AS (
-			UPDATE objects SET state = $4, dest_uid = $5, reason = NULL, updated_at = now()
+			UPDATE objects SET state = $4, dest_uid = $5, reason = NULL, updated_at = now(),
+				wait_kind = NULL, waiting_for = NULL
 			WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3) AND NOT EXISTS (SELECT 1 FROM prior)
 			RETURNING 1),
 		rep AS (
@@ -168,7 +169,7 @@ func (s *Store) Imported(ctx context.Context, remoteID int64, sourceUID string, 
 		del AS (
 			DELETE FROM create_intents WHERE remote_id = $1 AND source_uid = $2 AND EXISTS (SELECT 1 FROM upd))
 		SELECT (SELECT count(*) FROM prior), (SELECT count(*) FROM upd)`,
-		remoteID, sourceUID, from, state, destUID, identityID, destInstanceID, destModified, merged).Scan(&prior, &moved)
+		remoteID, sourceUID, stateStrings(from), state, destUID, identityID, destInstanceID, destModified, merged).Scan(&prior, &moved)
 	if prior > 0 || isUniqueViolation(err) {
 		return fmt.Errorf("store: imported %s: replica: %w", sourceUID, ErrExists)
 	}

@@ -44,7 +44,7 @@ func TestIdentityAndImported(t *testing.T) {
 	if !existed || !second.CreatedAt.Equal(intent.CreatedAt) || second.DestParentUID != "dst-folder" {
 		t.Fatalf("a retry must see the first intent: %+v", second)
 	}
-	from := []string{store.ObjFetched}
+	from := []store.ObjState{store.ObjFetched}
 	if err := s.Imported(ctx, rm.ID, "src-1", id, rm.DestinationID, "dst-1", time.Now(), false, from, store.ObjImported); err != nil {
 		t.Fatal(err)
 	}
@@ -93,13 +93,13 @@ func TestAdoptAll(t *testing.T) {
 	}
 	// dst-3 already belongs to another object's identity
 	other, _ := s.EnsureIdentity(ctx, rm.SourceID, "someone-else", "Analysis")
-	if err := s.Imported(ctx, rm.ID, "someone-else", other, rm.DestinationID, "dst-3", time.Now(), false, []string{store.ObjFetched}, store.ObjImported); err == nil {
+	if err := s.Imported(ctx, rm.ID, "someone-else", other, rm.DestinationID, "dst-3", time.Now(), false, []store.ObjState{store.ObjFetched}, store.ObjImported); err == nil {
 		t.Fatal("imported an object that was never fetched")
 	}
 	if _, err := s.Pool().Exec(ctx, `INSERT INTO replicas (identity_id, instance_id, uid) VALUES ($1, $2, 'dst-3')`, other, rm.DestinationID); err != nil {
 		t.Fatal(err)
 	}
-	from := []string{store.ObjFetched}
+	from := []store.ObjState{store.ObjFetched}
 	list := []store.Adoption{{"an-1", "Analysis", "dst-1"}, {"an-2", "Analysis", "dst-2"}, {"an-3", "Analysis", "dst-3"}}
 	n, err := s.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, from, list)
 	if err != nil || n != 2 {

@@ -13,18 +13,21 @@ type ObjectRow struct {
 	SourcePath string `json:"source_path"`
 	// Label is the origin label (remote prefix + id at the origin) of a
 	// prefixable type's object, whichever remote gave it.
-	Label       string    `json:"label,omitempty"`
-	ReviewState string    `json:"review_state"`
-	State       string    `json:"state"`
-	Reason      string    `json:"reason,omitempty"`
-	DestUID     string    `json:"destination_uid,omitempty"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Label       string   `json:"label,omitempty"`
+	ReviewState string   `json:"review_state"`
+	State       ObjState `json:"state"`
+	Reason      string   `json:"reason,omitempty"`
+	// Wait and WaitingFor say, of a parked object, on what it waits.
+	Wait       WaitKind  `json:"wait,omitempty"`
+	WaitingFor string    `json:"waiting_for,omitempty"`
+	DestUID    string    `json:"destination_uid,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // ObjectFilter narrows a listing; empty fields match everything. Q matches
 // the source path, UID, origin label or reason, case-insensitively.
 type ObjectFilter struct {
-	State      string
+	State      ObjState
 	PortalType string
 	Q          string
 	// After is the cursor: the last source UID of the previous page.
@@ -39,7 +42,8 @@ func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter)
 		f.Limit = 100
 	}
 	rows, err := s.pool.Query(ctx, `SELECT o.source_uid, o.portal_type, o.source_path, coalesce(i.label, ''),
-			coalesce(o.review_state, ''), o.state, coalesce(o.reason, ''), coalesce(o.dest_uid, ''), o.updated_at
+			coalesce(o.review_state, ''), o.state, coalesce(o.reason, ''), coalesce(o.dest_uid, ''), o.updated_at,
+			coalesce(o.wait_kind, ''), coalesce(o.waiting_for, '')
 		FROM objects o
 		LEFT JOIN replicas r ON r.instance_id = (SELECT source_id FROM remotes WHERE id = $1) AND r.uid = o.source_uid
 		LEFT JOIN identities i ON i.id = r.identity_id
@@ -56,7 +60,7 @@ func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter)
 	for rows.Next() {
 		var o ObjectRow
 		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.Label, &o.ReviewState, &o.State, &o.Reason,
-			&o.DestUID, &o.UpdatedAt); err != nil {
+			&o.DestUID, &o.UpdatedAt, &o.Wait, &o.WaitingFor); err != nil {
 			return nil, fmt.Errorf("store: list objects: %w", err)
 		}
 		out = append(out, o)

@@ -12,24 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Object states (ARCHITECTURE.md §1) plus `waiting` (parked on a
-// dependency that has not landed yet).
-const (
-	ObjFetched       = "fetched"
-	ObjWaiting       = "waiting"
-	ObjImported      = "imported"
-	ObjUnchanged     = "unchanged"
-	ObjSkipped       = "skipped"
-	ObjConflict      = "conflict"
-	ObjStateMismatch = "state-mismatch"
-	ObjFailed        = "failed"
-)
-
-// ObjStates are every state an object can be in, in the order a listing
-// offers them (the objects table's check constraint holds the same).
-var ObjStates = []string{ObjFetched, ObjWaiting, ObjImported, ObjUnchanged, ObjSkipped, ObjConflict,
-	ObjStateMismatch, ObjFailed, ObjGone}
-
 // Fetched is one object as a fetcher stores it.
 type Fetched struct {
 	SourceUID   string
@@ -86,7 +68,7 @@ func (s *Store) UpsertFetched(ctx context.Context, remoteID int64, runID uuid.UU
 			source_created = excluded.source_created, source_modified = excluded.source_modified,
 			review_state = excluded.review_state, data = excluded.data, data_hash = excluded.data_hash,
 			refs = excluded.refs, run_id = excluded.run_id, updated_at = now(),
-			state = 'fetched', reason = NULL, written = NULL
+			state = 'fetched', reason = NULL, written = NULL, wait_kind = NULL, waiting_for = NULL
 		WHERE objects.data_hash <> excluded.data_hash OR objects.state = 'gone'`,
 		remoteID, runID, uids, types, paths, parents, created, modified, states, data, hashes, refs)
 	if err != nil {
@@ -155,7 +137,7 @@ type Stored struct {
 	PortalType string
 	SourcePath string
 	ParentUID  string
-	State      string
+	State      ObjState
 	DestUID    string
 	// Modified is the source's modification time of the version stored
 	// (nil when the source did not say).
@@ -211,7 +193,7 @@ func (s *Store) object(ctx context.Context, remoteID int64, uid, columns string)
 // Partial is a stored object with a few top-level fields of its data.
 type Partial struct {
 	SourceUID string
-	State     string
+	State     ObjState
 	Fields    map[string]json.RawMessage
 }
 
@@ -319,10 +301,11 @@ func (s *Store) MarkRetests1x(ctx context.Context, remoteID int64) (int, error) 
 // MarkObject moves an object from one of the states in from to state
 // (compare-and-set), with a reason for skipped/failed/state-mismatch and
 // the destination UID when known.
-func (s *Store) MarkObject(ctx context.Context, remoteID int64, uid string, from []string, state, reason, destUID string) error {
+func (s *Store) MarkObject(ctx context.Context, remoteID int64, uid string, from []ObjState, state ObjState, reason, destUID string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = $4, reason = nullif($5, ''),
-		dest_uid = coalesce(nullif($6, ''), dest_uid), attempts = attempts + 1, updated_at = now()
-		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, from, state, reason, destUID)
+		dest_uid = coalesce(nullif($6, ''), dest_uid), attempts = attempts + 1, updated_at = now(),
+		wait_kind = NULL, waiting_for = NULL
+		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, stateStrings(from), state, reason, destUID)
 	if err != nil {
 		return fmt.Errorf("store: mark %s %s: %w", uid, state, err)
 	}
@@ -366,7 +349,9 @@ func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string
 		lv = append(lv, int32(l))
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE objects o SET level = x.l,
-		state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END
+		state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END,
+		wait_kind = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.wait_kind END,
+		waiting_for = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.waiting_for END
 		FROM unnest($2::text[], $3::int[]) AS x(u, l) WHERE o.remote_id = $1 AND o.source_uid = x.u`, remoteID, uids, lv)
 	if err != nil {
 		return fmt.Errorf("store: set levels: %w", err)
@@ -434,13 +419,39 @@ func (s *Store) StateCounts(ctx context.Context, remoteID int64) (map[string]map
 	return out, rows.Err()
 }
 
+// Park puts an object in `waiting` with what it waits for (WaitKind, and
+// for a dependency the source UID or path of what has no copy yet), from
+// one of the states it is expected in. A parked object costs no delivery:
+// the import publishes it again once the levels are through.
+func (s *Store) Park(ctx context.Context, remoteID int64, uid string, from []ObjState, kind WaitKind, waitingFor, reason string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'waiting', wait_kind = $4, waiting_for = nullif($5, ''),
+		reason = nullif($6, ''), attempts = attempts + 1, updated_at = now()
+		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, stateStrings(from), kind, waitingFor, reason)
+	if err != nil {
+		return fmt.Errorf("store: park %s on %s %s: %w", uid, kind, waitingFor, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: park %s on %s %s: %w", uid, kind, waitingFor, ErrStaleState)
+	}
+	return nil
+}
+
+// stateStrings is states as a text[] argument.
+func stateStrings(states []ObjState) []string {
+	out := make([]string, len(states))
+	for i, st := range states {
+		out[i] = string(st)
+	}
+	return out
+}
+
 // RequeueWaiting puts objects parked on a missing dependency back in
 // `fetched` so the import tries them again (at most maxAttempts times):
-// their dependency may have landed since. Objects waiting for a transition
+// their dependency may have landed since. Objects waiting for the replay
 // (retests) are left alone. It returns how many were requeued.
 func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxAttempts int) (int, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'fetched', updated_at = now()
-		WHERE remote_id = $1 AND state = 'waiting' AND reason LIKE 'importer: dependency not imported yet%' AND attempts < $2`,
+	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'fetched', wait_kind = NULL, waiting_for = NULL, updated_at = now()
+		WHERE remote_id = $1 AND state = 'waiting' AND wait_kind = 'dependency' AND attempts < $2`,
 		remoteID, maxAttempts)
 	if err != nil {
 		return 0, fmt.Errorf("store: requeue waiting: %w", err)
@@ -449,16 +460,16 @@ func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxAttempts 
 }
 
 // SkipWaitingOnSkipped skips the parked objects whose awaited dependency
-// (named last in their reason, and among their references) or container
-// this remote skipped meanwhile: they were parked before the target was settled, and
-// can never be imported without it (ARCHITECTURE.md §1, skipped).
+// (waiting_for) or container this remote skipped meanwhile: they were
+// parked before the target was settled, and can never be imported without
+// it (ARCHITECTURE.md §1, skipped).
 func (s *Store) SkipWaitingOnSkipped(ctx context.Context, remoteID int64) (int, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE objects o SET state = 'skipped', updated_at = now(),
-		reason = 'what it requires was skipped by this remote: ' || o.reason
-		WHERE o.remote_id = $1 AND o.state = 'waiting' AND o.reason LIKE 'importer: dependency not imported yet%'
-		AND (EXISTS (SELECT 1 FROM unnest(o.refs) AS r JOIN objects t ON t.remote_id = o.remote_id
-			AND t.source_uid = split_part(r, ':', 2)
-			WHERE t.state = 'skipped' AND o.reason LIKE '%' || t.source_uid)
+		wait_kind = NULL, waiting_for = NULL,
+		reason = 'what it requires was skipped by this remote: ' || coalesce(o.reason, o.waiting_for)
+		WHERE o.remote_id = $1 AND o.state = 'waiting' AND o.wait_kind = 'dependency'
+		AND (EXISTS (SELECT 1 FROM objects t WHERE t.remote_id = o.remote_id AND t.source_uid = o.waiting_for
+			AND t.state = 'skipped')
 		OR EXISTS (SELECT 1 FROM objects p WHERE p.remote_id = o.remote_id AND p.source_uid = o.parent_uid
 			AND p.state = 'skipped'))`, remoteID)
 	if err != nil {
@@ -471,7 +482,8 @@ func (s *Store) SkipWaitingOnSkipped(ctx context.Context, remoteID int64) (int, 
 // keeping what they waited for in the reason.
 func (s *Store) FailWaiting(ctx context.Context, remoteID int64) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'failed',
-		reason = 'its dependency was never imported: ' || coalesce(reason, '?'), updated_at = now()
+		reason = 'its dependency was never imported: ' || coalesce(reason, waiting_for, '?'), updated_at = now(),
+		wait_kind = NULL, waiting_for = NULL
 		WHERE remote_id = $1 AND state = 'waiting'`, remoteID)
 	if err != nil {
 		return 0, fmt.Errorf("store: fail waiting objects of remote %d: %w", remoteID, err)
@@ -489,25 +501,36 @@ func (s *Store) NoteObject(ctx context.Context, remoteID int64, uid, note string
 	return nil
 }
 
-// ObjectStates returns the pipeline state of the given source objects of a
-// remote; UIDs that were never fetched are absent. An object parked on a
-// dependency reads "waiting"; one parked until the workflow replay makes
-// it (a retest, the analyses of a retest sample) reads "replay".
-func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string) (map[string]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, CASE WHEN state = 'waiting'
-			AND coalesce(reason, '') NOT LIKE 'importer: dependency not imported yet%' THEN 'replay' ELSE state END
+// Position is where an object stands: its state and, parked, on what.
+type Position struct {
+	State ObjState
+	Wait  WaitKind
+}
+
+// AwaitsImport tells whether an object in this position is still to be
+// imported by the levels (fetched, or parked on a dependency); one the
+// workflow replay makes is not: the destination creates it itself.
+func (p Position) AwaitsImport() bool {
+	return p.State == ObjFetched || p.State == ObjWaiting && p.Wait != WaitReplay
+}
+
+// ObjectStates returns the position of the given source objects of a
+// remote; UIDs that were never fetched are absent.
+func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string) (map[string]Position, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, state, coalesce(wait_kind, '')
 		FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`, remoteID, uids)
 	if err != nil {
 		return nil, fmt.Errorf("store: object states: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[string]string, len(uids))
+	out := make(map[string]Position, len(uids))
 	for rows.Next() {
-		var u, st string
-		if err := rows.Scan(&u, &st); err != nil {
+		var u string
+		var p Position
+		if err := rows.Scan(&u, &p.State, &p.Wait); err != nil {
 			return nil, fmt.Errorf("store: object states: %w", err)
 		}
-		out[u] = st
+		out[u] = p
 	}
 	return out, rows.Err()
 }
@@ -564,10 +587,10 @@ func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string
 // states without their fetched data, for walks over a whole lab (the
 // workflow replay) that load data where they need it: fifty thousand items
 // would otherwise sit in memory at once.
-func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []string, runID *uuid.UUID) ([]Stored, error) {
+func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []ObjState, runID *uuid.UUID) ([]Stored, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+storedWithoutData+` FROM objects WHERE remote_id = $1 AND state = ANY($2)
 		AND ($3::uuid IS NULL OR run_id = $3)
-		ORDER BY source_created, source_path`, remoteID, states, runID)
+		ORDER BY source_created, source_path`, remoteID, stateStrings(states), runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: objects by state: %w", err)
 	}
@@ -580,8 +603,9 @@ func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, state
 
 // StateTally is how many of a remote's objects are in a state.
 type StateTally struct {
-	Remote, State string
-	Objects       int
+	Remote  string
+	State   ObjState
+	Objects int
 }
 
 // StateTallies counts every remote's objects by state (one pass over the

@@ -10,21 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Run kinds and statuses (ARCHITECTURE.md §1).
-const (
-	KindFetch  = "fetch"
-	KindImport = "import"
-	KindUpdate = "update"
-	KindVerify = "verify"
-
-	StatusQueued    = "queued"
-	StatusRunning   = "running"
-	StatusSucceeded = "succeeded"
-	StatusPartial   = "partial"
-	StatusFailed    = "failed"
-	StatusCancelled = "cancelled"
-)
-
 // Counts are a run's counters, in total or per portal type.
 type Counts struct {
 	Total     int `json:"total"`
@@ -48,8 +33,8 @@ type Run struct {
 	ID         uuid.UUID
 	RemoteID   int64
 	Remote     string
-	Kind       string
-	Status     string
+	Kind       RunKind
+	Status     RunStatus
 	Error      string
 	PagesTotal int
 	PagesDone  int
@@ -101,7 +86,7 @@ func scanRun(row pgx.Row) (Run, error) {
 // CreateRun queues a run; the database refuses a second active run of the
 // same remote, whoever asks (the partial unique index), and the caller gets
 // the active one in an *ActiveRunError.
-func (s *Store) CreateRun(ctx context.Context, remoteID int64, kind string) (Run, error) {
+func (s *Store) CreateRun(ctx context.Context, remoteID int64, kind RunKind) (Run, error) {
 	id := uuid.New()
 	_, err := s.pool.Exec(ctx, `INSERT INTO runs (id, remote_id, kind, status) VALUES ($1, $2, $3, 'queued')`, id, remoteID, kind)
 	if isUniqueViolation(err) {
@@ -190,13 +175,22 @@ func (s *Store) Runs(ctx context.Context, remote string, limit int) ([]Run, erro
 // someone else moved it first, and the caller must not act as if it did.
 var ErrStaleState = errors.New("store: state changed meanwhile")
 
+// statusStrings is statuses as a text[] argument.
+func statusStrings(statuses []RunStatus) []string {
+	out := make([]string, len(statuses))
+	for i, st := range statuses {
+		out[i] = string(st)
+	}
+	return out
+}
+
 // TransitionRun moves a run from one of the states in from to to, setting
 // started_at or finished_at; any other current state is ErrStaleState.
-func (s *Store) TransitionRun(ctx context.Context, id uuid.UUID, from []string, to, errMsg string) error {
+func (s *Store) TransitionRun(ctx context.Context, id uuid.UUID, from []RunStatus, to RunStatus, errMsg string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE runs SET status = $3, error = nullif($4, ''),
 		started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
 		finished_at = CASE WHEN $3 IN ('succeeded', 'partial', 'failed', 'cancelled') THEN now() ELSE finished_at END
-		WHERE id = $1 AND status = ANY($2)`, id, from, to, errMsg)
+		WHERE id = $1 AND status = ANY($2)`, id, statusStrings(from), to, errMsg)
 	if err != nil {
 		return fmt.Errorf("store: run %s to %s: %w", id, to, err)
 	}
@@ -355,9 +349,11 @@ func (s *Store) SetRunCounts(ctx context.Context, id uuid.UUID, portalType strin
 // RunTally is how many runs of a remote and kind are in a status, and when
 // the last of them finished (zero while none has).
 type RunTally struct {
-	Remote, Kind, Status string
-	Runs                 int
-	LastFinished         time.Time
+	Remote       string
+	Kind         RunKind
+	Status       RunStatus
+	Runs         int
+	LastFinished time.Time
 }
 
 // RunTallies counts every remote's runs by kind and status: what the

@@ -98,7 +98,7 @@ func TestRunLifecycle(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = s.TransitionRun(ctx, run.ID, []string{store.StatusQueued}, store.StatusRunning, "")
+			results[i] = s.TransitionRun(ctx, run.ID, []store.RunStatus{store.StatusQueued}, store.StatusRunning, "")
 		}()
 	}
 	wg.Wait()
@@ -123,7 +123,7 @@ func TestRunLifecycle(t *testing.T) {
 	if err := s.AddRunCounts(ctx, run.ID, "Client", store.Counts{Fetched: 20, Failed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.TransitionRun(ctx, run.ID, []string{store.StatusRunning}, store.StatusPartial, "1 object failed"); err != nil {
+	if err := s.TransitionRun(ctx, run.ID, []store.RunStatus{store.StatusRunning}, store.StatusPartial, "1 object failed"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Run(ctx, run.ID)
@@ -214,7 +214,7 @@ func TestTallies(t *testing.T) {
 			Data: []byte(`{}`)}
 	}
 	storeFetched(t, s, rm, page)
-	if err := s.MarkObject(ctx, rm.ID, page[0].SourceUID, []string{store.ObjFetched}, store.ObjSkipped, "test", ""); err != nil {
+	if err := s.MarkObject(ctx, rm.ID, page[0].SourceUID, []store.ObjState{store.ObjFetched}, store.ObjSkipped, "test", ""); err != nil {
 		t.Fatal(err)
 	}
 	runs, err := s.RunTallies(ctx)

@@ -19,10 +19,6 @@ const (
 	PhaseImport = "import"
 )
 
-// ObjGone is an object the source no longer has: reported, never deleted
-// on the destination.
-const ObjGone = "gone"
-
 // Page modes (run_pages.mode).
 const (
 	ModeComplete = "complete"
@@ -115,7 +111,7 @@ func (s *Store) MarkSeen(ctx context.Context, runID uuid.UUID, uids []string) er
 // not see, and that existed before it started, into `gone`; it returns how
 // many per portal type.
 func (s *Store) MarkGone(ctx context.Context, remoteID int64, runID uuid.UUID, types []string, before time.Time) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, `UPDATE objects o SET state = 'gone', updated_at = now(),
+	rows, err := s.pool.Query(ctx, `UPDATE objects o SET state = 'gone', updated_at = now(), wait_kind = NULL, waiting_for = NULL,
 			reason = 'no longer at the source (not listed by the update of ' || to_char(now(), 'YYYY-MM-DD HH24:MI') || ')'
 		WHERE o.remote_id = $1 AND o.portal_type = ANY($3) AND o.state <> 'gone' AND o.source_created < $4
 		AND NOT EXISTS (SELECT 1 FROM run_seen s WHERE s.run_id = $2 AND s.source_uid = o.source_uid)
@@ -206,10 +202,10 @@ func (s *Store) WrittenCopies(ctx context.Context, remoteID int64, runID *uuid.U
 
 // MarkUpdated records that an update wrote changed fields to an object's
 // existing copy (compare-and-set from the states the importer expected).
-func (s *Store) MarkUpdated(ctx context.Context, remoteID int64, uid string, from []string, destUID, note string) error {
+func (s *Store) MarkUpdated(ctx context.Context, remoteID int64, uid string, from []ObjState, destUID, note string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'imported', written = 'updated', reason = nullif($5, ''),
-		dest_uid = $4, attempts = attempts + 1, updated_at = now()
-		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, from, destUID, note)
+		dest_uid = $4, attempts = attempts + 1, updated_at = now(), wait_kind = NULL, waiting_for = NULL
+		WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3)`, remoteID, uid, stateStrings(from), destUID, note)
 	if err != nil {
 		return fmt.Errorf("store: mark updated %s: %w", uid, err)
 	}
@@ -219,13 +215,17 @@ func (s *Store) MarkUpdated(ctx context.Context, remoteID int64, uid string, fro
 	return nil
 }
 
-// WrittenUpdated is the key RunStateCounts gives imported objects whose
-// existing copy an update wrote (apart from the created ones).
+// WrittenUpdated is objects.written of an imported object whose existing
+// copy an update wrote (apart from the created ones).
 const WrittenUpdated = "updated"
+
+// CountUpdated is the key RunStateCounts gives such objects, beside the
+// real states.
+const CountUpdated ObjState = "updated"
 
 // RunStateCounts counts objects per type and state — a remote's, or only
 // those a run touched — with updated copies apart from created ones.
-func (s *Store) RunStateCounts(ctx context.Context, remoteID int64, runID *uuid.UUID) (map[string]map[string]int, error) {
+func (s *Store) RunStateCounts(ctx context.Context, remoteID int64, runID *uuid.UUID) (map[string]map[ObjState]int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT portal_type,
 			CASE WHEN state = 'imported' AND written = 'updated' THEN 'updated' ELSE state END, count(*)
 		FROM objects WHERE remote_id = $1 AND ($2::uuid IS NULL OR run_id = $2) GROUP BY 1, 2`, remoteID, runID)
@@ -233,15 +233,16 @@ func (s *Store) RunStateCounts(ctx context.Context, remoteID int64, runID *uuid.
 		return nil, fmt.Errorf("store: state counts: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]map[string]int{}
+	out := map[string]map[ObjState]int{}
 	for rows.Next() {
-		var pt, st string
+		var pt string
+		var st ObjState
 		var n int
 		if err := rows.Scan(&pt, &st, &n); err != nil {
 			return nil, fmt.Errorf("store: state counts: %w", err)
 		}
 		if out[pt] == nil {
-			out[pt] = map[string]int{}
+			out[pt] = map[ObjState]int{}
 		}
 		out[pt][st] = n
 	}
@@ -316,7 +317,7 @@ func (s *Store) EditedCopies(ctx context.Context, rm Remote, destUIDs []string, 
 // Requeue puts stored objects back into a run as if the source had
 // changed them: the import brings their copies to the stored version.
 func (s *Store) Requeue(ctx context.Context, remoteID int64, runID uuid.UUID, uids []string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'fetched', run_id = $2, reason = NULL, written = NULL,
+	_, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'fetched', run_id = $2, reason = NULL, written = NULL, wait_kind = NULL, waiting_for = NULL,
 		updated_at = now() WHERE remote_id = $1 AND source_uid = ANY($3) AND state <> 'gone'`, remoteID, runID, uids)
 	if err != nil {
 		return fmt.Errorf("store: requeue %d objects: %w", len(uids), err)

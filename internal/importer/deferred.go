@@ -1,0 +1,70 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/senaite-sync/senaite-sync/internal/refs"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// SetDeferred writes, once their targets exist, the reference fields the
+// plan held back to break cycles (ARCHITECTURE.md §4, Import 6). The whole
+// field is written, translated, so that multi-valued references keep every
+// target.
+func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID string, fieldNames []string) error {
+	o, err := h.Store.Object(ctx, rm.ID, sourceUID)
+	if err != nil {
+		return err
+	}
+	if o.State != store.ObjImported || o.DestUID == "" {
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(o.Data, &raw); err != nil {
+		return fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	only := make(map[string]json.RawMessage, len(fieldNames))
+	for _, f := range fieldNames {
+		if v, ok := raw[f]; ok {
+			only[f] = v
+		}
+	}
+	if rm.SourceFlavor == remote.Flavor1x {
+		// the plan named the fields as the 1.x source does
+		o.PortalType, only, _, _ = rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, only)
+		delete(only, "department_id") // Renamed1x's default, not a deferred reference
+	}
+	var uids []string
+	for _, r := range refs.Extract(only) {
+		uids = append(uids, r.UID)
+	}
+	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, uids)
+	if err != nil {
+		return err
+	}
+	fields, unresolved := Payload(o.PortalType, only, func(s string) (string, bool) { d, ok := tr[s]; return d, ok }, nil)
+	if len(unresolved) > 0 {
+		h.Log.Warn("deferred references still unresolved", "remote", rm.Name, "uid", o.SourceUID,
+			"portal_type", o.PortalType, "missing", len(unresolved))
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return err
+	}
+	if err := dst.Apply(ctx, o.DestUID, fields, ""); err != nil {
+		var se *senaite.Error
+		if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
+			return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported}, store.ObjFailed,
+				"setting deferred references: "+se.Message, "")
+		}
+		return err
+	}
+	return nil
+}

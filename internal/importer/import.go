@@ -1,0 +1,133 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/schema"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// Import brings one object to the destination and returns its new state:
+// execute decides what becomes of it, report records that. An object
+// that cannot be created yet (its container or a required reference has no
+// copy) is parked, not failed, and returns ObjWaiting without error.
+func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) {
+	o, err := h.Store.Object(ctx, m.RemoteID, m.SourceUID)
+	if err != nil {
+		return "", err
+	}
+	if o.State.Final() {
+		return o.State, nil // done before: a redelivery changes nothing
+	}
+	rm, err := h.remote(ctx, m.RemoteID)
+	if err != nil {
+		return "", err
+	}
+	out, err := h.execute(ctx, rm, o)
+	var we *waitError
+	if errors.As(err, &we) {
+		out, err = outcome{state: store.ObjWaiting, wait: store.WaitDependency, waitingFor: we.on, reason: we.Error()}, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return h.report(ctx, rm, o, out)
+}
+
+// execute decides what becomes of a pending object, writing to the
+// destination where that is the decision (a create, an update).
+func (h *Handler) execute(ctx context.Context, rm store.Remote, o store.Stored) (outcome, error) {
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return outcome{}, err
+	}
+	destType, kept := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
+	if !kept {
+		return skipped(fmt.Sprintf("the remote's type mapping (or the built-in one of %s sources) does not carry %s",
+			rm.SourceFlavor, o.PortalType), ""), nil
+	}
+	ident, uid, ok, err := h.Store.EnsureIdentityOn(ctx, rm.SourceID, o.SourceUID, o.PortalType,
+		remote.OriginLabel(rm.Options, o.PortalType, o.SourcePath), o.Modified, rm.DestinationID)
+	if err != nil {
+		return outcome{}, err
+	}
+	if slices.Contains(rm.Options.UpdateOnlyTypes, o.PortalType) {
+		own, found, reason, err := h.updateOnly(ctx, rm, o, ident, uid, ok, dst)
+		if err != nil {
+			return outcome{}, err
+		}
+		if !found {
+			return skipped(reason, ""), nil
+		}
+		uid, ok = own, true
+	}
+	if ok {
+		// the destination already has it (an earlier import, its origin, or
+		// another remote): bring the copy up to date (update.go)
+		return h.updateCopy(ctx, rm, o, ident, uid, dst)
+	}
+	if o.PortalType == "Analysis" {
+		if out, done, err := h.sampleAnalysis(ctx, rm, o, dst); err != nil || done {
+			return out, err
+		}
+	}
+	if schema.Structural(o.PortalType, o.SourcePath) {
+		return h.mapStructural(ctx, rm, o, destType, ident, dst)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(o.Data, &raw); err != nil {
+		return outcome{}, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	return h.createCopy(ctx, rm, o, destType, ident, raw, dst)
+}
+
+// sampleAnalysis decides for an analysis inside a sample: the destination
+// creates it with its sample, where it is adopted, so it is never created
+// on its own. done is false for an analysis outside a sample (a reference
+// sample's, an instrument's), which is created like any object.
+func (h *Handler) sampleAnalysis(ctx context.Context, rm store.Remote, o store.Stored, dst *senaite.Client) (outcome, bool, error) {
+	p, err := h.Store.ObjectHead(ctx, rm.ID, o.ParentUID)
+	if err != nil || p.PortalType != "AnalysisRequest" {
+		return outcome{}, false, nil
+	}
+	switch p.State {
+	case store.ObjImported:
+	case store.ObjWaiting:
+		if p, err = h.Store.Object(ctx, rm.ID, o.ParentUID); err != nil {
+			return outcome{}, true, err
+		}
+		var praw map[string]json.RawMessage
+		if json.Unmarshal(p.Data, &praw) == nil && CreatedByTransition(p.PortalType, praw) {
+			// the sample itself waits for the workflow replay
+			return parkedForReplay("its sample is created by a transition at the destination"), true, nil
+		}
+		// the sample is parked on a dependency: so is its analysis, and both
+		// are requeued together
+		return outcome{}, true, waitFor(p.SourceUID, "sample %s of analysis %s", p.SourceUID, o.SourceUID)
+	case store.ObjSkipped, store.ObjFailed:
+		return skipped(fmt.Sprintf("its container %s (%s) was %s", p.SourcePath, p.PortalType, p.State), ""), true, nil
+	default:
+		return outcome{}, true, waitFor(p.SourceUID, "sample %s of analysis %s", p.SourceUID, o.SourceUID)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(o.Data, &raw); err != nil {
+		return outcome{}, true, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	a, own := toSampleAnalysis(o.SourceUID, raw)
+	if !own {
+		return parkedForReplay("created by a transition at the destination; adopted during the workflow replay"), true, nil
+	}
+	// the sample landed but its analyses were not adopted (the process
+	// stopped in between): adopt this one now, by keyword
+	sample, err := dst.Get(ctx, p.DestUID)
+	if err != nil {
+		return outcome{}, true, err
+	}
+	return outcome{adoptOnly: true, sample: &sample, analyses: []sampleAnalysis{a}}, true, nil
+}
