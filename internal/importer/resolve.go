@@ -7,7 +7,6 @@ import (
 
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
-	"github.com/senaite-sync/senaite-sync/internal/verify"
 )
 
 // Resolve settles a conflict the way a person chose. "source" writes the
@@ -35,9 +34,9 @@ func (h *Handler) Resolve(ctx context.Context, rm store.Remote, c store.Conflict
 		if err != nil {
 			return err
 		}
-		diffs := make([]verify.FieldDiff, len(c.Fields))
+		diffs := make([]fieldDiff, len(c.Fields))
 		for i, f := range c.Fields {
-			diffs[i] = verify.FieldDiff{Field: f.Field}
+			diffs[i] = fieldDiff{Field: f.Field}
 		}
 		write := changedFields(diffs, fields, it)
 		if len(write) > 0 {

@@ -12,7 +12,6 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
-	"github.com/senaite-sync/senaite-sync/internal/verify"
 )
 
 // updateCopy brings an object's existing copy on the destination up to
@@ -59,13 +58,7 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	if err != nil {
 		return outcome{}, err
 	}
-	diffs := verify.FieldDiffs(verify.FromItem(it), verify.FromItem(cur), func(s string) (string, bool) {
-		if s == verify.PortalUID {
-			return s, true
-		}
-		d, ok := tr[s]
-		return d, ok
-	})
+	diffs := fieldDiffs(it, cur, func(s string) (string, bool) { d, ok := tr[s]; return d, ok })
 	if len(diffs) == 0 {
 		if err := h.sawSource(ctx, rm, o); err != nil {
 			return outcome{}, err
@@ -157,7 +150,7 @@ func (h *Handler) sawSource(ctx context.Context, rm store.Remote, o store.Stored
 // empty only when the source holds it empty: otherwise it is set later
 // (a deferred reference) or cannot be sent (a reference without a
 // replica, which the payload logged).
-func changedFields(diffs []verify.FieldDiff, fields map[string]any, it senaite.Item) map[string]any {
+func changedFields(diffs []fieldDiff, fields map[string]any, it senaite.Item) map[string]any {
 	write := map[string]any{}
 	for _, d := range diffs {
 		if v, ok := fields[d.Field]; ok {

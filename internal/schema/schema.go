@@ -69,7 +69,7 @@ var neverSent = map[string]bool{
 	"created": true, "modified": true, "effective": true, "author": true, "tags": true,
 	"workflow_info": true, "review_state": true, "_runtime": true, "version": true,
 	// computed or lab-set
-	"Instruments": true, "DatePublished": true, "labproduct_vat_amount": true,
+	"DatePublished": true, "labproduct_vat_amount": true,
 	"labproduct_total_price": true, "SampleID": true, "SubmittedBy": true,
 }
 

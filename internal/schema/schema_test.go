@@ -30,7 +30,10 @@ func TestSendable(t *testing.T) {
 			t.Errorf("%s must not be sent", k)
 		}
 	}
-	for _, k := range []string{"title", "Keyword", "Category", "department_id", "Remarks", "DateSampled"} {
+	// a service's Instruments is a field of its own (Method.Instruments is
+	// computed from the instruments' Methods): it was once never sent, and
+	// every copied service lost its instruments (issue #11)
+	for _, k := range []string{"title", "Keyword", "Category", "department_id", "Remarks", "DateSampled", "Instruments"} {
 		if !Sendable("AnalysisService", k) {
 			t.Errorf("%s is a field", k)
 		}
