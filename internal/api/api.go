@@ -470,7 +470,8 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 }
 
 // listDifferences lists what a verify run found different (?limit=, at
-// most 10,000, by type and path).
+// most 10,000, by type and path) and, per class, what it did not compare
+// and why.
 func (s *Server) listDifferences(w http.ResponseWriter, r *http.Request) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
@@ -495,7 +496,12 @@ func (s *Server) listDifferences(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"differences": diffs})
+	left, err := s.Store.RunNotCompared(r.Context(), id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"differences": diffs, "not_compared": left})
 }
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,11 @@ func printDifferences(ctx context.Context, w io.Writer, cl *apiClient, runID str
 			Source         string `json:"source"`
 			Destination    string `json:"destination"`
 		} `json:"differences"`
+		NotCompared []struct {
+			Class  string `json:"class"`
+			Reason string `json:"reason"`
+			Count  int    `json:"count"`
+		} `json:"not_compared"`
 	}
 	path := "/api/v1/runs/" + url.PathEscape(runID) + "/differences?limit=" + fmt.Sprint(differencesShown+1)
 	if _, err := cl.call(ctx, "GET", path, nil, &out); err != nil {
@@ -38,8 +43,16 @@ func printDifferences(ctx context.Context, w io.Writer, cl *apiClient, runID str
 			fmt.Fprintf(w, "  missing  %-22s %s (no copy on the destination)\n", d.PortalType, d.SourcePath)
 		case "field":
 			fmt.Fprintf(w, "  field    %-22s %s %s: %s ≠ %s\n", d.PortalType, d.SourcePath, d.Field, d.Source, d.Destination)
+		case "dangling":
+			fmt.Fprintf(w, "  dangling %-22s %s %s: refers to %s, which is not on the destination\n", d.PortalType, d.SourcePath, d.Field, d.Destination)
 		default:
 			fmt.Fprintf(w, "  %-8s %-22s %s: %s ≠ %s\n", d.Kind, d.PortalType, d.SourcePath, d.Source, d.Destination)
+		}
+	}
+	if len(out.NotCompared) > 0 {
+		fmt.Fprintln(w, "  not compared:")
+		for _, n := range out.NotCompared {
+			fmt.Fprintf(w, "    %-44s %7d  %s\n", n.Class, n.Count, n.Reason)
 		}
 	}
 	return nil

@@ -200,6 +200,12 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		data["Differences"] = diffs
+		left, err := s.Store.RunNotCompared(r.Context(), id)
+		if err != nil {
+			s.failPage(w, err)
+			return
+		}
+		data["NotCompared"] = left
 	}
 	if report, _, ok, err := s.Store.SiteConfig(r.Context(), id); err != nil {
 		s.failPage(w, err)

@@ -306,7 +306,7 @@ func (m *migration) assertMirrored() {
 		}
 		return objs
 	}
-	rep := verify.Compare(read(m.srcURL), read(m.dstURL), replicas)
+	rep := verify.Compare(verify.Input{Source: read(m.srcURL), Copies: read(m.dstURL), Replicas: replicas})
 	if !reflect.DeepEqual(rep.Source, rep.Destination) {
 		t.Errorf("replicas per type:\nsource      %v\ndestination %v", rep.Source, rep.Destination)
 	}

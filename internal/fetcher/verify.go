@@ -1,12 +1,9 @@
 package fetcher
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
-	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/verify"
@@ -14,11 +11,11 @@ import (
 
 // verify compares one source page with the destination's copies (a verify
 // run's page): the source's complete items, their copies read by UID from
-// the destination in one listing, compared field by field with references
-// translated through the identity table. Objects the remote leaves out on
-// purpose (skipped, or gone at the source) are not compared; an object the
-// remote never carried and the destination lacks is missing. It returns
-// how many objects it compared.
+// the destination in one listing, compared value by value with every UID
+// resolved through the identity table (verify.Compare). Objects the remote
+// leaves out on purpose (skipped, or gone at the source) are not compared;
+// an object the remote never carried and the destination lacks is missing.
+// It returns how many objects it compared.
 func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int, error) {
 	if h.Destination == nil {
 		return 0, fmt.Errorf("fetcher: no destination client for verify pages")
@@ -31,20 +28,16 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 	if err != nil {
 		return 0, err
 	}
-	// one look at the remote's states: the page's objects (skipped or gone
-	// are not compared) and what they refer to (fields pointing at what the
-	// remote leaves out are not either)
-	wanted := map[string]bool{}
+	// every UID the page's objects mention, found the sceptic's way: any
+	// 32-hex string (verify.UIDsOf), not the importer's reference rules
+	mentioned := map[string]bool{}
 	for _, it := range page.Items {
-		wanted[it.UID], wanted[it.ParentUID] = true, true
-		for _, r := range refs.Extract(it.Raw) {
-			wanted[r.UID] = true
+		mentioned[it.UID], mentioned[it.ParentUID] = true, true
+		for _, u := range verify.UIDsOf(it.Raw) {
+			mentioned[u] = true
 		}
 	}
-	all := make([]string, 0, len(wanted))
-	for u := range wanted {
-		all = append(all, u)
-	}
+	all := keys(mentioned)
 	states, err := h.Store.ObjectStates(ctx, rm.ID, all)
 	if err != nil {
 		return 0, err
@@ -75,7 +68,12 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 			copies = append(copies, d)
 		}
 	}
-	var dst []verify.Object
+	in := verify.Input{Source: scope, Replicas: replicas, LeftOut: map[string]bool{}}
+	for _, u := range all {
+		if left(u) {
+			in.LeftOut[u] = true
+		}
+	}
 	if len(copies) > 0 {
 		dc, err := h.Destination(ctx, p.RemoteID)
 		if err != nil {
@@ -86,86 +84,77 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 			return 0, fmt.Errorf("destination copies: %w", err)
 		}
 		for _, it := range dpage.Items {
-			dst = append(dst, verify.FromItem(it))
+			in.Copies = append(in.Copies, verify.FromItem(it))
+		}
+		if in.Exists, in.Foreign, err = h.destinationUIDs(ctx, rm, dc, in.Copies); err != nil {
+			return 0, err
 		}
 	}
-	// a field pointing at objects this remote leaves out on purpose (a
-	// master's worksheet at a collaborator that was never sent the
-	// master's own analyses), or at destination objects the source never
-	// received (the same worksheet verified in the other direction), is
-	// partial by design: not compared
-	var excluded []string
-	for _, u := range all {
-		if left(u) {
-			excluded = append(excluded, u)
-		}
-	}
-	unknown, err := h.unknownAtSource(ctx, rm, dst)
-	if err != nil {
-		return 0, err
-	}
-	if excluded = append(excluded, unknown...); len(excluded) > 0 {
-		byUID := make(map[string]verify.Object, len(dst))
-		for _, d := range dst {
-			byUID[d.UID] = d
-		}
-		for _, o := range scope {
-			dropPartial(o, byUID[replicas[o.UID]], excluded)
-		}
-	}
-	rep := verify.Compare(scope, dst, replicas)
+	rep := verify.Compare(in)
 	diffs := make([]store.Difference, len(rep.Differences))
 	for i, d := range rep.Differences {
 		diffs[i] = store.Difference(d)
 	}
-	return len(scope), h.Store.SaveDifferences(ctx, p.RunID, diffs)
+	if err := h.Store.SaveDifferences(ctx, p.RunID, diffs); err != nil {
+		return 0, err
+	}
+	tallies := make([]store.NotCompared, 0, len(rep.NotCompared))
+	for class, t := range rep.NotCompared {
+		tallies = append(tallies, store.NotCompared{Class: class, Reason: t.Reason, Count: t.Count})
+	}
+	return len(scope), h.Store.SaveNotCompared(ctx, p.RunID, p.PortalType, p.BStart, tallies)
 }
 
-// unknownAtSource lists the objects the destination copies refer to that
-// have no copy at the source.
-func (h *Handler) unknownAtSource(ctx context.Context, rm store.Remote, dst []verify.Object) ([]string, error) {
-	var destRefs []string
-	for _, d := range dst {
-		for _, r := range refs.Extract(d.Fields) {
-			destRefs = append(destRefs, r.UID)
+// destinationUIDs looks at every UID the copies' values hold: whether it
+// names an object of the destination at all (the identity table knows
+// most; the others are asked of the destination), and which of those the
+// source has no copy of (the destination's own objects, which a value may
+// mention in two-way topologies: partial by design).
+func (h *Handler) destinationUIDs(ctx context.Context, rm store.Remote, dc *senaite.Client, copies []verify.Object) (exists func(string) bool, foreign map[string]bool, err error) {
+	held := map[string]bool{}
+	for _, d := range copies {
+		for _, u := range verify.UIDsOf(d.Fields) {
+			held[u] = true
 		}
 	}
-	if len(destRefs) == 0 {
-		return nil, nil
-	}
-	back, err := h.Store.Translate(ctx, rm.DestinationID, rm.SourceID, destRefs)
+	delete(held, verify.PortalUID)
+	found, err := h.Store.KnownOn(ctx, rm.DestinationID, keys(held))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []string
-	for _, u := range destRefs {
-		if _, ok := back[u]; !ok && u != verify.PortalUID {
-			out = append(out, u)
+	var unknown []string
+	for u := range held {
+		if !found[u] {
+			unknown = append(unknown, u)
 		}
 	}
-	return out, nil
+	for start := 0; start < len(unknown); start += 100 {
+		batch := unknown[start:min(start+100, len(unknown))]
+		page, err := dc.SearchPage(ctx, senaite.Query{UIDs: batch, Limit: len(batch)}, 0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("destination objects referred to: %w", err)
+		}
+		for _, it := range page.Items {
+			found[it.UID] = true
+		}
+	}
+	back, err := h.Store.Translate(ctx, rm.DestinationID, rm.SourceID, keys(held))
+	if err != nil {
+		return nil, nil, err
+	}
+	foreign = map[string]bool{}
+	for u := range held {
+		if _, ok := back[u]; found[u] && !ok {
+			foreign[u] = true
+		}
+	}
+	return func(u string) bool { return found[u] }, foreign, nil
 }
 
-// dropPartial leaves out of a comparison, on both sides, every field that
-// mentions one of the excluded UIDs on either side (d may be the zero
-// Object: the copy is missing).
-func dropPartial(o, d verify.Object, excluded []string) {
-	for _, fields := range []map[string]json.RawMessage{o.Fields, d.Fields} {
-		for f, raw := range fields {
-			if mentionsAny(raw, excluded) {
-				delete(o.Fields, f)
-				delete(d.Fields, f)
-			}
-		}
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
-}
-
-// mentionsAny tells whether a raw JSON value contains one of the UIDs.
-func mentionsAny(raw []byte, uids []string) bool {
-	for _, u := range uids {
-		if bytes.Contains(raw, []byte(u)) {
-			return true
-		}
-	}
-	return false
+	return out
 }

@@ -146,6 +146,25 @@ func (s *Store) Translate(ctx context.Context, sourceID, destID int64, uids []st
 	return out, rows.Err()
 }
 
+// KnownOn tells which of uids are objects of an instance the identity
+// table knows (a copy there, or an object that originated there).
+func (s *Store) KnownOn(ctx context.Context, instanceID int64, uids []string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT uid FROM replicas WHERE instance_id = $1 AND uid = ANY($2)`, instanceID, uids)
+	if err != nil {
+		return nil, fmt.Errorf("store: known on instance %d: %w", instanceID, err)
+	}
+	defer rows.Close()
+	out := make(map[string]bool, len(uids))
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("store: known on instance %d: %w", instanceID, err)
+		}
+		out[u] = true
+	}
+	return out, rows.Err()
+}
+
 // Imported records, in one statement, that a source object now has a
 // replica on the destination: the replica row, the object's state
 // (compare-and-set from the states the importer expected) and the end of

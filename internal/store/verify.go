@@ -50,6 +50,50 @@ func (s *Store) SaveDifferences(ctx context.Context, runID uuid.UUID, diffs []Di
 	return nil
 }
 
+// NotCompared is how many values a verify run left out of its comparison
+// in one class, and why.
+type NotCompared struct {
+	Class  string `json:"class"`
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+}
+
+// SaveNotCompared records what a verify page left out; a redelivered page
+// overwrites its own rows.
+func (s *Store) SaveNotCompared(ctx context.Context, runID uuid.UUID, portalType string, bStart int, tallies []NotCompared) error {
+	if len(tallies) == 0 {
+		return nil
+	}
+	classes := make([]string, len(tallies))
+	reasons := make([]string, len(tallies))
+	counts := make([]int32, len(tallies))
+	for i, t := range tallies {
+		classes[i], reasons[i], counts[i] = t.Class, t.Reason, int32(t.Count)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO run_not_compared (run_id, portal_type, b_start, class, reason, count)
+		SELECT $1, $2, $3, c, r, n FROM unnest($4::text[], $5::text[], $6::int[]) AS x(c, r, n)
+		ON CONFLICT (run_id, portal_type, b_start, class) DO UPDATE SET reason = excluded.reason, count = excluded.count`,
+		runID, portalType, bStart, classes, reasons, counts)
+	if err != nil {
+		return fmt.Errorf("store: save what run %s left out: %w", runID, err)
+	}
+	return nil
+}
+
+// RunNotCompared sums what a verify run left out, per class.
+func (s *Store) RunNotCompared(ctx context.Context, runID uuid.UUID) ([]NotCompared, error) {
+	rows, err := s.pool.Query(ctx, `SELECT class, min(reason), sum(count)::int FROM run_not_compared
+		WHERE run_id = $1 GROUP BY class ORDER BY class`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: what run %s left out: %w", runID, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[NotCompared])
+	if err != nil {
+		return nil, fmt.Errorf("store: what run %s left out: %w", runID, err)
+	}
+	return out, nil
+}
+
 // Differences lists a run's differences (at most limit) by type and path.
 func (s *Store) Differences(ctx context.Context, runID uuid.UUID, limit int) ([]Difference, error) {
 	if limit <= 0 || limit > 10000 {

@@ -1,18 +1,22 @@
 // Package verify compares a source lab with a destination object by
-// object through the identity table (ARCHITECTURE.md §5): counts per
-// type, every writable field with references translated, review states
-// and containment. Compare is pure; Read fetches what it compares.
+// object through the identity table (ARCHITECTURE.md §5): every value the
+// source shows — setup singletons included — with references resolved
+// through the identity table, a destination reference to nothing
+// ("dangling") as a difference of its own, ids, review states and
+// containment. What it cannot compare it names, with a count and the
+// reason (classes.go).
+//
+// It shares no code with the importer's translation (internal/refs) or
+// its idea of which fields a create sends (schema.Sendable): a bug there
+// must not hide itself here. Compare is pure; the fetcher reads what it
+// compares.
 package verify
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
-	"slices"
 	"sort"
 
-	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 )
@@ -22,7 +26,7 @@ const (
 	// KindMissing: a source object has no replica on the destination, or
 	// its replica is gone.
 	KindMissing = "missing"
-	// KindField: a writable field differs once references are translated.
+	// KindField: a value differs once references are resolved.
 	KindField = "field"
 	// KindState: the review states differ.
 	KindState = "state"
@@ -31,11 +35,18 @@ const (
 	KindParent = "parent"
 	// KindType: the replica is of another portal type.
 	KindType = "type"
+	// KindID: the replica has another id than its source.
+	KindID = "id"
+	// KindDangling: a destination value refers to a UID that names no
+	// object of the destination (a source UID left untranslated, or a copy
+	// that is gone).
+	KindDangling = "dangling"
 )
 
 // Object is what verify needs of an item.
 type Object struct {
 	UID        string
+	ID         string
 	PortalType string
 	Path       string
 	ParentUID  string
@@ -45,7 +56,7 @@ type Object struct {
 
 // FromItem keeps what Compare reads of a fetched item.
 func FromItem(it senaite.Item) Object {
-	return Object{UID: it.UID, PortalType: it.PortalType, Path: it.Path, ParentUID: it.ParentUID,
+	return Object{UID: it.UID, ID: it.ID, PortalType: it.PortalType, Path: it.Path, ParentUID: it.ParentUID,
 		State: it.ReviewState, Fields: it.Raw}
 }
 
@@ -72,6 +83,24 @@ func (d Difference) String() string {
 	return s
 }
 
+// Input is one comparison: source objects (as their destination selves),
+// the destination's copies, and what verify knows of both labs.
+type Input struct {
+	Source []Object
+	Copies []Object
+	// Replicas maps source UIDs to their copies' UIDs (the identity
+	// table), for every UID the source objects mention.
+	Replicas map[string]string
+	// Exists tells whether a UID names an object of the destination; nil
+	// trusts every UID the destination shows.
+	Exists func(destUID string) bool
+	// LeftOut are source UIDs the remote leaves out on purpose (skipped,
+	// gone at the source); Foreign are destination UIDs of objects the
+	// source has no copy of (the destination's own, in two-way topologies).
+	// A value that mentions either is partial by design: not compared.
+	LeftOut, Foreign map[string]bool
+}
+
 // Report is the outcome of a comparison.
 type Report struct {
 	// Source and Destination count objects per portal type; Destination
@@ -79,31 +108,48 @@ type Report struct {
 	Source      map[string]int `json:"source"`
 	Destination map[string]int `json:"destination"`
 	Differences []Difference   `json:"differences"`
+	// NotCompared counts, per class, the values left out, with the reason.
+	NotCompared map[string]Tally `json:"not_compared,omitempty"`
+}
+
+// Tally is how many values a class left out of a comparison, and why.
+type Tally struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
 }
 
 // Clean tells whether the destination holds every source object as it is.
 func (r Report) Clean() bool { return len(r.Differences) == 0 }
 
-// Compare checks every source object against its replica; replicas maps
-// source UIDs to destination UIDs. Fields the destination sets itself or
-// that a create never sends (schema.Sendable) are not compared.
-func Compare(src, dst []Object, replicas map[string]string) Report {
+func (r *Report) skip(c Class) {
+	if r.NotCompared == nil {
+		r.NotCompared = map[string]Tally{}
+	}
+	t := r.NotCompared[c.Name]
+	t.Reason = c.Reason
+	t.Count++
+	r.NotCompared[c.Name] = t
+}
+
+// PortalUID is the UID senaite.jsonapi gives the site itself, the parent
+// of top-level folders; it is the same on every lab.
+const PortalUID = "0"
+
+// Compare checks every source object against its replica.
+func Compare(in Input) Report {
 	rep := Report{Source: map[string]int{}, Destination: map[string]int{}}
-	byUID := make(map[string]Object, len(dst))
-	for _, o := range dst {
+	byUID := make(map[string]Object, len(in.Copies))
+	for _, o := range in.Copies {
 		byUID[o.UID] = o
 	}
-	tr := func(uid string) (string, bool) {
-		if uid == PortalUID {
-			return uid, true
-		}
-		d, ok := replicas[uid]
-		return d, ok
+	exists := in.Exists
+	if exists == nil {
+		exists = func(string) bool { return true }
 	}
-	for _, s := range src {
+	for _, s := range in.Source {
 		rep.Source[s.PortalType]++
 		diff := Difference{PortalType: s.PortalType, SourceUID: s.UID, SourcePath: s.Path}
-		dUID, ok := replicas[s.UID]
+		dUID, ok := in.Replicas[s.UID]
 		d, found := byUID[dUID]
 		if !ok || !found {
 			diff.Kind = KindMissing
@@ -125,18 +171,21 @@ func Compare(src, dst []Object, replicas map[string]string) Report {
 		if s.State != d.State {
 			add(KindState, "", s.State, d.State)
 		}
-		if schema.Structural(s.PortalType, s.Path) {
-			// folders and singletons are the destination's own, mapped by
-			// path (or by type where a release moved them: 2.6's setup
-			// folders); their settings travel with import_settings
+		if schema.Structural(s.PortalType, s.Path) && !Singleton(s.PortalType) {
+			// the portal's and the setup's folders are the destination's own,
+			// mapped by path (or by type where a release moved them)
+			rep.skip(ClassFolders)
 			continue
 		}
-		if p, ok := tr(s.ParentUID); !ok || p != d.ParentUID {
-			add(KindParent, "", s.ParentUID+" → "+p, d.ParentUID)
+		if !schema.Structural(s.PortalType, s.Path) {
+			if s.ID != d.ID {
+				add(KindID, "id", s.ID, d.ID)
+			}
+			if p, ok := translateUID(s.ParentUID, in.Replicas); !ok || p != d.ParentUID {
+				add(KindParent, "", s.ParentUID+" → "+p, d.ParentUID)
+			}
 		}
-		for _, f := range fieldDiffs(s, d, tr) {
-			add(KindField, f.field, f.src, f.dst)
-		}
+		compareFields(&rep, s, d, in, exists, add)
 	}
 	sort.SliceStable(rep.Differences, func(i, j int) bool {
 		a, b := rep.Differences[i], rep.Differences[j]
@@ -148,87 +197,45 @@ func Compare(src, dst []Object, replicas map[string]string) Report {
 	return rep
 }
 
-// PortalUID is the UID senaite.jsonapi gives the site itself, the parent
-// of top-level folders; it is the same on every lab.
-const PortalUID = "0"
-
-type fieldDiff struct{ field, src, dst string }
-
-// FieldDiff is a writable field whose value differs between a source
-// object and its copy, references translated; Source and Destination are
-// the values as the labs show them.
-type FieldDiff struct{ Field, Source, Destination string }
-
-// FieldDiffs is Compare's field rule on its own: the update step writes
-// only what it lists, and a conflict records it.
-func FieldDiffs(s, d Object, tr refs.Translate) []FieldDiff {
-	var out []FieldDiff
-	for _, f := range fieldDiffs(s, d, tr) {
-		out = append(out, FieldDiff{f.field, f.src, f.dst})
-	}
-	return out
-}
-
-// fieldDiffs compares the writable fields of s and d, references of s
-// translated; a field empty on both sides is equal whatever its form.
-func fieldDiffs(s, d Object, tr refs.Translate) []fieldDiff {
-	keys := map[string]bool{}
+// compareFields compares every value either side shows, but the classes
+// verify cannot compare (classes.go).
+func compareFields(rep *Report, s, d Object, in Input, exists func(string) bool,
+	add func(kind, field, a, b string)) {
+	keys := make([]string, 0, len(s.Fields)+len(d.Fields))
 	for k := range s.Fields {
-		keys[k] = true
+		keys = append(keys, k)
 	}
 	for k := range d.Fields {
-		keys[k] = true
-	}
-	var out []fieldDiff
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		if schema.Sendable(s.PortalType, k) && !schema.LabSet(s.PortalType, k) {
-			sorted = append(sorted, k)
+		if _, ok := s.Fields[k]; !ok {
+			keys = append(keys, k)
 		}
 	}
-	sort.Strings(sorted)
-	same := func(uid string) (string, bool) { return uid, true }
-	for _, k := range sorted {
-		a, unmapped := normalize(k, s.Fields[k], tr)
-		b, _ := normalize(k, d.Fields[k], same)
-		if len(unmapped) > 0 || !reflect.DeepEqual(a, b) {
-			out = append(out, fieldDiff{k, show(s.Fields[k]), show(d.Fields[k])})
+	sort.Strings(keys)
+	for _, k := range keys {
+		if c, skip := classOf(s.PortalType, k); skip {
+			rep.skip(c)
+			continue
+		}
+		sv, dv := decode(s.Fields[k]), decode(d.Fields[k])
+		for _, u := range uidsIn(dv) {
+			if u != PortalUID && !exists(u) {
+				what := u
+				if _, isSource := in.Replicas[u]; isSource {
+					what += " (a source UID, untranslated)"
+				}
+				add(KindDangling, k, "", what)
+			}
+		}
+		if mentions(sv, in.LeftOut) || mentions(dv, in.Foreign) {
+			rep.skip(ClassLeftOut)
+			continue
+		}
+		a := canonical(resolve(sv, in.Replicas))
+		b := canonical(resolve(dv, nil))
+		if !equal(a, b) {
+			add(KindField, k, show(s.Fields[k]), show(d.Fields[k]))
 		}
 	}
-	return out
-}
-
-// normalize decodes a value with its UIDs mapped; every empty form (null,
-// "", [], {}) is nil, as a create leaves an empty field out.
-func normalize(field string, raw json.RawMessage, tr refs.Translate) (any, []refs.Ref) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return string(raw), nil
-	}
-	if refs.IsEmpty(v) {
-		return nil, nil
-	}
-	out, missing := refs.Rewrite(field, v, tr)
-	if list, ok := out.([]any); ok && allUIDs(list) {
-		// a multi-valued reference is a set: its order is the catalog's
-		sort.Slice(list, func(i, j int) bool { return list[i].(string) < list[j].(string) })
-		out = slices.CompactFunc(list, func(a, b any) bool { return a == b })
-	}
-	return out, missing
-}
-
-func allUIDs(list []any) bool {
-	for _, e := range list {
-		if s, ok := e.(string); !ok || !refs.IsUID(s) {
-			return false
-		}
-	}
-	return true
 }
 
 // show shortens a value for a report line.
