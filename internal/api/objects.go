@@ -15,7 +15,8 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := store.ObjectFilter{State: store.ObjState(q.Get("state")), PortalType: q.Get("portal_type"), Q: q.Get("q"), After: q.Get("cursor")}
+	f := store.ObjectFilter{State: store.ObjState(q.Get("state")), PortalType: q.Get("portal_type"), Q: q.Get("q"),
+		After: q.Get("cursor"), IDChanged: q.Get("id_changed") == "true"}
 	if f.State != "" && !f.State.Valid() {
 		writeError(w, http.StatusBadRequest, "invalid", "state must be one of "+joinStates(), "state")
 		return

@@ -13,6 +13,8 @@ type objectsPage struct {
 		SourceUID   string `json:"source_uid"`
 		PortalType  string `json:"portal_type"`
 		SourcePath  string `json:"source_path"`
+		SourceID    string `json:"source_id"`
+		DestID      string `json:"destination_id"`
 		Label       string `json:"label"`
 		ReviewState string `json:"review_state"`
 		State       string `json:"state"`
@@ -27,6 +29,7 @@ type objectsPage struct {
 func objectsCmd(cfg *Config) *cobra.Command {
 	var state, portalType, q, output string
 	var limit int
+	var idChanged bool
 	c := &cobra.Command{Use: "objects REMOTE", Args: cobra.ExactArgs(1),
 		Short: "List a remote's objects (--state failed|waiting|state-mismatch|conflict|skipped|imported…)",
 		RunE: func(c *cobra.Command, args []string) error {
@@ -35,7 +38,7 @@ func objectsCmd(cfg *Config) *cobra.Command {
 			w := c.OutOrStdout()
 			for shown < limit {
 				v := url.Values{"state": {state}, "portal_type": {portalType}, "q": {q}, "cursor": {cursor},
-					"limit": {strconv.Itoa(min(1000, limit-shown))}}
+					"limit": {strconv.Itoa(min(1000, limit-shown))}, "id_changed": {strconv.FormatBool(idChanged)}}
 				var page objectsPage
 				if _, err := cl.call(c.Context(), "GET", "/api/v1/remotes/"+url.PathEscape(args[0])+"/objects?"+v.Encode(), nil, &page); err != nil {
 					return err
@@ -48,7 +51,11 @@ func objectsCmd(cfg *Config) *cobra.Command {
 						if o.Label != "" {
 							label = "  [" + o.Label + "]"
 						}
-						fmt.Fprintf(w, "%-15s %-22s %s  %s%s\n", o.State, o.PortalType, o.SourcePath, o.SourceUID, label)
+						ids := ""
+						if o.DestID != "" && o.DestID != o.SourceID {
+							ids = "  id " + o.SourceID + " → " + o.DestID
+						}
+						fmt.Fprintf(w, "%-15s %-22s %s  %s%s%s\n", o.State, o.PortalType, o.SourcePath, o.SourceUID, label, ids)
 						if o.Reason != "" {
 							fmt.Fprintf(w, "                %s\n", o.Reason)
 						}
@@ -69,6 +76,7 @@ func objectsCmd(cfg *Config) *cobra.Command {
 	c.Flags().StringVar(&portalType, "portal-type", "", "only objects of this type")
 	c.Flags().StringVarP(&q, "query", "q", "", "match the source path, UID, origin label or reason")
 	c.Flags().IntVar(&limit, "limit", 200, "at most this many objects")
+	c.Flags().BoolVar(&idChanged, "id-changed", false, "only copies created under another id than the source's")
 	c.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	return c
 }

@@ -286,7 +286,8 @@ func serveImporter(ctx context.Context, rt *runtime, concurrency int) error {
 	if err != nil {
 		return err
 	}
-	h := &importer.Handler{Store: rt.st, Log: rt.log, Clients: rt.co.InstanceClient}
+	h := &importer.Handler{Store: rt.st, Log: rt.log, Clients: rt.co.InstanceClient,
+		Sequencer: &importer.Sequencer{JS: rt.js, Names: rt.names}}
 	rt.log.Info("worker started", "concurrency", concurrency)
 	return (&importer.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)
 }

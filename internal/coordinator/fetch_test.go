@@ -224,7 +224,8 @@ func (r *rig) startImporters(t *testing.T, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := &importer.Handler{Store: r.st, Log: r.log, Clients: r.co.InstanceClient}
+		h := &importer.Handler{Store: r.st, Log: r.log, Clients: r.co.InstanceClient,
+			Sequencer: &importer.Sequencer{JS: r.js, Names: r.names}}
 		w := &importer.Worker{Handler: h, Consumer: c, Concurrency: 4, MaxDeliver: 4, Log: r.log}
 		go func() { _ = w.Run(ctx); done <- struct{}{} }()
 	}

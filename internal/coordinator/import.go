@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/senaite-sync/senaite-sync/internal/ids"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
 	"github.com/senaite-sync/senaite-sync/internal/plan"
@@ -80,11 +81,26 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if len(objs) == 0 {
 		return errNothingFetched
 	}
-	p, err := plan.Build(importer.PlanNodes(objs, refLists, nil))
+	formats, err := c.idFormats(ctx, rm)
 	if err != nil {
 		return err
 	}
-	if err := c.Store.SetLevels(ctx, r.RemoteID, p.Level); err != nil {
+	nodes := importer.PlanNodes(objs, refLists, nil)
+	importer.Sequence(nodes, objs, refLists, formats, func(pt string) string {
+		d, _ := rm.Options.DestinationType(rm.SourceFlavor, pt)
+		return d
+	})
+	p, err := plan.Build(nodes)
+	if err != nil {
+		return err
+	}
+	seqs := map[string]store.Sequenced{}
+	for key, uids := range p.Sequences {
+		for i, u := range uids {
+			seqs[u] = store.Sequenced{Key: key, Seq: i}
+		}
+	}
+	if err := c.Store.SetLevels(ctx, r.RemoteID, p.Level, seqs); err != nil {
 		return err
 	}
 	deferred := make([]store.DeferredRef, len(p.Deferred))
@@ -100,18 +116,37 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 		return err
 	}
 	c.Log.Info("import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(objs), "levels", len(p.Levels),
-		"deferred", len(p.Deferred))
+		"deferred", len(p.Deferred), "id_sequences", len(p.Sequences), "unsequenced", len(p.Unsequenced))
 	return nil
 }
 
-// publishLevel publishes a level's pending objects; message ids make a
-// re-publish on the next tick a no-op, and change with each parking so
-// that a requeued object is delivered again.
+// idFormats are the source's ID formats (its bika_setup's IDFormatting,
+// or senaite.core's defaults), which the destination numbers by once
+// bika_setup has travelled.
+func (c *Coordinator) idFormats(ctx context.Context, rm store.Remote) ([]ids.Format, error) {
+	setup, ok, err := c.Store.FirstOfType(ctx, rm.ID, "BikaSetup")
+	if err != nil || !ok {
+		return ids.Defaults(), err
+	}
+	var data struct {
+		IDFormatting []map[string]any `json:"IDFormatting"`
+	}
+	if err := json.Unmarshal(setup.Data, &data); err != nil {
+		return nil, fmt.Errorf("source bika_setup: %w", err)
+	}
+	return ids.Formats(data.IDFormatting), nil
+}
+
+// publishLevel publishes a level's pending objects — of an ID sequence,
+// only its next one (the importer that settles it publishes the one after:
+// importer.Worker) —; message ids make a re-publish on the next tick a
+// no-op, and change with each parking so that a requeued object is
+// delivered again.
 func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []store.Pending) error {
 	subject := c.Names.Subject(queue.Import, r.Remote)
 	msgs := make([]queue.Msg, 0, len(pending))
-	for _, p := range pending {
-		id := fmt.Sprintf("import:%s:%s:%d", r.ID, p.SourceUID, p.Attempts)
+	for _, p := range importer.Heads(pending) {
+		id := importer.MessageID(r.ID.String(), p)
 		if c.published(id) {
 			continue // this process published it already; the stream keeps it until acked
 		}
@@ -268,11 +303,16 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
+	changedIDs, err := c.Store.IDsChanged(ctx, rm.ID, scope)
+	if err != nil {
+		return err
+	}
 	byType := map[string]store.Counts{}
 	bad := 0
 	for pt, m := range counts {
 		cnt := store.Counts{Total: 0, Created: m[store.ObjImported], Updated: m[store.CountUpdated], Skipped: m[store.ObjSkipped],
-			Conflicts: m[store.ObjConflict], Failed: m[store.ObjFailed] + m[store.ObjStateMismatch], Unchanged: m[store.ObjUnchanged]}
+			Conflicts: m[store.ObjConflict], Failed: m[store.ObjFailed] + m[store.ObjStateMismatch], Unchanged: m[store.ObjUnchanged],
+			IDsChanged: changedIDs[pt]}
 		for _, n := range m {
 			cnt.Total += n
 		}

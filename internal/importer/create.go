@@ -76,12 +76,12 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 		return outcome{}, err
 	}
 	if existed {
-		if uid, ok, err := h.adopt(ctx, rm, o, fields, raw, dst, intent); err != nil {
+		if found, ok, err := h.adopt(ctx, rm, o, fields, raw, dst, intent); err != nil {
 			return outcome{}, err
 		} else if ok {
-			out := created(ident, uid)
+			out := created(ident, found)
 			if o.PortalType == "AnalysisRequest" {
-				sample, err := dst.Get(ctx, uid)
+				sample, err := dst.Get(ctx, found.UID)
 				if err != nil {
 					return outcome{}, err
 				}
@@ -115,7 +115,7 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 		return outcome{}, err
 	}
-	out := created(ident, item.UID)
+	out := created(ident, item)
 	if note != "" {
 		h.Log.Warn("object rebuilt from what the source shows", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "note", note)
@@ -164,23 +164,23 @@ func (e *skippedError) Error() string { return "skipped: " + e.reason }
 // adopt looks, after an interrupted create, for the object it may have
 // left: same type in the same container, created since the intent, claimed
 // by no identity, with the same title.
-func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, fields map[string]any, raw map[string]json.RawMessage, dst *senaite.Client, in store.Intent) (string, bool, error) {
+func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, fields map[string]any, raw map[string]json.RawMessage, dst *senaite.Client, in store.Intent) (senaite.Item, bool, error) {
 	depth := 1
 	parentPath := ""
 	for it, err := range dst.Search(ctx, senaite.Query{UIDs: []string{in.DestParentUID}, Limit: 1}) {
 		if err != nil {
-			return "", false, err
+			return senaite.Item{}, false, err
 		}
 		parentPath = it.Path
 	}
 	if parentPath == "" {
-		return "", false, nil
+		return senaite.Item{}, false, nil
 	}
 	want := senaite.Item{Raw: raw}
 	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: []string{o.PortalType}, Path: parentPath, Depth: &depth,
 		Complete: true, Limit: 200}) {
 		if err != nil {
-			return "", false, err
+			return senaite.Item{}, false, err
 		}
 		if it.Created.Before(in.CreatedAt.Add(-2e9)) || !SameContent(fields, it) {
 			continue
@@ -189,14 +189,14 @@ func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, fi
 			continue
 		}
 		if _, claimed, err := h.Store.ClaimedBy(ctx, rm.DestinationID, it.UID); err != nil {
-			return "", false, err
+			return senaite.Item{}, false, err
 		} else if claimed {
 			continue
 		}
 		h.Log.Info("adopting the object of an interrupted create", "remote", rm.Name, "uid", o.SourceUID, "dest_uid", it.UID)
-		return it.UID, true, nil
+		return it, true, nil
 	}
-	return "", false, nil
+	return senaite.Item{}, false, nil
 }
 
 // payload translates the object's fields; references without a replica

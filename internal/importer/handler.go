@@ -34,6 +34,9 @@ type Handler struct {
 	Store   *store.Store
 	Clients Clients
 	Log     *slog.Logger
+	// Sequencer publishes the next object of an ID sequence when one is
+	// settled (nil: the coordinator's relisting does, more slowly).
+	Sequencer *Sequencer
 	// Deferred tells whether a reference field of an object is set later.
 	Deferred func(sourceUID, field string) bool
 

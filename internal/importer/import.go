@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
@@ -29,6 +30,15 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 	if err != nil {
 		return "", err
 	}
+	if o.Sequence != "" {
+		if earlier, err := h.Store.EarlierPending(ctx, rm.ID, o.Sequence, o.Seq); err != nil {
+			return "", err
+		} else if earlier {
+			// a stale message: the earlier object's importer publishes this
+			// one again, under a new message id
+			return o.State, h.Store.Bump(ctx, rm.ID, o.SourceUID)
+		}
+	}
 	out, err := h.execute(ctx, rm, o)
 	var we *waitError
 	if errors.As(err, &we) {
@@ -37,7 +47,15 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 	if err != nil {
 		return "", err
 	}
-	return h.report(ctx, rm, o, out)
+	state, err := h.report(ctx, rm, o, out)
+	if err == nil && o.Sequence != "" {
+		// settled: the next of its ID sequence may be created
+		if perr := h.Sequencer.next(ctx, h.Store, rm, m.RunID, o.Sequence); perr != nil && !errors.Is(perr, queue.ErrDuplicate) {
+			h.Log.Warn("next of an id sequence not published; the coordinator will", "remote", rm.Name,
+				"uid", o.SourceUID, "sequence", o.Sequence, "error", perr)
+		}
+	}
+	return state, err
 }
 
 // execute decides what becomes of a pending object, writing to the

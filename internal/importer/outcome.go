@@ -20,8 +20,10 @@ type outcome struct {
 	// redelivery of an object already settled).
 	state  store.ObjState
 	reason string
-	// destUID is the copy the state refers to, where there is one.
-	destUID string
+	// destUID is the copy the state refers to, where there is one, and
+	// destID its id there (a created copy's: where it is not the source's,
+	// the run counts it and the identity keeps the source's as label).
+	destUID, destID string
 
 	// wait and waitingFor say, for a parked object, on what.
 	wait       store.WaitKind
@@ -68,8 +70,8 @@ func parkedForReplay(reason string) outcome {
 	return outcome{state: store.ObjWaiting, wait: store.WaitReplay, reason: reason}
 }
 
-func created(ident int64, destUID string) outcome {
-	return outcome{state: store.ObjImported, destUID: destUID, replica: &replica{ident: ident}}
+func created(ident int64, item senaite.Item) outcome {
+	return outcome{state: store.ObjImported, destUID: item.UID, destID: item.ID, replica: &replica{ident: ident}}
 }
 
 // linked: an existing destination object is the copy (an identity merge,
@@ -108,7 +110,7 @@ func (h *Handler) report(ctx context.Context, rm store.Remote, o store.Stored, o
 	case out.state == "":
 		return o.State, nil
 	case out.replica != nil:
-		state, err := h.record(ctx, rm, o, out.replica.ident, out.destUID, out.replica.merged)
+		state, err := h.record(ctx, rm, o, out.replica.ident, out.destUID, out.destID, out.replica.merged)
 		if err != nil {
 			return "", err
 		}
@@ -153,8 +155,9 @@ func (h *Handler) adoptFromSample(ctx context.Context, rm store.Remote, o store.
 
 // record records a copy's identity and the object imported; another
 // delivery that recorded a copy first wins, and this one adopts it.
-func (h *Handler) record(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, merged bool) (store.ObjState, error) {
-	err := h.Store.Imported(ctx, rm.ID, o.SourceUID, ident, rm.DestinationID, destUID, timeZero, merged, pending, store.ObjImported)
+func (h *Handler) record(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID, destID string, merged bool) (store.ObjState, error) {
+	err := h.Store.Imported(ctx, store.Copy{RemoteID: rm.ID, SourceUID: o.SourceUID, IdentityID: ident,
+		DestInstanceID: rm.DestinationID, DestUID: destUID, DestID: destID, Merged: merged}, pending, store.ObjImported)
 	if errors.Is(err, store.ErrExists) {
 		uid, _, rerr := h.Store.Replica(ctx, ident, rm.DestinationID)
 		if rerr != nil {

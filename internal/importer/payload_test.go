@@ -33,7 +33,7 @@ func TestPayload(t *testing.T) {
 	}
 	fields, missing := Payload("AnalysisService", raw, tr(map[string]string{srcA: dstA, srcB: dstB}), nil)
 	want := map[string]any{"title": "Calcium", "Keyword": "Ca", "Price": "12.00", "Accredited": true,
-		"Category": dstA, "services": []any{map[string]any{"uid": dstA, "hidden": false}}}
+		"Category": dstA, "Instruments": []any{dstB}, "services": []any{map[string]any{"uid": dstA, "hidden": false}}}
 	if len(missing) != 0 || !reflect.DeepEqual(fields, want) {
 		t.Fatalf("fields %v missing %v\nwant %v", fields, missing, want)
 	}

@@ -3,6 +3,7 @@ package importer
 import (
 	"strings"
 
+	"github.com/senaite-sync/senaite-sync/internal/ids"
 	"github.com/senaite-sync/senaite-sync/internal/plan"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -59,4 +60,51 @@ func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stor
 		nodes = append(nodes, n)
 	}
 	return nodes
+}
+
+// Sequence places the objects to create in the destination's ID numbering
+// (ids.Of, with the source's ID formats): the plan gives each sequence's
+// objects one level, and the import creates them one at a time in the
+// source's order, so that an empty destination gives back the source's ids.
+// destType maps a source type to its destination self (a 1.x source's
+// renamed); objects already imported, structural ones and those the
+// destination makes itself are left out.
+func Sequence(nodes []plan.Node, objs []store.Stored, refLists [][]string, formats []ids.Format,
+	destType func(string) string) {
+	byUID := make(map[string]int, len(objs))
+	for i, o := range objs {
+		byUID[o.SourceUID] = i
+	}
+	for n := range nodes {
+		i, ok := byUID[nodes[n].UID]
+		if !ok {
+			continue
+		}
+		o := objs[i]
+		if o.State != store.ObjFetched || schema.Structural(o.PortalType, o.SourcePath) {
+			continue
+		}
+		obj := ids.Object{PortalType: destType(o.PortalType), ID: o.SourcePath[strings.LastIndexByte(o.SourcePath, '/')+1:],
+			Container: o.ParentUID}
+		if p, ok := byUID[o.ParentUID]; ok && o.PortalType == "Analysis" && objs[p].PortalType == "AnalysisRequest" {
+			continue // made by the destination with its sample, in the order of its services
+		}
+		for _, r := range refLists[i] {
+			field, uid, _ := strings.Cut(r, ":")
+			switch field {
+			case "ParentAnalysisRequest":
+				obj.Partition = uid
+			case "PrimaryAnalysisRequest":
+				obj.Secondary = uid
+			case "Invalidated":
+				obj.PortalType = "" // a retest: made by a transition at the destination
+			}
+		}
+		if obj.PortalType == "" {
+			continue
+		}
+		if seq, ok, _ := ids.Of(formats, obj); ok {
+			nodes[n].Sequence, nodes[n].Order = seq.Key, seq.Seq
+		}
+	}
 }

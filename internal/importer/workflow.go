@@ -284,7 +284,8 @@ func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite
 		if err != nil {
 			return err
 		}
-		if err := h.Store.Imported(ctx, rm.ID, srcRetest.SourceUID, ident, rm.DestinationID, it.UID, timeZero, false,
+		if err := h.Store.Imported(ctx, store.Copy{RemoteID: rm.ID, SourceUID: srcRetest.SourceUID, IdentityID: ident,
+			DestInstanceID: rm.DestinationID, DestUID: it.UID, DestID: it.ID},
 			[]store.ObjState{store.ObjWaiting}, store.ObjImported); err != nil && !errors.Is(err, store.ErrExists) {
 			return err
 		}

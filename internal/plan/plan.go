@@ -20,6 +20,13 @@ type Node struct {
 	// the destination, or structural) adds no edge.
 	Parent string
 	Refs   []Ref
+	// Sequence names the ID sequence the object is numbered in at the
+	// destination (ids.Sequence.Key), "" for none: the objects of one
+	// sequence are created one at a time in Order, so they must share a
+	// level (a later one waiting for an earlier one in a higher level
+	// would wait forever).
+	Sequence string
+	Order    int
 }
 
 // Ref is one reference the object holds.
@@ -48,6 +55,13 @@ type Plan struct {
 	Levels [][]string
 	// Deferred are the reference edges set after creation, sorted.
 	Deferred []Edge
+	// Sequences lists, per ID sequence kept, its objects in Order; all of
+	// them share a level.
+	Sequences map[string][]string
+	// Unsequenced are the objects whose sequence could not share a level
+	// (one of them depends on another): created as their level comes,
+	// their ids may change.
+	Unsequenced []string
 }
 
 // IsDeferred tells whether the reference from→field→to is set later.
@@ -113,6 +127,7 @@ func Build(nodes []Node) (Plan, error) {
 		}
 	}
 	deferred := breakCycles(len(nodes), edges)
+	group, dissolved := sequenceGroups(nodes, edges, deferred)
 	kept := make([]edge, 0, len(edges))
 	var out []Edge
 	for k, e := range edges {
@@ -122,11 +137,12 @@ func Build(nodes []Node) (Plan, error) {
 		}
 		kept = append(kept, e)
 	}
-	levels, err := levelize(len(nodes), kept)
+	levels, err := levelizeGroups(len(nodes), kept, group)
 	if err != nil {
 		return Plan{}, err
 	}
 	p := Plan{Level: make(map[string]int, len(nodes)), Deferred: out}
+	p.Sequences, p.Unsequenced = sequences(nodes, dissolved)
 	for i, lv := range levels {
 		p.Level[nodes[i].UID] = lv
 		for len(p.Levels) <= lv {

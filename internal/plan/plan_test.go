@@ -207,3 +207,75 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+// TestSequencesShareALevel: the samples of one ID sequence are created one
+// after the other, so they share a level — the latest-ready member's —
+// and what depends on any of them comes after; a sequence whose members
+// depend on each other cannot, and is dissolved.
+func TestSequencesShareALevel(t *testing.T) {
+	t.Parallel()
+	nodes := []Node{
+		{UID: "client"},
+		{UID: "batch", Parent: "client"},
+		// s1 needs only its client; s2 also a batch (one level deeper)
+		{UID: "s1", Parent: "client", Sequence: "analysisrequest-H2O", Order: 1},
+		{UID: "s2", Parent: "client", Refs: []Ref{ref("Batch", "batch", false)}, Sequence: "analysisrequest-H2O", Order: 2},
+		{UID: "report", Parent: "s1"},
+		// c2 refers to c1 (optional): the reference is set after both
+		{UID: "c1", Sequence: "contact-contact", Order: 1},
+		{UID: "c2", Refs: []Ref{ref("CCContact", "c1", false)}, Sequence: "contact-contact", Order: 2},
+		// a service needs a calculation that needs another service: the
+		// optional references around the group wait
+		{UID: "svc1", Refs: []Ref{ref("Calculation", "calc", false)}, Sequence: "analysisservice-analysisservice", Order: 1},
+		{UID: "calc", Refs: []Ref{ref("DependentServices", "svc2", false)}},
+		{UID: "svc2", Sequence: "analysisservice-analysisservice", Order: 2},
+		// w2 requires w1: the worksheets cannot share a level
+		{UID: "w1", Sequence: "worksheet-WS", Order: 1},
+		{UID: "w2", Refs: []Ref{ref("Analyses", "w1", true)}, Sequence: "worksheet-WS", Order: 2},
+	}
+	p, err := Build(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOrder(t, nodes, p)
+	if p.Level["s1"] != p.Level["s2"] || p.Level["s1"] != 2 || p.Level["report"] != 3 {
+		t.Errorf("levels %v", p.Level)
+	}
+	if got := p.Sequences["analysisrequest-H2O"]; len(got) != 2 || got[0] != "s1" || got[1] != "s2" {
+		t.Errorf("sequence %v", got)
+	}
+	if _, kept := p.Sequences["worksheet-WS"]; kept || len(p.Unsequenced) != 2 {
+		t.Errorf("worksheets: sequences %v, unsequenced %v", p.Sequences, p.Unsequenced)
+	}
+	if len(p.Sequences["contact-contact"]) != 2 || !p.IsDeferred("c2", "CCContact", "c1") {
+		t.Errorf("contacts: sequences %v, deferred %v", p.Sequences, p.Deferred)
+	}
+	if len(p.Sequences["analysisservice-analysisservice"]) != 2 || p.Level["svc1"] != p.Level["svc2"] {
+		t.Errorf("services: sequences %v, levels %v, deferred %v", p.Sequences, p.Level, p.Deferred)
+	}
+}
+
+// TestSequencesDeferOptionalFirst: lab contacts and departments whose
+// references cross (a contact's default department is managed by the other
+// contact) keep both sequences: the optional references wait, the
+// required manager stays.
+func TestSequencesDeferOptionalFirst(t *testing.T) {
+	t.Parallel()
+	nodes := []Node{
+		{UID: "lc1", Refs: []Ref{ref("DefaultDepartment", "d2", false)}, Sequence: "labcontact-labcontact", Order: 1},
+		{UID: "lc2", Sequence: "labcontact-labcontact", Order: 2},
+		{UID: "d1", Refs: []Ref{ref("manager", "lc1", true)}, Sequence: "department-department", Order: 1},
+		{UID: "d2", Refs: []Ref{ref("manager", "lc2", true)}, Sequence: "department-department", Order: 2},
+	}
+	p, err := Build(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOrder(t, nodes, p)
+	if len(p.Unsequenced) != 0 || !p.IsDeferred("lc1", "DefaultDepartment", "d2") {
+		t.Fatalf("unsequenced %v, deferred %v", p.Unsequenced, p.Deferred)
+	}
+	if p.Level["lc1"] != p.Level["lc2"] || p.Level["d1"] != p.Level["d2"] || p.Level["d1"] <= p.Level["lc1"] {
+		t.Fatalf("levels %v", p.Level)
+	}
+}

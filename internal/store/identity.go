@@ -165,38 +165,60 @@ func (s *Store) KnownOn(ctx context.Context, instanceID int64, uids []string) (m
 	return out, rows.Err()
 }
 
+// Copy is a source object's copy on a destination, as Imported records it.
+type Copy struct {
+	RemoteID       int64
+	SourceUID      string
+	IdentityID     int64
+	DestInstanceID int64
+	DestUID        string
+	// DestID is the id the destination gave it ("" when unknown): where it
+	// is not the source's, the identity keeps the source's as its label.
+	DestID string
+	// DestModified is the copy's version the system wrote (zero: unknown).
+	DestModified time.Time
+	// Merged: an existing destination object was linked, not created.
+	Merged bool
+}
+
 // Imported records, in one statement, that a source object now has a
 // replica on the destination: the replica row, the object's state
-// (compare-and-set from the states the importer expected) and the end of
-// its create intent. A replica already recorded for the identity is
-// ErrExists: a redelivery must adopt it, never create a second copy.
-func (s *Store) Imported(ctx context.Context, remoteID int64, sourceUID string, identityID, destInstanceID int64,
-	destUID string, destModified time.Time, merged bool, from []ObjState, state ObjState) error {
+// (compare-and-set from the states the importer expected), the id it got
+// and the end of its create intent. A copy created under another id than
+// the source's keeps the source's id as its identity's label (unless the
+// identity has one: a prefixable type's origin label). A replica already
+// recorded for the identity is ErrExists: a redelivery must adopt it,
+// never create a second copy.
+func (s *Store) Imported(ctx context.Context, c Copy, from []ObjState, state ObjState) error {
 	// one statement, so one round trip and atomic: the state moves (or
 	// nothing happens), and with it the replica and the end of the intent
 	var prior, moved int
 	err := s.pool.QueryRow(ctx, `WITH prior AS (
 			SELECT 1 FROM replicas WHERE identity_id = $6 AND instance_id = $7),
 		upd AS (
-			UPDATE objects SET state = $4, dest_uid = $5, reason = NULL, updated_at = now(),
+			UPDATE objects SET state = $4, dest_uid = $5, dest_id = nullif($10, ''), reason = NULL, updated_at = now(),
 				wait_kind = NULL, waiting_for = NULL
 			WHERE remote_id = $1 AND source_uid = $2 AND state = ANY($3) AND NOT EXISTS (SELECT 1 FROM prior)
-			RETURNING 1),
+			RETURNING regexp_replace(source_path, '^.*/', '') AS source_id),
 		rep AS (
 			INSERT INTO replicas (identity_id, instance_id, uid, seen_modified, merged)
 			SELECT $6, $7, $5, $8, $9 WHERE EXISTS (SELECT 1 FROM upd) RETURNING 1),
+		lbl AS (
+			UPDATE identities SET label = (SELECT source_id FROM upd)
+			WHERE id = $6 AND label IS NULL AND NOT $9 AND $10 <> '' AND $10 <> (SELECT source_id FROM upd)),
 		del AS (
 			DELETE FROM create_intents WHERE remote_id = $1 AND source_uid = $2 AND EXISTS (SELECT 1 FROM upd))
 		SELECT (SELECT count(*) FROM prior), (SELECT count(*) FROM upd)`,
-		remoteID, sourceUID, stateStrings(from), state, destUID, identityID, destInstanceID, destModified, merged).Scan(&prior, &moved)
+		c.RemoteID, c.SourceUID, stateStrings(from), state, c.DestUID, c.IdentityID, c.DestInstanceID, c.DestModified,
+		c.Merged, c.DestID).Scan(&prior, &moved)
 	if prior > 0 || isUniqueViolation(err) {
-		return fmt.Errorf("store: imported %s: replica: %w", sourceUID, ErrExists)
+		return fmt.Errorf("store: imported %s: replica: %w", c.SourceUID, ErrExists)
 	}
 	if err != nil {
-		return fmt.Errorf("store: imported %s: %w", sourceUID, err)
+		return fmt.Errorf("store: imported %s: %w", c.SourceUID, err)
 	}
 	if moved == 0 {
-		return fmt.Errorf("store: imported %s: %w", sourceUID, ErrStaleState)
+		return fmt.Errorf("store: imported %s: %w", c.SourceUID, ErrStaleState)
 	}
 	return nil
 }

@@ -45,11 +45,11 @@ func TestIdentityAndImported(t *testing.T) {
 		t.Fatalf("a retry must see the first intent: %+v", second)
 	}
 	from := []store.ObjState{store.ObjFetched}
-	if err := s.Imported(ctx, rm.ID, "src-1", id, rm.DestinationID, "dst-1", time.Now(), false, from, store.ObjImported); err != nil {
+	if err := s.Imported(ctx, store.Copy{RemoteID: rm.ID, SourceUID: "src-1", IdentityID: id, DestInstanceID: rm.DestinationID, DestUID: "dst-1", DestModified: time.Now()}, from, store.ObjImported); err != nil {
 		t.Fatal(err)
 	}
 	// a redelivery that created again would be refused by the identity
-	if err := s.Imported(ctx, rm.ID, "src-1", id, rm.DestinationID, "dst-2", time.Now(), false, from, store.ObjImported); !errors.Is(err, store.ErrExists) {
+	if err := s.Imported(ctx, store.Copy{RemoteID: rm.ID, SourceUID: "src-1", IdentityID: id, DestInstanceID: rm.DestinationID, DestUID: "dst-2", DestModified: time.Now()}, from, store.ObjImported); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("second replica: %v", err)
 	}
 	if same, uid, ok, err := s.EnsureIdentityOn(ctx, rm.SourceID, "src-1", "Client", "X-client-1", nil, rm.DestinationID); err != nil || same != id || !ok || uid != "dst-1" {
@@ -93,7 +93,7 @@ func TestAdoptAll(t *testing.T) {
 	}
 	// dst-3 already belongs to another object's identity
 	other, _ := s.EnsureIdentity(ctx, rm.SourceID, "someone-else", "Analysis")
-	if err := s.Imported(ctx, rm.ID, "someone-else", other, rm.DestinationID, "dst-3", time.Now(), false, []store.ObjState{store.ObjFetched}, store.ObjImported); err == nil {
+	if err := s.Imported(ctx, store.Copy{RemoteID: rm.ID, SourceUID: "someone-else", IdentityID: other, DestInstanceID: rm.DestinationID, DestUID: "dst-3", DestModified: time.Now()}, []store.ObjState{store.ObjFetched}, store.ObjImported); err == nil {
 		t.Fatal("imported an object that was never fetched")
 	}
 	if _, err := s.Pool().Exec(ctx, `INSERT INTO replicas (identity_id, instance_id, uid) VALUES ($1, $2, 'dst-3')`, other, rm.DestinationID); err != nil {

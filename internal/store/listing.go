@@ -13,7 +13,12 @@ type ObjectRow struct {
 	SourcePath string `json:"source_path"`
 	// Label is the origin label (remote prefix + id at the origin) of a
 	// prefixable type's object, whichever remote gave it.
-	Label       string   `json:"label,omitempty"`
+	Label string `json:"label,omitempty"`
+	// SourceID is the object's id at the source; DestID its copy's at the
+	// destination, where one was created or linked (they differ where the
+	// destination's ID server could not give the source's id back).
+	SourceID    string   `json:"source_id"`
+	DestID      string   `json:"destination_id,omitempty"`
 	ReviewState string   `json:"review_state"`
 	State       ObjState `json:"state"`
 	Reason      string   `json:"reason,omitempty"`
@@ -30,6 +35,8 @@ type ObjectFilter struct {
 	State      ObjState
 	PortalType string
 	Q          string
+	// IDChanged keeps only copies created under another id than the source's.
+	IDChanged bool
 	// After is the cursor: the last source UID of the previous page.
 	After string
 	Limit int
@@ -43,15 +50,17 @@ func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT o.source_uid, o.portal_type, o.source_path, coalesce(i.label, ''),
 			coalesce(o.review_state, ''), o.state, coalesce(o.reason, ''), coalesce(o.dest_uid, ''), o.updated_at,
-			coalesce(o.wait_kind, ''), coalesce(o.waiting_for, '')
+			coalesce(o.wait_kind, ''), coalesce(o.waiting_for, ''), regexp_replace(o.source_path, '^.*/', ''),
+			coalesce(o.dest_id, '')
 		FROM objects o
 		LEFT JOIN replicas r ON r.instance_id = (SELECT source_id FROM remotes WHERE id = $1) AND r.uid = o.source_uid
 		LEFT JOIN identities i ON i.id = r.identity_id
 		WHERE o.remote_id = $1 AND ($2 = '' OR o.state = $2) AND ($3 = '' OR o.portal_type = $3)
 		AND ($4 = '' OR o.source_path ILIKE '%' || $4 || '%' OR o.source_uid = $4 OR o.reason ILIKE '%' || $4 || '%'
 			OR i.label ILIKE '%' || $4 || '%')
+		AND (NOT $7 OR o.dest_id <> regexp_replace(o.source_path, '^.*/', ''))
 		AND o.source_uid > $5 ORDER BY o.source_uid LIMIT $6`,
-		remoteID, f.State, f.PortalType, f.Q, f.After, f.Limit)
+		remoteID, f.State, f.PortalType, f.Q, f.After, f.Limit, f.IDChanged)
 	if err != nil {
 		return nil, fmt.Errorf("store: list objects of remote %d: %w", remoteID, err)
 	}
@@ -60,7 +69,8 @@ func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter)
 	for rows.Next() {
 		var o ObjectRow
 		if err := rows.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.Label, &o.ReviewState, &o.State, &o.Reason,
-			&o.DestUID, &o.UpdatedAt, &o.Wait, &o.WaitingFor); err != nil {
+			&o.DestUID, &o.UpdatedAt, &o.Wait, &o.WaitingFor,
+			&o.SourceID, &o.DestID); err != nil {
 			return nil, fmt.Errorf("store: list objects: %w", err)
 		}
 		out = append(out, o)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -145,7 +146,11 @@ type Stored struct {
 	// Written is "updated" when an update wrote changed fields to the
 	// existing copy in this object's last import.
 	Written string
-	Data    []byte
+	// Sequence and Seq place the object in the destination's ID numbering
+	// (SetLevels); "" when it is in none.
+	Sequence string
+	Seq      int
+	Data     []byte
 }
 
 // storedHeads are Stored's columns but its data; storedColumns all of
@@ -153,7 +158,7 @@ type Stored struct {
 // scanStored's order.
 const (
 	storedHeads = `source_uid, portal_type, source_path, coalesce(parent_uid, ''), state, coalesce(dest_uid, ''),
-		source_modified, coalesce(written, '')`
+		source_modified, coalesce(written, ''), coalesce(id_key, ''), coalesce(id_seq, 0)`
 	storedColumns     = storedHeads + `, data`
 	storedWithoutData = storedHeads + `, NULL::jsonb`
 )
@@ -161,7 +166,7 @@ const (
 func scanStored(row pgx.Row) (Stored, error) {
 	var o Stored
 	err := row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
-		&o.Written, &o.Data)
+		&o.Written, &o.Sequence, &o.Seq, &o.Data)
 	return o, err
 }
 
@@ -172,6 +177,21 @@ func collectStored(rows pgx.Rows) ([]Stored, error) {
 // Object reads one stored object.
 func (s *Store) Object(ctx context.Context, remoteID int64, uid string) (Stored, error) {
 	return s.object(ctx, remoteID, uid, storedColumns)
+}
+
+// FirstOfType reads a remote's first stored object of a type (by path):
+// a singleton's data (the source's bika_setup, whose ID formats the
+// import plan reads).
+func (s *Store) FirstOfType(ctx context.Context, remoteID int64, portalType string) (Stored, bool, error) {
+	o, err := scanStored(s.pool.QueryRow(ctx, `SELECT `+storedColumns+` FROM objects
+		WHERE remote_id = $1 AND portal_type = $2 ORDER BY source_path LIMIT 1`, remoteID, portalType))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Stored{}, false, nil
+	}
+	if err != nil {
+		return Stored{}, false, fmt.Errorf("store: first %s: %w", portalType, err)
+	}
+	return o, true, nil
 }
 
 // ObjectHead reads one stored object without its fetched data: what an
@@ -338,21 +358,36 @@ func (s *Store) ObjectsForPlan(ctx context.Context, remoteID int64) ([]Stored, [
 	return objs, refs, rows.Err()
 }
 
+// Sequenced is an object's place in the destination's ID numbering: the
+// objects of one Key are created one at a time, in Seq order.
+type Sequenced struct {
+	Key string
+	Seq int
+}
+
 // SetLevels records the import plan's level of each object (the import
-// run's order) and marks what is to be imported in this run: objects not
-// yet imported go back to `fetched`.
-func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string]int) error {
+// run's order) and its place in an ID sequence (none when absent from
+// seqs), and marks what is to be imported in this run: objects not yet
+// imported go back to `fetched`.
+func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string]int, seqs map[string]Sequenced) error {
 	uids := make([]string, 0, len(levels))
 	lv := make([]int32, 0, len(levels))
+	keys := make([]string, 0, len(levels))
+	nums := make([]int32, 0, len(levels))
 	for u, l := range levels {
 		uids = append(uids, u)
 		lv = append(lv, int32(l))
+		sq := seqs[u]
+		keys = append(keys, sq.Key)
+		nums = append(nums, int32(sq.Seq))
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE objects o SET level = x.l,
+	_, err := s.pool.Exec(ctx, `UPDATE objects o SET level = x.l, id_key = nullif(x.k, ''),
+		id_seq = CASE WHEN x.k = '' THEN NULL ELSE x.n END,
 		state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END,
 		wait_kind = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.wait_kind END,
 		waiting_for = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.waiting_for END
-		FROM unnest($2::text[], $3::int[]) AS x(u, l) WHERE o.remote_id = $1 AND o.source_uid = x.u`, remoteID, uids, lv)
+		FROM unnest($2::text[], $3::int[], $4::text[], $5::int[]) AS x(u, l, k, n)
+		WHERE o.remote_id = $1 AND o.source_uid = x.u`, remoteID, uids, lv, keys, nums)
 	if err != nil {
 		return fmt.Errorf("store: set levels: %w", err)
 	}
@@ -365,6 +400,9 @@ func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string
 type Pending struct {
 	SourceUID string
 	Attempts  int
+	// Sequence is the object's ID sequence ("" for none) and its place in it.
+	Sequence string
+	Seq      int
 }
 
 // CurrentLevel is the lowest level that still has objects in `fetched`
@@ -384,7 +422,8 @@ func (s *Store) CurrentLevel(ctx context.Context, remoteID int64) (int, error) {
 
 // LevelPending lists the objects of a level still in `fetched`.
 func (s *Store) LevelPending(ctx context.Context, remoteID int64, level int) ([]Pending, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, attempts FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level = $2
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, attempts, coalesce(id_key, ''), coalesce(id_seq, 0)
+		FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level = $2
 		ORDER BY source_uid`, remoteID, level)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending of level %d: %w", level, err)
@@ -394,6 +433,46 @@ func (s *Store) LevelPending(ctx context.Context, remoteID int64, level int) ([]
 		return nil, fmt.Errorf("store: pending of level %d: %w", level, err)
 	}
 	return out, nil
+}
+
+// SequenceHead is the next object of an ID sequence to create: the
+// lowest in the sequence still in `fetched`; ok is false when none is
+// left. The importer that settles a sequence's object publishes it.
+func (s *Store) SequenceHead(ctx context.Context, remoteID int64, key string) (p Pending, ok bool, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT source_uid, attempts, id_key, id_seq FROM objects
+		WHERE remote_id = $1 AND id_key = $2 AND state = 'fetched' ORDER BY id_seq, source_uid LIMIT 1`, remoteID, key).
+		Scan(&p.SourceUID, &p.Attempts, &p.Sequence, &p.Seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Pending{}, false, nil
+	}
+	if err != nil {
+		return Pending{}, false, fmt.Errorf("store: head of sequence %s: %w", key, err)
+	}
+	return p, true, nil
+}
+
+// EarlierPending tells whether an object of an ID sequence comes before
+// one still to create (an earlier one is still in `fetched`): it is not
+// that one's turn.
+func (s *Store) EarlierPending(ctx context.Context, remoteID int64, key string, seq int) (bool, error) {
+	var found bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objects WHERE remote_id = $1 AND id_key = $2
+		AND id_seq < $3 AND state = 'fetched')`, remoteID, key, seq).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("store: earlier in sequence %s: %w", key, err)
+	}
+	return found, nil
+}
+
+// Bump changes an object's attempts, so that the next message for it
+// gets a new id (a re-publish under the old one would be dropped by the
+// stream as a duplicate).
+func (s *Store) Bump(ctx context.Context, remoteID int64, uid string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE objects SET attempts = attempts + 1 WHERE remote_id = $1 AND source_uid = $2`,
+		remoteID, uid); err != nil {
+		return fmt.Errorf("store: bump %s: %w", uid, err)
+	}
+	return nil
 }
 
 // StateCounts counts a remote's objects per type and state: a run's

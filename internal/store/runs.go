@@ -20,12 +20,17 @@ type Counts struct {
 	Skipped   int `json:"skipped"`
 	Conflicts int `json:"conflicts"`
 	Failed    int `json:"failed"`
+	// IDsChanged counts the copies created under another id than their
+	// source's (a non-empty destination, a gap in the source's numbering,
+	// a date in the format): each keeps the source's id as its label.
+	IDsChanged int `json:"ids_changed"`
 }
 
 // Add sums counters.
 func (c Counts) Add(o Counts) Counts {
 	return Counts{c.Total + o.Total, c.Fetched + o.Fetched, c.Created + o.Created, c.Updated + o.Updated,
-		c.Unchanged + o.Unchanged, c.Skipped + o.Skipped, c.Conflicts + o.Conflicts, c.Failed + o.Failed}
+		c.Unchanged + o.Unchanged, c.Skipped + o.Skipped, c.Conflicts + o.Conflicts, c.Failed + o.Failed,
+		c.IDsChanged + o.IDsChanged}
 }
 
 // Run is one execution of a step on a remote.
@@ -121,7 +126,8 @@ func (s *Store) runCounts(ctx context.Context, id uuid.UUID) (map[string]Counts,
 
 // runsCounts reads the per-type counters of several runs in one query.
 func (s *Store) runsCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]map[string]Counts, error) {
-	rows, err := s.pool.Query(ctx, `SELECT run_id, portal_type, total, fetched, created, updated, unchanged, skipped, conflicts, failed
+	rows, err := s.pool.Query(ctx, `SELECT run_id, portal_type, total, fetched, created, updated, unchanged, skipped, conflicts, failed,
+			ids_changed
 		FROM run_counts WHERE run_id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: run counts: %w", err)
@@ -135,7 +141,8 @@ func (s *Store) runsCounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]
 		var id uuid.UUID
 		var pt string
 		var c Counts
-		if err := rows.Scan(&id, &pt, &c.Total, &c.Fetched, &c.Created, &c.Updated, &c.Unchanged, &c.Skipped, &c.Conflicts, &c.Failed); err != nil {
+		if err := rows.Scan(&id, &pt, &c.Total, &c.Fetched, &c.Created, &c.Updated, &c.Unchanged, &c.Skipped, &c.Conflicts, &c.Failed,
+			&c.IDsChanged); err != nil {
 			return nil, fmt.Errorf("store: run counts: %w", err)
 		}
 		out[id][pt] = c
@@ -334,12 +341,14 @@ func (s *Store) SetRunTotals(ctx context.Context, id uuid.UUID, totals map[strin
 
 // SetRunCounts replaces a type's counters of a run (the final tally).
 func (s *Store) SetRunCounts(ctx context.Context, id uuid.UUID, portalType string, c Counts) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO run_counts (run_id, portal_type, total, fetched, created, updated, unchanged, skipped, conflicts, failed)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	_, err := s.pool.Exec(ctx, `INSERT INTO run_counts (run_id, portal_type, total, fetched, created, updated, unchanged, skipped,
+			conflicts, failed, ids_changed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (run_id, portal_type) DO UPDATE SET total = excluded.total, fetched = excluded.fetched,
 		created = excluded.created, updated = excluded.updated, unchanged = excluded.unchanged,
-		skipped = excluded.skipped, conflicts = excluded.conflicts, failed = excluded.failed`,
-		id, portalType, c.Total, c.Fetched, c.Created, c.Updated, c.Unchanged, c.Skipped, c.Conflicts, c.Failed)
+		skipped = excluded.skipped, conflicts = excluded.conflicts, failed = excluded.failed,
+		ids_changed = excluded.ids_changed`,
+		id, portalType, c.Total, c.Fetched, c.Created, c.Updated, c.Unchanged, c.Skipped, c.Conflicts, c.Failed, c.IDsChanged)
 	if err != nil {
 		return fmt.Errorf("store: run %s counts %s: %w", id, portalType, err)
 	}

@@ -249,6 +249,31 @@ func (s *Store) RunStateCounts(ctx context.Context, remoteID int64, runID *uuid.
 	return out, rows.Err()
 }
 
+// IDsChanged counts, per type, the copies a run (or, with no run, the
+// remote) created under another id than their source's; linked objects
+// (a natural-key merge, a structural folder) are the destination's own.
+func (s *Store) IDsChanged(ctx context.Context, remoteID int64, runID *uuid.UUID) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT o.portal_type, count(*) FROM objects o
+		JOIN remotes m ON m.id = o.remote_id
+		JOIN replicas r ON r.instance_id = m.destination_id AND r.uid = o.dest_uid AND NOT r.merged
+		WHERE o.remote_id = $1 AND ($2::uuid IS NULL OR o.run_id = $2) AND o.dest_id IS NOT NULL
+		AND o.dest_id <> regexp_replace(o.source_path, '^.*/', '') GROUP BY 1`, remoteID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: ids changed: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var pt string
+		var n int
+		if err := rows.Scan(&pt, &n); err != nil {
+			return nil, fmt.Errorf("store: ids changed: %w", err)
+		}
+		out[pt] = n
+	}
+	return out, rows.Err()
+}
+
 // RunChanged counts per type the objects a run stored new or changed.
 func (s *Store) RunChanged(ctx context.Context, remoteID int64, runID uuid.UUID) (map[string]int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT portal_type, count(*) FROM objects WHERE remote_id = $1 AND run_id = $2
