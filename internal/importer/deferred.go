@@ -15,7 +15,7 @@ import (
 // plan held back to break cycles (ARCHITECTURE.md §4, Import 6). The whole
 // field is written, translated, so that multi-valued references keep every
 // target.
-func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID string, fieldNames []string) error {
+func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID string, names []string) error {
 	o, err := h.Store.Object(ctx, rm.ID, sourceUID)
 	if err != nil {
 		return err
@@ -27,8 +27,8 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	if err := json.Unmarshal(o.Data, &raw); err != nil {
 		return fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
-	only := make(map[string]json.RawMessage, len(fieldNames))
-	for _, f := range fieldNames {
+	only := make(map[string]json.RawMessage, len(names))
+	for _, f := range names {
 		if v, ok := raw[f]; ok {
 			only[f] = v
 		}
@@ -58,13 +58,28 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	if err != nil {
 		return err
 	}
-	if err := dst.Apply(ctx, o.DestUID, fields, ""); err != nil {
+	cur := senaite.Item{UID: o.DestUID}
+	if Singleton(o.PortalType) {
+		if cur, err = dst.Get(ctx, o.DestUID); err != nil {
+			return err
+		}
+	}
+	refused, err := h.apply(ctx, dst, o.PortalType, cur, fields)
+	if errors.Is(err, senaite.ErrNoPloneREST) {
+		return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported}, store.ObjFailed,
+			"setting deferred references: the destination has no plone.restapi to write the "+o.PortalType+"'s "+fieldNames(fields), "")
+	}
+	if err != nil {
 		var se *senaite.Error
 		if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
 			return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported}, store.ObjFailed,
 				"setting deferred references: "+se.Message, "")
 		}
 		return err
+	}
+	if len(refused) > 0 {
+		return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported}, store.ObjFailed,
+			"setting deferred references: "+refusedReason(o.PortalType, refused), "")
 	}
 	return nil
 }

@@ -114,6 +114,12 @@ func (h *Handler) report(ctx context.Context, rm store.Remote, o store.Stored, o
 		if err != nil {
 			return "", err
 		}
+		if out.state == store.ObjFailed {
+			// mapped, yet not as the source is (a singleton's field the
+			// destination did not take): the run says so
+			return store.ObjFailed, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported},
+				store.ObjFailed, out.reason, out.destUID)
+		}
 		if out.note != "" {
 			if err := h.Store.NoteObject(ctx, rm.ID, o.SourceUID, out.note); err != nil {
 				return "", err

@@ -39,7 +39,10 @@ func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stor
 		if include != nil && !include(o) {
 			continue
 		}
-		n := plan.Node{UID: o.SourceUID, PortalType: o.PortalType, Parent: o.ParentUID}
+		n := plan.Node{UID: o.SourceUID, PortalType: o.PortalType, Parent: o.ParentUID,
+			// the setups' fields (ID formatting!) are written before anything
+			// is created; their references follow in the deferred pass
+			First: o.PortalType == "BikaSetup" || o.PortalType == "Setup"}
 		for _, r := range refLists[i] {
 			field, uid, ok := strings.Cut(r, ":")
 			if standIn, isStandIn := strings.CutPrefix(field, "~"); isStandIn {

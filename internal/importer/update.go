@@ -22,7 +22,7 @@ import (
 // version read from it as a source) is a conflict, not overwritten,
 // unless the type is read-only there (the source is authoritative).
 func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, dst *senaite.Client) (outcome, error) {
-	if schema.Structural(o.PortalType, o.SourcePath) {
+	if schema.Structural(o.PortalType, o.SourcePath) && !Singleton(o.PortalType) {
 		// fixed folders and singletons are the destination's own: a
 		// changed modified date there (a child added) is nothing to write
 		return unchanged(destUID, ""), nil
@@ -102,7 +102,12 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	}
 	write := changedFields(diffs, fields, it)
 	if len(write) > 0 {
-		if err := dst.Apply(ctx, destUID, write, ""); err != nil {
+		refused, err := h.apply(ctx, dst, o.PortalType, cur, write)
+		if errors.Is(err, senaite.ErrNoPloneREST) {
+			return failed(fmt.Sprintf("senaite.jsonapi cannot update the %s and the destination has no plone.restapi: "+
+				"its fields %s differ from the source's and were not written", o.PortalType, fieldNames(write)), destUID), nil
+		}
+		if err != nil {
 			var se *senaite.Error
 			if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
 				// locked in its state there, or refused: kept, with the reason
@@ -110,6 +115,9 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 					reason: fmt.Sprintf("update refused in state %s at the destination: %s", cur.ReviewState, se.Message)}, nil
 			}
 			return outcome{}, err
+		}
+		if len(refused) > 0 {
+			return failed(refusedReason(o.PortalType, refused), destUID), nil
 		}
 	}
 	note := ""

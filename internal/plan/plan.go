@@ -27,6 +27,10 @@ type Node struct {
 	// would wait forever).
 	Sequence string
 	Order    int
+	// First: every reference of the object is deferred, so that it comes
+	// before everything it does not contain — bika_setup, whose ID
+	// formatting must be in place before the first object is numbered.
+	First bool
 }
 
 // Ref is one reference the object holds.
@@ -127,6 +131,11 @@ func Build(nodes []Node) (Plan, error) {
 		}
 	}
 	deferred := breakCycles(len(nodes), edges)
+	for k, e := range edges {
+		if e.ref && nodes[e.from].First {
+			deferred[k] = true
+		}
+	}
 	group, dissolved := sequenceGroups(nodes, edges, deferred)
 	kept := make([]edge, 0, len(edges))
 	var out []Edge

@@ -3,7 +3,9 @@ package senaite
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"strings"
 )
 
 // plone.restapi writes what senaite.jsonapi only reads: users, registry
@@ -115,4 +117,20 @@ func (c *Client) PloneGroups(ctx context.Context) ([]PloneGroup, error) {
 // CreatePloneGroup creates a group (POST @groups); never retried.
 func (c *Client) CreatePloneGroup(ctx context.Context, name, title string) error {
 	return c.plone(ctx, "POST", "@groups", map[string]string{"groupname": name, "title": title}, nil)
+}
+
+// PatchContent writes fields of a content object through plone.restapi
+// (PATCH <object url> → 204): the way to objects senaite.jsonapi refuses
+// to update (the portal's and bika_setup's children: the Laboratory,
+// bika_setup itself, the Dexterity setup). plone.restapi sets only the
+// fields the user may write and ignores the others silently, so the
+// caller reads the object back to see what took. path is the object's
+// physical path (/senaite/bika_setup/laboratory), under the site URL
+// whatever the site's id. Never retried.
+func (c *Client) PatchContent(ctx context.Context, path string, fields map[string]any) error {
+	parts := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)
+	if len(parts) < 2 || parts[1] == "" {
+		return fmt.Errorf("senaite: patch content: %q is no object inside a site", path)
+	}
+	return c.plone(ctx, "PATCH", parts[1], fields, nil)
 }
