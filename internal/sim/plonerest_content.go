@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -1123,9 +1124,9 @@ func pyInt(v any) (int64, *restRaise) {
 	case float64:
 		return int64(x), nil
 	case string:
-		var n int64
-		t := strings.TrimSpace(x)
-		if _, err := fmt.Sscan(t, &n); err != nil || fmt.Sprint(n) != strings.TrimPrefix(t, "+") {
+		// int() takes surrounding blanks, a sign and leading zeros
+		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+		if err != nil {
 			return 0, raise(500, "ValueError", "invalid literal for int() with base 10: %s", reprString(x, false))
 		}
 		return n, nil
