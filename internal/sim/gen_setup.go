@@ -59,10 +59,11 @@ func (g *gen) setupSingletons(supervisor *Object) {
 		g.touchSingleton(bs)
 	}
 	if ss := g.l.senaiteSetup(); ss != nil {
+		// the Setup's own form saved the body as a RichTextValue
+		setRichText(ss, "email_body_sample_publication", "<p>Dear $client_name,</p>\n<p>Please find attached "+
+			"the results of your samples.</p>\n<p>Sent to: $recipients</p>\n<p>Kind regards,<br />$lab_name</p>")
 		for name, v := range map[string]any{
-			"email_from_sample_publication": "reports@lab.example.org",
-			"email_body_sample_publication": "<p>Dear $client_name,</p>\n<p>Please find attached the results of " +
-				"your samples.</p>\n<p>Sent to: $recipients</p>\n<p>Kind regards,<br />$lab_name</p>",
+			"email_from_sample_publication":           "reports@lab.example.org",
 			"always_cc_responsibles_in_report_emails": false, "immediate_results_entry": false,
 			"categorize_sample_analyses": true, "allow_manual_result_capture_date": true,
 			"max_number_of_samples_add": 20, "show_lab_name_in_login": true, "site_logo_css": "height:40px;",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"regexp"
@@ -700,6 +701,7 @@ func (l *Lab) dxDeserialize(o *Object, data map[string]any) *restRaise {
 				changed = true
 			}
 			delete(o.Fields, name)
+			delete(o.Fields, richTextKey(name))
 			continue
 		}
 		val, msg := l.dxConvert(o, f, v)
@@ -707,6 +709,11 @@ func (l *Lab) dxDeserialize(o *Object, data map[string]any) *restRaise {
 			errs = append(errs, newPyDict("message", pyUnicode(msg), "field", pyStr(name),
 				"error", pyStr("ValidationError")))
 			continue
+		}
+		if f.Kind == KText && o.Type.Name == "Setup" && !isRichTextValue(o, name) {
+			// a RichTextValue replaces a plain string even of equal text
+			o.Fields[richTextKey(name)] = true
+			changed = true
 		}
 		if cur, _ := l.dxStored(o, name); !sameValue(cur, val) {
 			old := o.Fields[name]
@@ -766,15 +773,21 @@ func (l *Lab) dxConvert(o *Object, f *Field, v any) (any, string) {
 		}
 		return s, ""
 	case KText:
+		var s string
 		switch x := v.(type) {
 		case string:
-			return x, ""
+			s = x
 		case map[string]any:
 			// RichText {"data", "content-type", "encoding"}
-			s, _ := x["data"].(string)
-			return s, ""
+			s, _ = x["data"].(string)
+		default:
+			return nil, wrongType
 		}
-		return nil, wrongType
+		if o.Type.Name == "Setup" {
+			// RichTextFieldDeserializer: raw=html_parser.unescape(data)
+			s = html.UnescapeString(s)
+		}
+		return s, ""
 	case KBool:
 		switch x := v.(type) {
 		case bool:
@@ -1046,6 +1059,10 @@ func (l *Lab) restDXValue(o *Object, f *Field, v any, ok bool) any {
 	switch f.Kind {
 	case KText:
 		if o.Type.Name == "Setup" && f.Name == "email_body_sample_publication" {
+			if !isRichTextValue(o, f.Name) {
+				// a plain string has no context-aware converter: None
+				return nil
+			}
 			return map[string]any{"content-type": "text/html", "data": v, "encoding": "utf-8"}
 		}
 	case KDate:

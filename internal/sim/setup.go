@@ -130,13 +130,37 @@ func (l *Lab) setupGetter(ss *Object, name string) any {
 // setupSetter is what senaite_setup's setX method does: set the DX field
 // (the mutator, no validation). bika_setup's setMaxNumberOfSamplesAdd
 // converts first (api.to_int(value, default=10), bikasetup.py:1300-1307).
+// The publication body arrives as a plain string, not a RichTextValue
+// (senaite RichTextField.set keeps what it is given, richtextfield.py:
+// 31-40), so it stays unreadable for senaite.jsonapi.
 func setupSetter(ss *Object, name string, v any) {
 	if v == nil {
 		delete(ss.Fields, name)
 	} else {
 		ss.Fields[name] = v
 	}
+	delete(ss.Fields, richTextKey(name))
 	ss.cache.Store(nil)
+}
+
+// richTextKey marks a DX rich text field whose stored value is a
+// RichTextValue (saved by the edit form or plone.restapi's
+// RichTextFieldDeserializer), not a plain string: only then has it the
+// .output senaite.jsonapi and plone.restapi read. Not a schema field.
+func richTextKey(name string) string { return "_richtext_" + name }
+
+// setRichText stores a rich text value as the DX edit form and
+// plone.restapi do: a RichTextValue.
+func setRichText(o *Object, name, v string) {
+	o.Fields[name] = v
+	o.Fields[richTextKey(name)] = true
+	o.cache.Store(nil)
+}
+
+// isRichTextValue tells whether a rich text field holds a RichTextValue.
+func isRichTextValue(o *Object, name string) bool {
+	on, _ := o.Fields[richTextKey(name)].(bool)
+	return on
 }
 
 // atAccessorValue is what an AT field's accessor answers, which
@@ -178,12 +202,15 @@ func (l *Lab) idServerValues() string {
 }
 
 // unicodeOutputError is what senaite.jsonapi raises reading a Setup whose
-// email_body_sample_publication was never saved: Dexterity answers the
-// default factory's rendered template, a unicode string, and
-// RichTextFieldManager.json_data calls value.output on it
-// (fieldmanagers.py:132-138). The route swallows the AttributeError into
-// HTTP 200 success:false, so a fresh 2.6 site's Setup cannot be read
-// completely until someone saves its form.
+// email_body_sample_publication is not a RichTextValue: never saved,
+// Dexterity answers the default factory's rendered template, a unicode
+// string (plone.dexterity content.py _default_from_schema; plone.app.
+// textfield's RichText._validate does not check the type); written through
+// bika_setup's proxy, it is a plain string too. RichTextFieldManager.
+// json_data calls value.output on it (fieldmanagers.py:132-138) and the
+// route swallows the AttributeError into HTTP 200 success:false: a fresh
+// 2.6 site's Setup cannot be read completely until its own form (or
+// plone.restapi) saves the body.
 const unicodeOutputError = "'unicode' object has no attribute 'output'"
 
 // completeItemError tells why senaite.jsonapi cannot build o's complete
@@ -192,7 +219,7 @@ func (l *Lab) completeItemError(o *Object) string {
 	if o.Type.Name != "Setup" || !o.Type.DX || dxFieldsHidden(o) {
 		return ""
 	}
-	if _, ok := o.Fields["email_body_sample_publication"]; !ok {
+	if !isRichTextValue(o, "email_body_sample_publication") {
 		return unicodeOutputError
 	}
 	return ""

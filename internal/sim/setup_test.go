@@ -140,8 +140,7 @@ func TestFreshSingletonsShowTheirDefaults(t *testing.T) {
 	}
 	// once the form is saved, the Setup reads under DX rules
 	f.lab.mu.Lock()
-	setup.Fields["email_body_sample_publication"] = "<p>Results attached.</p>"
-	setup.cache.Store(nil)
+	setRichText(setup, "email_body_sample_publication", "<p>Results attached.</p>")
 	f.lab.mu.Unlock()
 	ss := f.item("/setup")
 	for name, want := range map[string]any{
@@ -484,6 +483,21 @@ func TestPloneRESTPatchSenaiteSetup(t *testing.T) {
 	}
 	if _, ok := r.json["title"]; ok {
 		t.Error("the Setup's schema has no title field")
+	}
+	// bika_setup's proxy stores the body as a plain string: senaite.jsonapi
+	// cannot read the Setup again, plone.restapi shows the body as null
+	if r = f.restCall("PATCH", "/bika_setup", map[string]any{"EmailBodySamplePublication": "<p>Hi</p>"}, nil); r.status != 204 {
+		t.Fatalf("proxy body: %d %s", r.status, r.body)
+	}
+	if r = f.get("/" + ss.UID); r.json["success"] != false || r.json["message"] != unicodeOutputError {
+		t.Errorf("Setup with a plain-string body: %d %s", r.status, r.body)
+	}
+	if r = f.restCall("GET", "/setup", nil, nil); r.status != 200 || r.json["email_body_sample_publication"] != nil {
+		t.Errorf("plone.restapi body of a plain string: %d %v", r.status, r.json["email_body_sample_publication"])
+	}
+	if r = f.restCall("GET", "/bika_setup", nil, nil); r.json["EmailBodySamplePublication"] == nil ||
+		r.json["EmailBodySamplePublication"].(map[string]any)["data"] != "<p>Hi</p>" {
+		t.Errorf("bika_setup's accessor reads %v", r.json["EmailBodySamplePublication"])
 	}
 }
 
