@@ -13,7 +13,7 @@ package sim
 //
 // bika_setup's edit form writes its proxy fields through their mutators
 // into senaite_setup and AutoLogOff into the session plugin
-// (bikasetup.py:1066-1342); its own storage keeps their defaults.
+// (bikasetup.py:1063-1343); its own storage keeps their defaults.
 //
 // The only random draws are the phone and the address, in the order the
 // generator always drew them, so the rest of a generated lab is unchanged.

@@ -132,7 +132,7 @@ func (l *Lab) setupGetter(ss *Object, name string) any {
 // converts first (api.to_int(value, default=10), bikasetup.py:1300-1307).
 // The publication body arrives as a plain string, not a RichTextValue
 // (senaite RichTextField.set keeps what it is given, richtextfield.py:
-// 31-40), so it stays unreadable for senaite.jsonapi.
+// 33-42), so it stays unreadable for senaite.jsonapi.
 func setupSetter(ss *Object, name string, v any) {
 	if v == nil {
 		delete(ss.Fields, name)
@@ -166,8 +166,8 @@ func isRichTextValue(o *Object, name string) bool {
 // atAccessorValue is what an AT field's accessor answers, which
 // plone.restapi serializes and Archetypes validates: the storage, except
 // where bika_setup's class overrides the accessor — the proxies read
-// senaite_setup, AutoLogOff reads the session plugin (bikasetup.py:1079-
-// 1086), IDServerValues lists the ID server's counters (1175-1182).
+// senaite_setup, AutoLogOff reads the session plugin (bikasetup.py:1075-
+// 1082), IDServerValues lists the ID server's counters (1149-1156).
 func (l *Lab) atAccessorValue(o *Object, f *Field) any {
 	if o.Type.Name == "BikaSetup" {
 		if dx, ok := setupProxies[f.Name]; ok {

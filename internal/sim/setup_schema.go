@@ -7,8 +7,8 @@ package sim
 // currency, turnaround times, laboratory name and accreditation.
 //
 // Sources (senaite.core 2.x at 2024-10-21 = 2.6.0):
-//   - src/bika/lims/content/bikasetup.py (schema lines 154-1051, class
-//     1059-1345)
+//   - src/bika/lims/content/bikasetup.py (schema lines 154-1047, class
+//     1055-1343)
 //   - src/bika/lims/content/laboratory.py, organisation.py
 //   - src/senaite/core/content/senaitesetup.py (ISetupSchema 64-260)
 //   - src/senaite/core/profiles/default/types/Setup.xml (behaviors)
@@ -17,13 +17,13 @@ package sim
 // ATFolderSchema (subject, effectiveDate, creators, …) are not modelled.
 
 // bikaSetupFields2x is bika_setup's schema in the order bikasetup.py
-// declares it. Its title is hidden (bikasetup.py:1053-1054) and comes from
+// declares it. Its title is hidden (bikasetup.py:1049-1050) and comes from
 // the attributes, as for other computed-title AT types.
 //
 // IDServerValues is declared readonly=True (bikasetup.py:981-990), but
 // readonly is not an Archetypes field property: the field stays mode "rw"
 // and senaite.jsonapi's field.writeable() lets it be written. Its accessor
-// getIDServerValuesHTML (bikasetup.py:1175) is what the UI shows;
+// getIDServerValuesHTML (bikasetup.py:1149-1156) is what the UI shows;
 // senaite.jsonapi reads field.get(), the stored (empty) value.
 func bikaSetupFields2x() []Field {
 	return []Field{
@@ -107,7 +107,7 @@ func senaiteSetupFields2x() []Field {
 }
 
 // setupProxies are bika_setup's fields whose accessor and mutator delegate
-// to the DX senaite_setup (bikasetup.py:1186-1342): the value lives there.
+// to the DX senaite_setup (bikasetup.py:1158-1343): the value lives there.
 // senaite.jsonapi reads field.get() (fieldmanagers.py:302), the AT storage,
 // which keeps the schema default; writing calls the mutator
 // (fieldmanagers.py:283-286), which writes the senaite_setup field.
@@ -126,8 +126,8 @@ var setupProxies = map[string]string{
 }
 
 // sessionTimeoutKey is where bika_setup keeps what setAutoLogOff writes:
-// the timeout (seconds) of acl_users' session plugin (bikasetup.py:1066-
-// 1086). It is not a schema field: senaite.jsonapi never shows it, the
+// the timeout (seconds) of acl_users' session plugin (bikasetup.py:1063-
+// 1082). It is not a schema field: senaite.jsonapi never shows it, the
 // AutoLogOff accessor reads it.
 const sessionTimeoutKey = "_acl_users_session_timeout"
 

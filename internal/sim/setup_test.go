@@ -113,6 +113,15 @@ func TestFreshSingletonsShowTheirDefaults(t *testing.T) {
 	if got := asJSON(t, bs["DefaultTurnaroundTime"]); got != `{"days":5,"hours":0,"minutes":0}` {
 		t.Errorf("DefaultTurnaroundTime = %s", got)
 	}
+	// the same item through the resource route and a complete search
+	uid := f.lab.bikaSetup().UID
+	for _, route := range []string{"/bikasetup/" + uid, "/search?portal_type=BikaSetup&complete=yes"} {
+		r := f.get(route)
+		items, _ := r.json["items"].([]any)
+		if r.status != 200 || len(items) != 1 || items[0].(map[string]any)["Currency"] != "EUR" {
+			t.Errorf("%s: %d %s", route, r.status, r.body)
+		}
+	}
 
 	lab := f.item("/bika_setup/laboratory")
 	for name, want := range map[string]any{
