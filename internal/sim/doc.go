@@ -17,6 +17,10 @@
 // query.go (catalog queries), item.go and jsonw.go (serialization with
 // SENAITE's null rules), paging.go (plone.batching), server.go (routing),
 // routes_read.go, write.go and sample.go (reads and writes), workflow.go,
-// users.go, registry.go, plonerest.go, fault.go (faults and admin routes),
-// generate.go (realistic labs) and persist.go (--data).
+// users.go, registry.go, plonerest*.go (plone.restapi: site services,
+// content GET/PATCH with its AT and DX deserializers and serializer;
+// py2fmt.go and pyvalues.go hold Python 2's formats and value semantics),
+// setup_schema.go and setup.go (the setup singletons), fault.go (faults
+// and admin routes), generate.go and gen_setup.go (realistic labs) and
+// persist.go (--data).
 package sim

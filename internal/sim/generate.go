@@ -367,18 +367,8 @@ func (g *gen) people() {
 		g.set(c, []*Object{d, depts[(i+1)%len(depts)]}, "Departments")
 		g.set(c, d, "DefaultDepartment")
 	}
-	if lab := g.l.byType["Laboratory"]; len(lab) > 0 {
-		o := lab[0]
-		g.set(o, "Simulated Environmental Laboratory", "Name")
-		o.Title = "Simulated Environmental Laboratory"
-		g.set(o, "ESB65432109", "TaxNumber")
-		g.set(o, g.phone(), "Phone")
-		g.set(o, "https://lab.example.org", "LabURL")
-		g.set(o, contacts[0], "Supervisor")
-		g.set(o, 95, "Confidence")
-		g.set(o, true, "LaboratoryAccredited")
-		g.set(o, g.address(), "PhysicalAddress")
-	}
+	// the lab manager sets up the Laboratory, bika_setup and senaite_setup
+	g.setupSingletons(contacts[0])
 	g.byType["Department"] = depts
 }
 

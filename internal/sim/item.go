@@ -264,6 +264,10 @@ func (l *Lab) appendFields(b []byte, o *Object, u urls) []byte {
 		}
 		b = appendKey(b, f.Name)
 		v := o.Fields[f.Name]
+		if o.Type.DX {
+			// Dexterity answers a computed default for a field never set
+			v, _ = l.dxStored(o, f.Name)
+		}
 		switch f.Kind {
 		case KString, KText, KFixed:
 			s, _ := v.(string)

@@ -19,8 +19,10 @@ type Options struct {
 	// Users are the site's accounts; the first one is the Manager that
 	// generated content is attributed to.
 	Users []User
-	// SelfVerification lets the user who submitted a result verify it,
-	// which senaite.core forbids by default.
+	// SelfVerification sets a fresh lab's bika_setup SelfVerificationEnabled
+	// (and forces it on when loading --data): the user who submitted a
+	// result may verify it, which senaite.core forbids by default. The
+	// workflows read the field, not this option.
 	SelfVerification bool
 	// NoPloneREST turns plone.restapi off (its routes answer 404), as on a
 	// lab without it.
@@ -204,6 +206,7 @@ func NewLab(opts Options) (*Lab, error) {
 	}
 	l.initRegistry()
 	l.initSettings()
+	l.initSingletons()
 	return l, nil
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,7 +100,11 @@ func LoadFile(path string, opts Options) (*Lab, error) {
 		return nil, fmt.Errorf("sim: load %s: %w", path, err)
 	}
 	var s savedLab
-	if err := json.Unmarshal(raw, &s); err != nil {
+	// numbers stay json.Number so that integers come back as integers
+	// (a record's split_length 1, not 1.0)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("sim: load %s: %w", path, err)
 	}
 	if s.Flavor != "" {
@@ -122,13 +127,22 @@ func LoadFile(path string, opts Options) (*Lab, error) {
 		l.counters[k] = v
 	}
 	if s.Registry != nil {
-		l.registry = s.Registry
+		l.registry = plainNumbers(s.Registry).(map[string]any)
 	}
 	if s.Settings != nil {
+		for _, panel := range s.Settings {
+			for name, fields := range panel {
+				panel[name] = plainNumbers(fields).(map[string]any)
+			}
+		}
 		l.settings = s.Settings
 	}
 	for _, so := range s.Objects {
 		if existing := l.byUID[so.UID]; existing != nil {
+			if existing.Type.Structural && existing.ID == so.ID {
+				// the fresh site made it with the same UID (same seed)
+				l.restoreFixed(existing, so)
+			}
 			continue
 		}
 		parent := l.byUID[so.ParentUID]
@@ -140,10 +154,12 @@ func LoadFile(path string, opts Options) (*Lab, error) {
 			return nil, fmt.Errorf("sim: load %s: object %s (%s) has unknown parent or type", path, so.UID, so.PortalType)
 		}
 		if fixed := parent.childIDs[so.ID]; fixed != nil {
-			// a fixed folder of the fresh site: keep its saved UID
+			// a fixed object of the fresh site: keep its saved UID and what
+			// was written to it (the singletons' settings, the Laboratory)
 			delete(l.byUID, fixed.UID)
 			fixed.UID = so.UID
 			l.byUID[fixed.UID] = fixed
+			l.restoreFixed(fixed, so)
 			continue
 		}
 		o := &Object{UID: so.UID, ID: so.ID, Type: t, Title: so.Title, Description: so.Description,
@@ -152,7 +168,28 @@ func LoadFile(path string, opts Options) (*Lab, error) {
 			Fields: decodeFields(t, so.Fields, l.opts.Location)}
 		l.attach(parent, o)
 	}
+	if opts.SelfVerification {
+		// the flag asks for self-verification whatever the file says
+		if bs := l.bikaSetup(); bs != nil && bs.Type.Field("SelfVerificationEnabled") != nil {
+			bs.Fields["SelfVerificationEnabled"] = true
+			bs.cache.Store(nil)
+		}
+	}
 	return l, nil
+}
+
+// restoreFixed puts back what was written to a fixed object: the
+// singletons' settings, the Laboratory's identity, titles and dates.
+func (l *Lab) restoreFixed(fixed *Object, so savedObject) {
+	fixed.Title, fixed.Description = so.Title, so.Description
+	fixed.Modified = so.Modified.In(l.opts.Location)
+	if so.State != "" {
+		fixed.State, fixed.History = so.State, so.History
+	}
+	if so.Fields != nil {
+		fixed.Fields = decodeFields(fixed.Type, so.Fields, l.opts.Location)
+	}
+	fixed.cache.Store(nil)
 }
 
 // decodeFields restores Go types that JSON flattened (dates, UID lists,
@@ -165,7 +202,7 @@ func decodeFields(t *PortalType, in map[string]any, loc *time.Location) map[stri
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v := in[k]
+		v := plainNumbers(in[k])
 		f := t.Field(k)
 		if f == nil {
 			out[k] = v
@@ -179,7 +216,10 @@ func decodeFields(t *PortalType, in map[string]any, loc *time.Location) map[stri
 				}
 			}
 		case KInt:
-			if n, ok := v.(float64); ok {
+			switch n := v.(type) {
+			case int64:
+				out[k] = n
+			case float64:
 				out[k] = int64(n)
 			}
 		case KRefs, KLines:
@@ -214,4 +254,29 @@ func (l *Lab) SetDataFile(path string) {
 	l.mu.Lock()
 	l.dataFile = path
 	l.mu.Unlock()
+}
+
+// plainNumbers turns the json.Number values of a decoded document into
+// int64 (integers) or float64, the forms the serializer writes back as
+// they were.
+func plainNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plainNumbers(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = plainNumbers(e)
+		}
+		return x
+	}
+	return v
 }

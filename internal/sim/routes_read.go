@@ -72,6 +72,13 @@ func (s *Server) handleSearch(c *reqCtx, fixedType string) {
 	workflow := complete && truthy(c.form.Get("workflow"))
 	children := truthy(c.form.Get("children"))
 	p := paginate(len(results), formInt(c.form, "limit", defaultPageSize), formInt(c.form, "b_start", 0))
+	if complete {
+		// an object whose complete item raises fails the whole page
+		if msg := l.completeListError(results[p.Start:p.End], children); msg != "" {
+			c.fail(200, msg)
+			return
+		}
+	}
 	b := append(bigBuffer(), '{')
 	b = c.appendEnvelopeHead(b, p, c.routeURL())
 	b = appendKey(b, "items")
@@ -130,6 +137,10 @@ func (s *Server) handleResource(c *reqCtx, resource, uid string) {
 	if o := l.byUID[uid]; o != nil && c.user != nil {
 		found = append(found, o)
 	}
+	if msg := l.completeListError(found, false); msg != "" {
+		c.fail(200, msg)
+		return
+	}
 	p := paginate(len(found), formInt(c.form, "limit", defaultPageSize), 0)
 	b := []byte{'{'}
 	b = c.appendEnvelopeHead(b, p, c.routeURL())
@@ -150,6 +161,10 @@ func (s *Server) handleGetUID(c *reqCtx, uid string) {
 	o := l.byUID[uid]
 	if o == nil || c.user == nil {
 		c.fail(404, "No object found")
+		return
+	}
+	if msg := l.completeItemError(o); msg != "" {
+		c.fail(200, msg)
 		return
 	}
 	b := l.appendComplete(make([]byte, 0, 4096), o, c.u)

@@ -117,7 +117,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.user = s.authenticate(r, nil)
 		s.servePloneREST(c, strings.TrimPrefix(rest, "/"))
 	default:
-		s.zopeNotFound(w)
+		// a content object's URL: plone.restapi's content services
+		s.servePloneContent(c, rest)
 	}
 }
 

@@ -29,7 +29,9 @@ package sim
 //     FieldKind has no float.
 //   - Defaults of the real schemas (ExponentialFormatPrecision=7,
 //     DateLoaded=now, category="lab", …) are not modelled; where a required
-//     field always has a default, it is not marked Required here.
+//     field always has a default, it is not marked Required here. The
+//     setup singletons are the exception: their defaults are the lab's
+//     settings on a fresh site (setup_schema.go).
 
 // Field constructors keep the type tables readable.
 
@@ -98,6 +100,12 @@ func dxTitle(more ...Field) []Field {
 func fixedType(name, workflow string, dx bool, allowed ...string) *PortalType {
 	return &PortalType{Name: name, DX: dx, Folderish: true, Allowed: allowed, IDFormat: IDFixed,
 		Workflow: workflow, Structural: true}
+}
+
+// withFields gives a structural type its schema.
+func withFields(t *PortalType, fields []Field) *PortalType {
+	t.Fields = fields
+	return t
 }
 
 // dxSetupType is a 2.6 Dexterity setup item (IAutoGenerateID, deactivable).
@@ -233,11 +241,12 @@ func types2x() []*PortalType {
 		// a listing: reference samples live in their Supplier
 		fixedType("ReferenceSamplesFolder", WfFolder, false),
 		fixedType("PricelistFolder", WfOneState, false, "Pricelist"),
-		// bika_setup holds settings (served by the settings routes) and the
-		// AT setup folders; jsonapi refuses creation in it
-		fixedType("BikaSetup", WfFolder, false),
-		// /setup (DX, 2.3+): the DX setup folders; creation refused too
-		fixedType("Setup", WfFolder, true),
+		// bika_setup holds the lab's settings (setup_schema.go) and the AT
+		// setup folders; jsonapi refuses creation in it and updates of it
+		withFields(fixedType("BikaSetup", WfFolder, false), bikaSetupFields2x()),
+		// /setup (DX, 2.3+): the DX settings and setup folders; jsonapi
+		// refuses creation and updates here too
+		withFields(fixedType("Setup", WfFolder, true), senaiteSetupFields2x()),
 		// /samples: DX listing folder, always empty
 		fixedType("Samples", WfOneState, true),
 	)
@@ -255,13 +264,7 @@ func types2x() []*PortalType {
 
 	// bika_setup/laboratory: an Organisation singleton (real workflow
 	// senaite_laboratory_workflow, one state). Its title is Name.
-	lab := fixedType("Laboratory", WfOneState, false)
-	lab.Fields = joinFields(organisationFields(), []Field{
-		fStr("LabURL"), fRef("Supervisor", "LabContact"), fInt("Confidence"), fBool("LaboratoryAccredited"),
-		fStr("AccreditationBody"), fStr("AccreditationBodyURL"), fStr("Accreditation"),
-		fStr("AccreditationReference"), fText("AccreditationPageHeader"),
-	})
-	ts = append(ts, lab)
+	ts = append(ts, withFields(fixedType("Laboratory", WfOneState, false), laboratoryFields2x()))
 
 	// DX setup items of /setup (2.6: snake_case). Sources:
 	// src/senaite/core/content/<lowercase type>.py.

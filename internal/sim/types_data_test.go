@@ -27,7 +27,8 @@ func typesDataFlavors() []typesDataFlavor {
 			workflows: setOf([]string{WfOneState, WfDeactivable, WfClient, WfContact, WfLabContact, WfSample, WfAnalysis,
 				WfDuplicate, WfReferenceAn, WfRejectAnalysis, WfWorksheet, WfBatch, WfReferenceSample, WfCancellable,
 				WfFolder}),
-			external: map[string]bool{},
+			// LandingPage may point at a Plone Document (bikasetup.py:509-519)
+			external: map[string]bool{"Document": true},
 			requiredRefs: []string{
 				"Department.manager", "AnalysisCategory.department", "Instrument.InstrumentType",
 				"Instrument.Manufacturer", "Instrument.Supplier", "AnalysisService.Category", "Analysis.Category",

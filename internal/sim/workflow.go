@@ -336,9 +336,11 @@ func submitter(o *Object) string {
 }
 
 // guardNotSubmitter: senaite.core forbids verifying one's own result unless
-// the lab allows self-verification.
+// self-verification is enabled for the analysis, which by default follows
+// bika_setup's SelfVerificationEnabled (workflow/analysis/guards.py:197-
+// 200): writing that field changes who may verify.
 func guardNotSubmitter(l *Lab, o *Object, actor string) string {
-	if !l.opts.SelfVerification && submitter(o) == actor {
+	if submitter(o) == actor && !l.selfVerificationEnabled(o) {
 		return "Self-verification is not allowed: the result was submitted by " + actor
 	}
 	return ""
