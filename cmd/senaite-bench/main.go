@@ -88,6 +88,8 @@ func runMigration(ctx context.Context, o bench.MigrationOptions) error {
 	if r.ImportStatus != "succeeded" {
 		fmt.Printf("                  %s (see `senaite-sync objects` in a live run; log %s)\n", r.ImportError, r.LogFile)
 	}
+	fmt.Printf("  ids kept        %d of %d source objects sit at the destination at the same path (same container, same id) = %.4f (listings of both labs; the import counted %d ids changed)\n",
+		r.IDsKept, r.IDsSource, float64(r.IDsKept)/float64(max(r.IDsSource, 1)), r.IDsChanged)
 	fmt.Printf("  raw capacity    %d clients created by a plain client (%d at once) on an identical empty lab in %s = %.0f creates/s\n",
 		r.RawCreates, o.Concurrency, r.RawElapsed.Round(1e6), r.RawRate())
 	fmt.Printf("  ratio           import %.0f objects/s / raw %.0f creates/s = %.2f\n", r.ImportRate(), r.RawRate(), r.ImportRate()/r.RawRate())

@@ -58,6 +58,12 @@ type MigrationResult struct {
 	FetchCPU, ImportCPU       time.Duration
 	ImportSimCPU, ImportPgCPU time.Duration
 	LogFile                   string
+	// IDs are how many source objects there are of the types the
+	// destination's ID server numbers, and how many of them sit at the
+	// destination at the same path (same container, same id), counted
+	// from both labs' listings, independently of senaite-sync's tables;
+	// IDsChanged is what the import run itself counted.
+	IDsSource, IDsKept, IDsChanged int
 	// Update is the update run after Changed of the source was edited.
 	Update *UpdateResult
 }
@@ -258,6 +264,10 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 	res.DestReads, res.DestWrites = reads1-reads0, writes1-writes0
 	res.ImportElapsed, res.ImportStatus, res.ImportError = el, fmt.Sprint(run["status"]), fmt.Sprint(run["error"])
 	res.Imported = countOf(run, "total")
+	res.IDsChanged = countOf(run, "ids_changed")
+	if res.IDsSource, res.IDsKept, err = keptPaths(ctx, hc, src.URL+"/@@API/senaite/v1", dst.URL+"/@@API/senaite/v1"); err != nil {
+		return res, err
+	}
 	if t, ok := logTime(res.LogFile, "levels imported; replaying workflows"); ok {
 		res.LevelsElapsed = t.Sub(importStart)
 	}
@@ -357,6 +367,60 @@ func listUIDs(ctx context.Context, hc *http.Client, api string) ([]string, error
 			return uids, nil
 		}
 	}
+}
+
+// keptPaths counts the source's objects outside the structural folders and
+// how many of them the destination holds at the same path: the same id in
+// the same container. Analyses inside samples are left out (the
+// destination names them itself after their keyword, with the sample).
+func keptPaths(ctx context.Context, hc *http.Client, srcAPI, dstAPI string) (total, kept int, err error) {
+	list := func(api string) (map[string]bool, error) {
+		out := map[string]bool{}
+		for start := 0; ; start += 1000 {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/search?limit=1000&b_start=%d", api, start), nil)
+			req.SetBasicAuth("admin", "secret")
+			resp, err := hc.Do(req)
+			if err != nil {
+				return nil, fmt.Errorf("bench: list paths: %w", err)
+			}
+			var env struct {
+				Count int `json:"count"`
+				Items []struct {
+					Path       string `json:"path"`
+					PortalType string `json:"portal_type"`
+				} `json:"items"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&env)
+			resp.Body.Close()
+			if err != nil {
+				return nil, fmt.Errorf("bench: list paths: %w", err)
+			}
+			for _, it := range env.Items {
+				if it.PortalType == "Analysis" || strings.Count(it.Path, "/") < 3 {
+					continue
+				}
+				out[it.PortalType+" "+it.Path[strings.Index(it.Path[1:], "/")+1:]] = true
+			}
+			if start+1000 >= env.Count {
+				return out, nil
+			}
+		}
+	}
+	src, err := list(srcAPI)
+	if err != nil {
+		return 0, 0, err
+	}
+	dst, err := list(dstAPI)
+	if err != nil {
+		return 0, 0, err
+	}
+	for p := range src {
+		total++
+		if dst[p] {
+			kept++
+		}
+	}
+	return total, kept, nil
 }
 
 func countOf(run map[string]any, key string) int {

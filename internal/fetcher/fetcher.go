@@ -93,9 +93,7 @@ func (h *Handler) Handle(ctx context.Context, p Page) (Result, error) {
 	case store.ModeSince:
 		items, err = h.since(ctx, c, p)
 	default:
-		var page senaite.Page
-		page, err = c.SearchPage(ctx, p.Query(), p.BStart)
-		items = page.Items
+		items, err = readPage(ctx, c, p.Query(), p.BStart)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("fetcher: %s page b_start=%d: %w", p.PortalType, p.BStart, err)

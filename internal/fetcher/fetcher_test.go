@@ -3,6 +3,7 @@ package fetcher_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +118,63 @@ func TestFetchWholeLab(t *testing.T) {
 		if stored[pt] != n {
 			t.Errorf("%s: stored %d, lab has %d", pt, stored[pt], n)
 		}
+	}
+}
+
+// TestFetchUnreadableSetup: a fresh 2.6 site's Dexterity setup cannot be
+// read completely (senaite.jsonapi fails on its never-saved publication
+// e-mail body, HTTP 200 success:false): its page is read light and the
+// object kept, marked, instead of failing the whole fetch.
+func TestFetchUnreadableSetup(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	lab, err := sim.NewLab(sim.Options{Seed: 22, Users: []sim.User{{Username: "admin", Password: "secret"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(sim.NewServer(lab, nil, nil))
+	defer hs.Close()
+	client, err := senaite.New(senaite.Config{URL: hs.URL + "/senaite", Username: "admin", Password: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := fetcher.Page{PortalType: "Setup", Limit: 10}
+	if _, err := client.SearchPage(ctx, page.Query(), 0); err == nil {
+		t.Fatal("the fresh setup's complete page is readable: the simulator no longer reproduces senaite.jsonapi")
+	}
+	st, err := store.Open(ctx, storetest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "b"} {
+		if _, err := st.CreateInstance(ctx, store.Instance{Name: n, URL: "http://x", Username: "u", Password: []byte("p")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rm, err := st.CreateRemote(ctx, "ab", "a", "b", remote.Options{PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := st.CreateRun(ctx, rm.ID, store.KindFetch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.RunID, page.RemoteID = run.ID, rm.ID
+	if err := st.PlanPages(ctx, run.ID, []store.Page{{PortalType: "Setup", PageSize: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	h := &fetcher.Handler{Store: st, Source: func(context.Context, int64) (*senaite.Client, error) { return client, nil }}
+	res, err := h.Handle(ctx, page)
+	if err != nil || res.Items != 1 {
+		t.Fatalf("setup page: %+v %v", res, err)
+	}
+	o, ok, err := st.FirstOfType(ctx, rm.ID, "Setup")
+	if err != nil || !ok || !strings.Contains(string(o.Data), `"`+fetcher.Unreadable+`"`) {
+		t.Fatalf("stored setup %v %v: %s", ok, err, o.Data)
 	}
 }

@@ -24,10 +24,11 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 	if err != nil {
 		return 0, err
 	}
-	page, err := src.SearchPage(ctx, p.Query(), p.BStart)
+	items, err := readPage(ctx, src, p.Query(), p.BStart)
 	if err != nil {
 		return 0, err
 	}
+	page := senaite.Page{Items: items}
 	// every UID the page's objects mention, found the sceptic's way: any
 	// 32-hex string (verify.UIDsOf), not the importer's reference rules
 	mentioned := map[string]bool{}

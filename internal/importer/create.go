@@ -21,6 +21,9 @@ import (
 // retest), or an earlier attempt's create is found through its intent.
 func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Stored, destType string, ident int64,
 	raw map[string]json.RawMessage, dst *senaite.Client) (outcome, error) {
+	if msg, bad := raw[unreadable]; bad {
+		return failed("the source cannot show this object's fields (senaite.jsonapi: "+string(msg)+"): not created from its listing alone", ""), nil
+	}
 	// from here on the object is its destination self (a 1.x source's
 	// renamed, remote.Options.As2x)
 	_, raw, dropped, _ := rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, raw)

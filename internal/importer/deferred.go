@@ -60,7 +60,7 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	}
 	cur := senaite.Item{UID: o.DestUID}
 	if Singleton(o.PortalType) {
-		if cur, err = dst.Get(ctx, o.DestUID); err != nil {
+		if cur, err = h.readSingleton(ctx, dst, o.DestUID); err != nil {
 			return err
 		}
 	}

@@ -27,6 +27,10 @@ import (
 // take is reported on the object and fails it (the run ends partial),
 // never dropped silently.
 
+// unreadable marks an item the source could not show completely
+// (fetcher.Unreadable).
+const unreadable = "_unreadable"
+
 // Singleton tells whether a portal type is a setup singleton.
 func Singleton(portalType string) bool {
 	switch portalType {
@@ -49,6 +53,14 @@ func (h *Handler) apply(ctx context.Context, dst *senaite.Client, portalType str
 		return nil, err
 	}
 	after, err := dst.Get(ctx, cur.UID)
+	var se *senaite.Error
+	if errors.As(err, &se) && se.Kind == senaite.KindAPI {
+		refused = map[string]string{}
+		for f := range write {
+			refused[f] = "unreadable: " + se.Message
+		}
+		return refused, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -82,9 +94,12 @@ func (h *Handler) writeSingleton(ctx context.Context, rm store.Remote, o store.S
 	if err != nil {
 		return outcome{}, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
+	if msg, bad := it.Raw[unreadable]; bad {
+		return linked(ident, destUID, "mapped only: the source cannot show its fields (senaite.jsonapi: "+string(msg)+")"), nil
+	}
 	o.PortalType, it.Raw, _, _ = rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, it.Raw)
 	it.PortalType = o.PortalType
-	cur, err := dst.Get(ctx, destUID)
+	cur, err := h.readSingleton(ctx, dst, destUID)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -119,6 +134,28 @@ func (h *Handler) writeSingleton(ctx context.Context, rm store.Remote, o store.S
 	h.Log.Info("setup singleton written", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
 		"fields", len(write))
 	return out, nil
+}
+
+// readSingleton reads a singleton's copy. A fresh 2.6 site's Dexterity
+// setup cannot be read completely: its publication e-mail body was never
+// saved, so Dexterity answers its default factory's plain string and
+// senaite.jsonapi's RichTextFieldManager fails on value.output (an HTTP-200
+// error). Its fields are then taken as unknown — every field of the
+// source's is written — and writing the body through plone.restapi makes
+// it readable.
+func (h *Handler) readSingleton(ctx context.Context, dst *senaite.Client, uid string) (senaite.Item, error) {
+	cur, err := dst.Get(ctx, uid)
+	var se *senaite.Error
+	if !errors.As(err, &se) || se.Kind != senaite.KindAPI {
+		return cur, err
+	}
+	for it, err := range dst.Search(ctx, senaite.Query{UIDs: []string{uid}, Limit: 1}) {
+		if err != nil {
+			return senaite.Item{}, err
+		}
+		return senaite.Item{UID: it.UID, PortalType: it.PortalType, Path: it.Path, Raw: map[string]json.RawMessage{}}, nil
+	}
+	return senaite.Item{}, fmt.Errorf("importer: singleton %s: %w", uid, err)
 }
 
 // differing are the translated source fields of an object that differ on

@@ -36,7 +36,13 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		return outcome{state: store.ObjConflict, reason: "an open conflict of this object waits for `senaite-sync resolve`",
 			destUID: destUID}, nil
 	}
-	cur, err := dst.Get(ctx, destUID)
+	var cur senaite.Item
+	var err error
+	if Singleton(o.PortalType) {
+		cur, err = h.readSingleton(ctx, dst, destUID)
+	} else {
+		cur, err = dst.Get(ctx, destUID)
+	}
 	if errors.Is(err, senaite.ErrNotFound) {
 		return failed("its copy "+destUID+" is no longer on the destination", destUID), nil
 	}

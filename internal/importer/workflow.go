@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -115,6 +116,10 @@ func isUnauthorized(err error) bool {
 // is tried again from a fresh read, so that a cascade the listing did not
 // see (a dependent retracted with its dependency) is not a mismatch.
 func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known string) (settled bool, err error) {
+	if schema.Structural(o.PortalType, o.SourcePath) {
+		// folders and singletons have one-state workflows: nothing to replay
+		return true, nil
+	}
 	if o, err = h.withData(ctx, rm, o); err != nil {
 		return false, err
 	}

@@ -25,6 +25,8 @@ var (
 		"values a lab computes when a transition happens there (a sample's publication date)"}
 	ClassLeftOut = Class{"references to objects the remote leaves out",
 		"values that mention an object the remote skips or the source no longer has, or the destination's own objects the source was never sent"}
+	ClassUnreadable = Class{"objects the source cannot show",
+		"senaite.jsonapi fails to serialize them (a fresh 2.6 site's setup whose publication e-mail body was never saved): only their listing is known"}
 	ClassFolders = Class{"structural folders",
 		"the portal's and the setup's folders are the destination's own, mapped by path"}
 )

@@ -131,6 +131,10 @@ func (r *Report) skip(c Class) {
 	r.NotCompared[c.Name] = t
 }
 
+// unreadableKey marks an item the source could not show completely
+// (fetcher.Unreadable).
+const unreadableKey = "_unreadable"
+
 // PortalUID is the UID senaite.jsonapi gives the site itself, the parent
 // of top-level folders; it is the same on every lab.
 const PortalUID = "0"
@@ -166,6 +170,10 @@ func Compare(in Input) Report {
 		}
 		if s.PortalType != d.PortalType {
 			add(KindType, "", s.PortalType, d.PortalType)
+			continue
+		}
+		if _, bad := s.Fields[unreadableKey]; bad {
+			rep.skip(ClassUnreadable)
 			continue
 		}
 		if s.State != d.State {
