@@ -118,6 +118,13 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 		return outcome{}, err
 	}
+	if clear := defaultsToClear(o.PortalType, senaite.Item{PortalType: o.PortalType, Raw: raw}, item); len(clear) > 0 {
+		// the destination's defaults where the source holds nothing
+		if err := dst.Apply(ctx, item.UID, clear, ""); err != nil {
+			note = strings.TrimPrefix(note+"; the destination's defaults of "+fieldNames(clear)+
+				" stay, the source holds them empty: "+err.Error(), "; ")
+		}
+	}
 	out := created(ident, item)
 	if note != "" {
 		h.Log.Warn("object rebuilt from what the source shows", "remote", rm.Name, "uid", o.SourceUID,

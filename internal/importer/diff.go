@@ -67,7 +67,7 @@ func normalizeValue(field string, raw json.RawMessage, tr refs.Translate) (any, 
 	if err := dec.Decode(&v); err != nil {
 		return string(raw), nil
 	}
-	if refs.IsEmpty(v) {
+	if refs.IsEmpty(v) || falsy(v) {
 		return nil, nil
 	}
 	withPortal := func(uid string) (string, bool) {
@@ -82,6 +82,19 @@ func normalizeValue(field string, raw json.RawMessage, tr refs.Translate) (any, 
 		out = slices.CompactFunc(list, func(a, b any) bool { return a == b })
 	}
 	return out, missing
+}
+
+// falsy tells false and zero, which SENAITE shows as null: a written
+// false reads back null.
+func falsy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return !x
+	case json.Number:
+		f, err := x.Float64()
+		return err == nil && f == 0
+	}
+	return false
 }
 
 func allUIDs(list []any) bool {

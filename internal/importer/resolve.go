@@ -38,7 +38,11 @@ func (h *Handler) Resolve(ctx context.Context, rm store.Remote, c store.Conflict
 		for i, f := range c.Fields {
 			diffs[i] = fieldDiff{Field: f.Field}
 		}
-		write := changedFields(diffs, fields, it)
+		cur, err := dst.Get(ctx, c.DestUID)
+		if err != nil {
+			return err
+		}
+		write := changedFields(diffs, fields, it, cur)
 		if len(write) > 0 {
 			if err := dst.Apply(ctx, c.DestUID, write, ""); err != nil {
 				return err

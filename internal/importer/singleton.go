@@ -99,41 +99,65 @@ func (h *Handler) writeSingleton(ctx context.Context, rm store.Remote, o store.S
 	}
 	o.PortalType, it.Raw, _, _ = rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, it.Raw)
 	it.PortalType = o.PortalType
-	cur, err := h.readSingleton(ctx, dst, destUID)
-	if err != nil {
-		return outcome{}, err
-	}
-	write, err := h.differing(ctx, rm, o, it, cur)
-	if err != nil {
-		return outcome{}, err
-	}
 	out := linked(ident, destUID, "")
-	if len(write) == 0 {
-		return out, nil
+	var written []string
+	// a copy that could not be read is written whole, then read again:
+	// what its defaults hold where the source holds nothing is seen then
+	for pass := 0; pass < 2; pass++ {
+		cur, err := h.readSingleton(ctx, dst, destUID)
+		if err != nil {
+			return outcome{}, err
+		}
+		write, err := h.differing(ctx, rm, o, it, cur)
+		if err != nil {
+			return outcome{}, err
+		}
+		if len(write) == 0 {
+			break
+		}
+		if done, err := h.writeSingletonFields(ctx, dst, o, cur, write, &out); err != nil || !done {
+			return out, err
+		}
+		for f := range write {
+			written = append(written, f)
+		}
+		if len(cur.Raw) > 0 {
+			break
+		}
 	}
+	if len(written) > 0 {
+		slices.Sort(written)
+		out.note = "fields written through plone.restapi: " + strings.Join(slices.Compact(written), ", ")
+		h.Log.Info("setup singleton written", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
+			"fields", len(written))
+	}
+	return out, nil
+}
+
+// writeSingletonFields writes fields of a singleton's copy; done is false
+// when the outcome became a failure (named in out).
+func (h *Handler) writeSingletonFields(ctx context.Context, dst *senaite.Client, o store.Stored, cur senaite.Item,
+	write map[string]any, out *outcome) (done bool, err error) {
 	refused, err := h.apply(ctx, dst, o.PortalType, cur, write)
 	if errors.Is(err, senaite.ErrNoPloneREST) {
 		out.state, out.reason = store.ObjFailed, fmt.Sprintf("senaite.jsonapi cannot update the %s and the destination has no "+
 			"plone.restapi: its fields %s differ from the source's and were not written", o.PortalType, fieldNames(write))
-		return out, nil
+		return false, nil
 	}
 	var se *senaite.Error
 	if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
 		out.state, out.reason = store.ObjFailed, fmt.Sprintf("the destination refused the %s's fields %s: %s",
 			o.PortalType, fieldNames(write), se.Message)
-		return out, nil
+		return false, nil
 	}
 	if err != nil {
-		return outcome{}, err
+		return false, err
 	}
 	if len(refused) > 0 {
 		out.state, out.reason = store.ObjFailed, refusedReason(o.PortalType, refused)
-		return out, nil
+		return false, nil
 	}
-	out.note = "fields written through plone.restapi: " + fieldNames(write)
-	h.Log.Info("setup singleton written", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
-		"fields", len(write))
-	return out, nil
+	return true, nil
 }
 
 // readSingleton reads a singleton's copy. A fresh 2.6 site's Dexterity
@@ -175,7 +199,7 @@ func (h *Handler) differing(ctx context.Context, rm store.Remote, o store.Stored
 		return nil, err
 	}
 	diffs := fieldDiffs(it, cur, func(s string) (string, bool) { d, ok := tr[s]; return d, ok })
-	write := changedFields(diffs, fields, it)
+	write := changedFields(diffs, fields, it, cur)
 	for _, f := range held {
 		delete(write, f)
 	}

@@ -1,7 +1,9 @@
 package importer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -106,7 +108,7 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	if err != nil {
 		return outcome{}, err
 	}
-	write := changedFields(diffs, fields, it)
+	write := changedFields(diffs, fields, it, cur)
 	if len(write) > 0 {
 		refused, err := h.apply(ctx, dst, o.PortalType, cur, write)
 		if errors.Is(err, senaite.ErrNoPloneREST) {
@@ -160,20 +162,63 @@ func (h *Handler) sawSource(ctx context.Context, rm store.Remote, o store.Stored
 }
 
 // changedFields picks from an object's translated fields those that
-// differ on the destination. A field the payload left out is written
-// empty only when the source holds it empty: otherwise it is set later
-// (a deferred reference) or cannot be sent (a reference without a
-// replica, which the payload logged).
-func changedFields(diffs []fieldDiff, fields map[string]any, it senaite.Item) map[string]any {
+// differ on the copy cur. A field the payload left out is written empty
+// only when the source holds it empty: otherwise it is set later (a
+// deferred reference) or cannot be sent (a reference without a replica,
+// which the payload logged).
+func changedFields(diffs []fieldDiff, fields map[string]any, it, cur senaite.Item) map[string]any {
 	write := map[string]any{}
 	for _, d := range diffs {
 		if v, ok := fields[d.Field]; ok {
 			write[d.Field] = v
 		} else if _, sent := it.Raw[d.Field]; sent && it.IsEmpty(d.Field) {
-			write[d.Field] = nil // emptied at the source
+			write[d.Field] = emptyLike(cur.Raw[d.Field]) // emptied at the source
 		}
 	}
 	return write
+}
+
+// emptyLike is the empty value of the kind a lab shows in raw: false for a
+// boolean, 0 for a number, "" for a string, [] and {} — SENAITE shows
+// every falsy value as null, so only the copy's value tells what "empty"
+// is to write (null is refused by a required Dexterity field, and sets an
+// Archetypes boolean to nothing rather than to false).
+func emptyLike(raw json.RawMessage) any {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil
+	}
+	switch raw[0] {
+	case 't', 'f':
+		return false
+	case '"':
+		return ""
+	case '[':
+		return []any{}
+	case '{':
+		return map[string]any{}
+	case 'n':
+		return nil
+	}
+	return 0
+}
+
+// defaultsToClear are the fields a new copy holds that its source holds
+// empty: the destination's schema defaults (a Dexterity Bool defaulting to
+// true, a number defaulting to 7), which a create cannot avoid since
+// senaite.jsonapi shows the source's false, 0 or "" as null and a create
+// leaves empty fields out. They are written empty right after the create.
+func defaultsToClear(portalType string, src, created senaite.Item) map[string]any {
+	out := map[string]any{}
+	for k, v := range created.Raw {
+		if !schema.Sendable(portalType, k) || schema.LabSet(portalType, k) || created.IsEmpty(k) {
+			continue
+		}
+		if sv, shown := src.Raw[k]; shown && src.IsEmpty(k) && len(sv) > 0 {
+			out[k] = emptyLike(v)
+		}
+	}
+	return out
 }
 
 // fieldNames lists a write's fields, sorted, for a note.
