@@ -37,7 +37,7 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 	wanted := map[string]bool{}
 	for _, it := range page.Items {
 		wanted[it.UID], wanted[it.ParentUID] = true, true
-		for _, r := range refs.Extract(it.Raw) {
+		for _, r := range refs.Extract(it.PortalType, it.Raw) {
 			wanted[r.UID] = true
 		}
 	}
@@ -126,7 +126,7 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 func (h *Handler) unknownAtSource(ctx context.Context, rm store.Remote, dst []verify.Object) ([]string, error) {
 	var destRefs []string
 	for _, d := range dst {
-		for _, r := range refs.Extract(d.Fields) {
+		for _, r := range refs.Extract(d.PortalType, d.Fields) {
 			destRefs = append(destRefs, r.UID)
 		}
 	}

@@ -189,8 +189,8 @@ func fieldDiffs(s, d Object, tr refs.Translate) []fieldDiff {
 	sort.Strings(sorted)
 	same := func(uid string) (string, bool) { return uid, true }
 	for _, k := range sorted {
-		a, unmapped := normalize(k, s.Fields[k], tr)
-		b, _ := normalize(k, d.Fields[k], same)
+		a, unmapped := normalize(s.PortalType, k, s.Fields[k], tr)
+		b, _ := normalize(s.PortalType, k, d.Fields[k], same)
 		if len(unmapped) > 0 || !reflect.DeepEqual(a, b) {
 			out = append(out, fieldDiff{k, show(s.Fields[k]), show(d.Fields[k])})
 		}
@@ -200,7 +200,7 @@ func fieldDiffs(s, d Object, tr refs.Translate) []fieldDiff {
 
 // normalize decodes a value with its UIDs mapped; every empty form (null,
 // "", [], {}) is nil, as a create leaves an empty field out.
-func normalize(field string, raw json.RawMessage, tr refs.Translate) (any, []refs.Ref) {
+func normalize(portalType, field string, raw json.RawMessage, tr refs.Translate) (any, []refs.Ref) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
@@ -213,7 +213,7 @@ func normalize(field string, raw json.RawMessage, tr refs.Translate) (any, []ref
 	if refs.IsEmpty(v) {
 		return nil, nil
 	}
-	out, missing := refs.Rewrite(field, v, tr)
+	out, missing := refs.Rewrite(portalType, field, v, tr)
 	if list, ok := out.([]any); ok && allUIDs(list) {
 		// a multi-valued reference is a set: its order is the catalog's
 		sort.Slice(list, func(i, j int) bool { return list[i].(string) < list[j].(string) })
