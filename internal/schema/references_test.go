@@ -75,7 +75,7 @@ func TestRefFieldsSorted(t *testing.T) {
 	if want := []string{"BatchLabels", "Client", "InheritedObjects"}; !slices.Equal(names, want) {
 		t.Fatalf("RefFields(Batch) = %v, want %v", names, want)
 	}
-	if RefFields("SampleMatrix") != nil && len(RefFields("SampleMatrix")) != 0 {
+	if len(RefFields("SampleMatrix")) != 0 {
 		t.Fatal("SampleMatrix has no reference field")
 	}
 }
