@@ -135,7 +135,7 @@ func ToFetched(it senaite.Item) (store.Fetched, error) {
 	}
 	// references are stored as "field:uid", the import plan needs both
 	var uids []string
-	for _, r := range refs.Extract(it.Raw) {
+	for _, r := range refs.Extract(it.PortalType, it.Raw) {
 		if r.UID != it.UID {
 			uids = append(uids, r.Field+":"+r.UID)
 		}

@@ -149,7 +149,7 @@ func (h *Handler) essentialSkipped(ctx context.Context, rm store.Remote, portalT
 		return "", nil
 	}
 	var targets []string
-	for _, r := range refs.Extract(raw) {
+	for _, r := range refs.Extract(portalType, raw) {
 		if r.Field == ef {
 			targets = append(targets, r.UID)
 		}
@@ -213,7 +213,7 @@ func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, fi
 // are left for the deferred-reference pass.
 func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage) (map[string]any, string, error) {
 	var uids []string
-	for _, r := range refs.Extract(raw) {
+	for _, r := range refs.Extract(o.PortalType, raw) {
 		uids = append(uids, r.UID)
 	}
 	hidden := HiddenFields(raw)

@@ -39,7 +39,7 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 		delete(only, "department_id") // Renamed1x's default, not a deferred reference
 	}
 	var uids []string
-	for _, r := range refs.Extract(only) {
+	for _, r := range refs.Extract(o.PortalType, only) {
 		uids = append(uids, r.UID)
 	}
 	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, uids)

@@ -45,8 +45,8 @@ func fieldDiffs(src, dst senaite.Item, tr refs.Translate) []fieldDiff {
 	same := func(uid string) (string, bool) { return uid, true }
 	var out []fieldDiff
 	for _, k := range sorted {
-		a, unmapped := normalizeValue(k, src.Raw[k], tr)
-		b, _ := normalizeValue(k, dst.Raw[k], same)
+		a, unmapped := normalizeValue(src.PortalType, k, src.Raw[k], tr)
+		b, _ := normalizeValue(src.PortalType, k, dst.Raw[k], same)
 		if len(unmapped) > 0 || !reflect.DeepEqual(a, b) {
 			out = append(out, fieldDiff{k, shortValue(src.Raw[k]), shortValue(dst.Raw[k])})
 		}
@@ -57,7 +57,7 @@ func fieldDiffs(src, dst senaite.Item, tr refs.Translate) []fieldDiff {
 // normalizeValue decodes a value with its UIDs mapped; every empty form
 // (null, "", [], {}) is nil, as a create leaves an empty field out, and a
 // multi-valued reference is a set.
-func normalizeValue(field string, raw json.RawMessage, tr refs.Translate) (any, []refs.Ref) {
+func normalizeValue(portalType, field string, raw json.RawMessage, tr refs.Translate) (any, []refs.Ref) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
@@ -76,7 +76,7 @@ func normalizeValue(field string, raw json.RawMessage, tr refs.Translate) (any, 
 		}
 		return tr(uid)
 	}
-	out, missing := refs.Rewrite(field, v, withPortal)
+	out, missing := refs.Rewrite(portalType, field, v, withPortal)
 	if list, ok := out.([]any); ok && allUIDs(list) {
 		sort.Slice(list, func(i, j int) bool { return list[i].(string) < list[j].(string) })
 		out = slices.CompactFunc(list, func(a, b any) bool { return a == b })

@@ -35,7 +35,7 @@ func Payload(portalType string, raw map[string]json.RawMessage, translate Transl
 		if err != nil || refs.IsEmpty(v) {
 			continue
 		}
-		out, missing := refs.Rewrite(k, v, refs.Translate(translate))
+		out, missing := refs.Rewrite(portalType, k, v, refs.Translate(translate))
 		if len(missing) > 0 {
 			unresolved = append(unresolved, missing...)
 			continue

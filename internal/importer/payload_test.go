@@ -24,7 +24,7 @@ func TestPayload(t *testing.T) {
 		"Keyword": "Ca", "Price": "12.00", "Accredited": true, "Fax": null, "Remarks": "", "Methods": {},
 		"Category": {"uid": "` + srcA + `", "url": "u", "api_url": "a"},
 		"Instruments": [{"uid": "` + srcB + `", "url": "u", "api_url": "a"}],
-		"services": [{"uid": "` + srcA + `", "hidden": false}],
+		"PartitionSetup": [{"sampletype": "` + srcA + `", "separate": false}],
 		"getCategoryUID": "` + srcA + `", "sortable_title": "calcium", "review_state": "active",
 		"workflow_info": [], "modified": "2024-01-01T00:00:00+01:00"}`
 	var raw map[string]json.RawMessage
@@ -33,7 +33,7 @@ func TestPayload(t *testing.T) {
 	}
 	fields, missing := Payload("AnalysisService", raw, tr(map[string]string{srcA: dstA, srcB: dstB}), nil)
 	want := map[string]any{"title": "Calcium", "Keyword": "Ca", "Price": "12.00", "Accredited": true,
-		"Category": dstA, "Instruments": []any{dstB}, "services": []any{map[string]any{"uid": dstA, "hidden": false}}}
+		"Category": dstA, "Instruments": []any{dstB}, "PartitionSetup": []any{map[string]any{"sampletype": dstA, "separate": false}}}
 	if len(missing) != 0 || !reflect.DeepEqual(fields, want) {
 		t.Fatalf("fields %v missing %v\nwant %v", fields, missing, want)
 	}

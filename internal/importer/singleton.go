@@ -189,7 +189,7 @@ func (h *Handler) differing(ctx context.Context, rm store.Remote, o store.Stored
 	if err != nil {
 		return nil, err
 	}
-	uids := refUIDs(it.Raw)
+	uids := refUIDs(o.PortalType, it.Raw)
 	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, uids)
 	if err != nil {
 		return nil, err
@@ -221,9 +221,9 @@ func refusedReason(portalType string, refused map[string]string) string {
 }
 
 // refUIDs lists the UIDs an item's references name.
-func refUIDs(raw map[string]json.RawMessage) []string {
+func refUIDs(portalType string, raw map[string]json.RawMessage) []string {
 	var uids []string
-	for _, r := range refs.Extract(raw) {
+	for _, r := range refs.Extract(portalType, raw) {
 		uids = append(uids, r.UID)
 	}
 	slices.Sort(uids)

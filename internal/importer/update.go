@@ -59,7 +59,7 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	o.PortalType, it.Raw, _, _ = rm.Options.As2x(rm.SourceFlavor, o.PortalType, o.SourcePath, it.Raw)
 	it.PortalType = o.PortalType
 	var uids []string
-	for _, r := range refs.Extract(it.Raw) {
+	for _, r := range refs.Extract(o.PortalType, it.Raw) {
 		uids = append(uids, r.UID)
 	}
 	tr, err := h.translate(ctx, rm.SourceID, rm.DestinationID, uids)

@@ -1,16 +1,27 @@
 // Package refs finds the references inside a fetched SENAITE item, the
-// edges of the import plan: {uid, url, api_url} dicts (single or lists)
-// and UIDs inside records (a profile's services[].uid, a worksheet
-// layout's analysis_uid). Pure: no I/O.
+// edges of the import plan, and translates them for a destination. Which
+// fields hold references, and in which form, comes from the content model
+// (schema.RefField): reference dicts and lists of them, LinesFields of raw
+// UIDs (a Batch's BatchLabels), strings holding a UID, the UID-valued keys
+// of records (a profile's services[].uid, a worksheet layout's
+// analysis_uid). A field the table does not know (a custom add-on field)
+// holds references only where senaite.jsonapi itself marks them: its
+// serializer emits a {uid, url, api_url} dict (api.get_url_info,
+// senaite.jsonapi api.py:360) for a reference and for nothing else. A
+// string that merely looks like a UID is never taken for one. Pure: no
+// I/O.
 package refs
 
 import (
 	"encoding/json"
 	"sort"
 	"strings"
+
+	"github.com/senaite-sync/senaite-sync/internal/schema"
 )
 
-// Ref is one reference found in an item.
+// Ref is one reference found in an item: the field holding it and the
+// UID it points at (for one that cannot be translated, the value found).
 type Ref struct {
 	Field string
 	UID   string
@@ -24,36 +35,42 @@ var attributeKeys = map[string]bool{
 	"author": true, "tags": true, "review_state": true,
 }
 
-// Extract returns the references of an item's fields, sorted, without
-// duplicates. Catalog metadata columns (getXUID…) duplicate the fields and
-// are skipped.
-func Extract(raw map[string]json.RawMessage) []Ref {
+// Extract returns the references of an item of portalType, sorted,
+// without duplicates: the UIDs in every reference position the content
+// model gives its fields (schema.RefField), and the reference dicts of
+// fields it does not know. Catalog metadata columns (getClientUID…) are
+// not fields and are skipped; so is a value that is no UID (an empty
+// string, a catalog query), which Rewrite reports as untranslatable.
+func Extract(portalType string, raw map[string]json.RawMessage) []Ref {
 	var out []Ref
 	seen := map[Ref]bool{}
-	add := func(field, uid string) {
-		if !IsUID(uid) {
-			return
-		}
-		r := Ref{Field: field, UID: uid}
-		if !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
-	}
 	for field, v := range raw {
 		if attributeKeys[field] || isMetadataColumn(field) || len(v) == 0 {
 			continue
 		}
-		switch v[0] {
-		case '{', '[':
-		default:
+		spec, known := schema.RefField(portalType, field)
+		if !known && v[0] != '{' && v[0] != '[' {
+			continue // only a dict or a list of them can be a reference
+		}
+		if known && v[0] != '{' && v[0] != '[' && v[0] != '"' {
 			continue
 		}
 		var x any
 		if json.Unmarshal(v, &x) != nil {
 			continue
 		}
-		walk(field, x, false, add)
+		w := rewriter{field: field, tr: func(s string) (string, bool) {
+			if r := (Ref{Field: field, UID: s}); IsUID(s) && !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+			return s, true
+		}}
+		if known {
+			w.known(spec, x)
+		} else {
+			w.unknown(x)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Field != out[j].Field {
@@ -62,34 +79,6 @@ func Extract(raw map[string]json.RawMessage) []Ref {
 		return out[i].UID < out[j].UID
 	})
 	return out
-}
-
-// walk visits a value; inRecord is true inside records, where UID-valued
-// keys (uid, *_uid, service_uid, container…) count as references.
-func walk(field string, x any, inRecord bool, add func(field, uid string)) {
-	switch y := x.(type) {
-	case map[string]any:
-		if u, ok := y["uid"].(string); ok {
-			if _, hasAPI := y["api_url"]; hasAPI || !inRecord {
-				add(field, u)
-				return
-			}
-		}
-		for k, v := range y {
-			switch vv := v.(type) {
-			case string:
-				if k == "uid" || strings.HasSuffix(k, "_uid") || strings.HasSuffix(k, "_ref") || IsUID(vv) {
-					add(field, vv)
-				}
-			default:
-				walk(field, vv, true, add)
-			}
-		}
-	case []any:
-		for _, e := range y {
-			walk(field, e, inRecord, add)
-		}
-	}
 }
 
 func isMetadataColumn(k string) bool {

@@ -177,8 +177,11 @@ func Renamed1x(destType, sourceID string, raw map[string]json.RawMessage) (map[s
 			var parts []map[string]any
 			for _, e := range rawList(out["partitions"]) {
 				if v, ok := e.(map[string]any); ok {
+					// 1.3 rows also name the partition's sample type
+					// (senaite.core v1.3.5 artemplate.py:125 sampletype_uid)
+					st, _ := v["sampletype_uid"].(string)
 					parts = append(parts, map[string]any{"part_id": v["part_id"], "container": v["container_uid"],
-						"preservation": v["preservation_uid"], "sampletype": ""})
+						"preservation": v["preservation_uid"], "sampletype": st})
 				}
 			}
 			if parts != nil {

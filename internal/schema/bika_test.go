@@ -61,4 +61,11 @@ func TestRenamed1xServices(t *testing.T) {
 		string(out["partitions"]) != `[{"container":"c1","part_id":"part-1","preservation":"p1","sampletype":""}]` {
 		t.Fatalf("template: %s %s", out["services"], out["partitions"])
 	}
+	// 1.3 partitions keep their own sample type
+	tpl = map[string]json.RawMessage{"Partitions": json.RawMessage(`[{"part_id": "part-1", "container_uid": "c1",
+		"preservation_uid": "p1", "SampleType": "Water", "sampletype_uid": "t1"}]`)}
+	out, _ = Renamed1x("SampleTemplate", "artemplate-2", tpl)
+	if string(out["partitions"]) != `[{"container":"c1","part_id":"part-1","preservation":"p1","sampletype":"t1"}]` {
+		t.Fatalf("1.3 template partitions: %s", out["partitions"])
+	}
 }

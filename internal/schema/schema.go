@@ -1,5 +1,6 @@
 // Package schema is what senaite-sync knows of SENAITE's content types
 // without asking the lab (senaite.jsonapi cannot describe schemas): which
+// fields carry references and in which form (references.go), which
 // references are required at creation, which fields are natural keys,
 // which are computed or set by the lab itself and must never be sent,
 // and which objects are structural (they exist on every site and are

@@ -336,7 +336,10 @@ func types1x() []*PortalType {
 		&PortalType{Name: "RejectAnalysis", IDFormat: IDKeyword, Workflow: WfBikaOneState,
 			Fields: joinFields(analysisFields1x(), routineFields1x(), []Field{fATRef("Analysis", "Analysis")})},
 		&PortalType{Name: "ARReport", IDFormat: IDTypeSeq, Workflow: WfBikaOneState, Fields: []Field{
-			must(fRef("AnalysisRequest", "AnalysisRequest")), fStr("SMS"), fRecs("Recipients"), fDate("DatePrinted")}},
+			must(fRef("AnalysisRequest", "AnalysisRequest")), fStr("SMS"),
+			// rows {UID (the contact's), Username, Fullname, EmailAddress,
+			// PublicationModes}: v1.2.9 arreport.py:37
+			fRecs("Recipients", "UID"), fDate("DatePrinted")}},
 		&PortalType{Name: "Attachment", IDFormat: IDTypeSeq, Workflow: WfBikaOneState, Fields: []Field{
 			fATRef("AttachmentType", "AttachmentType"),
 			// "r" render in report, "i" ignore, …

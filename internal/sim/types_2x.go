@@ -50,6 +50,11 @@ func fRecs(name string, uidKeys ...string) Field {
 	return Field{Name: name, Kind: KRecords, RefKeys: uidKeys}
 }
 
+// fRecKeys is a single record field (RecordField) with UID-valued keys.
+func fRecKeys(name string, uidKeys ...string) Field {
+	return Field{Name: name, Kind: KRecord, RefKeys: uidKeys}
+}
+
 // fRef is a single UIDReferenceField (every AT reference since 2.4, and DX).
 func fRef(name string, targets ...string) Field {
 	return Field{Name: name, Kind: KRef, Targets: targets, UIDRef: true}
@@ -172,7 +177,10 @@ func analysisFields2x(retestOf string) []Field {
 		fStr("Analyst"), fStr("Uncertainty"),
 		// HistoryAwareReferenceField: a UID like the others
 		fRef("Calculation", "Calculation"),
-		fRecs("InterimFields"), fRec("ResultsRange"),
+		fRecs("InterimFields"),
+		// ResultRangeField: one ResultsRangeDict, which always carries the
+		// service's uid (abstractanalysis.py:158, analysisspec.py:154)
+		fRecKeys("ResultsRange", "uid"),
 	)
 }
 
@@ -491,7 +499,12 @@ func types2x() []*PortalType {
 		// inside its AnalysisRequest; title not required
 		&PortalType{Name: "ARReport", IDFormat: IDTypeSeq, Workflow: WfOneState, Fields: []Field{
 			must(fRef("AnalysisRequest", "AnalysisRequest")), fRefs("ContainedAnalysisRequests", "AnalysisRequest"),
-			fRec("Metadata"), fRecs("SendLog"), fRecs("Recipients"), fDate("DatePrinted")}},
+			// Metadata.contained_requests: sample UIDs (browser/analysisreport.py:66);
+			// SendLog rows' email_attachments: attachment UIDs
+			// (browser/publish/emailview.py:434); Recipients rows' UID: the
+			// contact's, "" for a bare address (emailview.py:780)
+			fRecKeys("Metadata", "contained_requests"), fRecs("SendLog", "email_attachments"),
+			fRecs("Recipients", "UID"), fDate("DatePrinted")}},
 		// title hidden (computed from the file); AttachmentFile not modelled;
 		// DateLoaded is required with default now
 		&PortalType{Name: "Attachment", IDFormat: IDTypeSeq, Workflow: WfOneState, Fields: []Field{
