@@ -17,6 +17,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/plan"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -85,7 +86,14 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if err != nil {
 		return err
 	}
-	nodes := importer.PlanNodes(objs, refLists, nil)
+	nodes := importer.PlanNodes(objs, refLists, nil, func(pt, field string) bool {
+		if rm.SourceFlavor != remote.Flavor1x {
+			return schema.RequiredRef(pt, field)
+		}
+		dt, _ := rm.Options.DestinationType(rm.SourceFlavor, pt)
+		f2, ok := schema.Field2x(dt, field)
+		return ok && schema.RequiredRef(dt, f2)
+	})
 	importer.Sequence(nodes, objs, refLists, formats, func(pt string) string {
 		d, _ := rm.Options.DestinationType(rm.SourceFlavor, pt)
 		return d

@@ -90,6 +90,9 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 		if in.Exists, in.Foreign, err = h.destinationUIDs(ctx, rm, dc, in.Copies); err != nil {
 			return 0, err
 		}
+		if in.Own, err = h.Store.OwnOn(ctx, rm.DestinationID, copies); err != nil {
+			return 0, err
+		}
 	}
 	rep := verify.Compare(in)
 	diffs := make([]store.Difference, len(rep.Differences))

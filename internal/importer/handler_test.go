@@ -141,7 +141,7 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 	nodes := importer.PlanNodes(objs, refLists, func(o store.Stored) bool {
 		return !(slices.Contains(excluded, o.PortalType) || slices.Equal(excluded, sampleTypes) &&
 			strings.Contains(o.SourcePath, "/clients/") && o.PortalType != "Client" && o.PortalType != "Contact")
-	})
+	}, nil)
 	p, err := plan.Build(nodes)
 	if err != nil {
 		t.Fatal(err)

@@ -109,7 +109,7 @@ func TestPlanOrdersStandIns(t *testing.T) {
 		{SourceUID: "lc2", PortalType: "LabContact", ParentUID: "0"},
 	}
 	refLists := [][]string{{"~manager:LabContact"}, {"Departments:dept"}, {"Departments:dept"}}
-	p, err := plan.Build(PlanNodes(objs, refLists, nil))
+	p, err := plan.Build(PlanNodes(objs, refLists, nil, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,15 @@ import (
 
 // PlanNodes turns stored objects into the import plan's input. A sample
 // also depends on the services of its analyses (it is created with them),
-// and references carry whether the lab requires them at creation.
-func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stored) bool) []plan.Node {
+// and references carry whether the destination requires them at creation
+// (required; nil asks schema.RequiredRef — a 1.x source's fields are asked
+// under the 2.x names they take, where a field optional in 1.2, such as a
+// department's manager, became required).
+func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stored) bool,
+	required func(portalType, field string) bool) []plan.Node {
+	if required == nil {
+		required = schema.RequiredRef
+	}
 	byUID := make(map[string]int, len(objs))
 	firstOfType := map[string]string{}
 	for i, o := range objs {
@@ -57,7 +64,7 @@ func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stor
 				// a sample's analyses are its children, made by the destination
 				continue
 			}
-			n.Refs = append(n.Refs, plan.Ref{Field: field, Target: uid, Required: schema.RequiredRef(o.PortalType, field)})
+			n.Refs = append(n.Refs, plan.Ref{Field: field, Target: uid, Required: required(o.PortalType, field)})
 		}
 		n.Refs = append(n.Refs, childRefs[o.SourceUID]...)
 		nodes = append(nodes, n)

@@ -139,6 +139,10 @@ func LabSet(portalType, field string) bool {
 	return labSet[portalType][field] || unreadable[portalType][field]
 }
 
+// Unreadable tells whether senaite.jsonapi 2.6 cannot show a field of
+// portalType (it serializes the value as null, whatever it holds).
+func Unreadable(portalType, field string) bool { return unreadable[portalType][field] }
+
 // unreadable are fields senaite.jsonapi 2.6 cannot show: its Dexterity
 // field manager serializes a multi-valued UIDReferenceField as null. A
 // copy's value there can be written but never read back, so neither

@@ -181,6 +181,28 @@ type Copy struct {
 	Merged bool
 }
 
+// OwnOn tells which of an instance's uids are its own objects rather than
+// copies a sync created there: the identity originated on that instance,
+// or the replica was linked to an existing object (a merge).
+func (s *Store) OwnOn(ctx context.Context, instanceID int64, uids []string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT r.uid FROM replicas r JOIN identities i ON i.id = r.identity_id
+		WHERE r.instance_id = $1 AND r.uid = ANY($2)
+		AND (r.merged OR (i.origin_instance_id = r.instance_id AND i.origin_uid = r.uid))`, instanceID, uids)
+	if err != nil {
+		return nil, fmt.Errorf("store: own objects of instance %d: %w", instanceID, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("store: own objects of instance %d: %w", instanceID, err)
+		}
+		out[u] = true
+	}
+	return out, rows.Err()
+}
+
 // Imported records, in one statement, that a source object now has a
 // replica on the destination: the replica row, the object's state
 // (compare-and-set from the states the importer expected), the id it got

@@ -1,6 +1,10 @@
 package verify
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/senaite-sync/senaite-sync/internal/schema"
+)
 
 // Class is a kind of value verify does not compare, and why: every
 // report counts what each class left out, so that a reader sees what was
@@ -27,6 +31,14 @@ var (
 		"values that mention an object the remote skips or the source no longer has, or the destination's own objects the source was never sent"}
 	ClassUnreadable = Class{"objects the source cannot show",
 		"senaite.jsonapi fails to serialize them (a fresh 2.6 site's setup whose publication e-mail body was never saved): only their listing is known"}
+	ClassOneRelease = Class{"fields of one release only",
+		"a field the whole item of the other side lacks: the labs run releases with other schemas (a 1.x source)"}
+	ClassTitleIsID = Class{"titles that are the id",
+		"a sample's or a worksheet's title is its id: reported with the id"}
+	ClassOwnIDs = Class{"ids of the destination's own objects",
+		"the copy is the destination's own object (its origin, or one linked by a natural key): it keeps its id"}
+	ClassUnshowable = Class{"references senaite.jsonapi 2.6 cannot show",
+		"multi-valued Dexterity references (a sample point's sample types) are serialized as null by its field manager"}
 	ClassFolders = Class{"structural folders",
 		"the portal's and the setup's folders are the destination's own, mapped by path"}
 )
@@ -72,6 +84,8 @@ func classOf(portalType, key string) (Class, bool) {
 		return ClassMetadata, true
 	case labSet[portalType][key]:
 		return ClassLabSet, true
+	case schema.Unreadable(portalType, key):
+		return ClassUnshowable, true
 	}
 	return Class{}, false
 }

@@ -72,10 +72,10 @@ func TestCompare(t *testing.T) {
 			obj(dstA, "client-1", "Client", "0", "active", map[string]string{"getClientID": `"Y"`, "modified": `"2026"`, "author": `"b"`}),
 			nil},
 		// the defects of issue #11, each reintroduced
-		{"a renumbered sample: its id and its title (the id) differ",
+		{"a renumbered sample: its id differs (its title, the id, is judged with it)",
 			obj(srcA, "H2O-0089", "AnalysisRequest", srcP, "verified", map[string]string{"title": `"H2O-0089"`}),
 			obj(dstA, "H2O-0047", "AnalysisRequest", dstP, "verified", map[string]string{"title": `"H2O-0047"`}),
-			[]string{"id id", "field title"}},
+			[]string{"id id"}},
 		{"a report named after another sample",
 			obj(srcA, "arreport-1", "ARReport", srcP, "active", map[string]string{"Metadata": `{"filename": "H2O-0089.pdf"}`}),
 			obj(dstA, "arreport-1", "ARReport", dstP, "active", map[string]string{"Metadata": `{"filename": "H2O-0047.pdf"}`}),
@@ -149,6 +149,17 @@ func TestCompareLeftOutCounted(t *testing.T) {
 	}
 	if c := rep.NotCompared[ClassLeftOut.Name]; c.Count != 1 || c.Reason == "" {
 		t.Fatalf("not compared %+v", rep.NotCompared)
+	}
+}
+
+// TestCompareOwnIDs: the copy that is the destination's own object (its
+// origin there, or linked by a natural key) keeps its id: not a difference.
+func TestCompareOwnIDs(t *testing.T) {
+	s := obj(srcA, "WW-0007", "AnalysisRequest", srcP, "verified", map[string]string{"title": `"WW-0007"`})
+	d := obj(dstA, "WW-0001", "AnalysisRequest", dstP, "verified", map[string]string{"title": `"WW-0001"`})
+	rep := Compare(Input{Source: []Object{s}, Copies: []Object{d}, Replicas: replicas, Own: map[string]bool{dstA: true}})
+	if !rep.Clean() || rep.NotCompared[ClassOwnIDs.Name].Count != 1 {
+		t.Fatalf("%v %+v", rep.Differences, rep.NotCompared)
 	}
 }
 
