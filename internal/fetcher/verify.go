@@ -69,7 +69,10 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 			copies = append(copies, d)
 		}
 	}
-	in := verify.Input{Source: scope, Replicas: replicas, LeftOut: map[string]bool{}}
+	in := verify.Input{Source: scope, Replicas: replicas, LeftOut: map[string]bool{}, Labelled: map[string]bool{}}
+	for _, pt := range rm.Options.PrefixableTypes {
+		in.Labelled[pt] = true
+	}
 	for _, u := range all {
 		if left(u) {
 			in.LeftOut[u] = true

@@ -39,6 +39,8 @@ var (
 		"the copy is the destination's own object (its origin, or one linked by a natural key): it keeps its id"}
 	ClassUnshowable = Class{"references senaite.jsonapi 2.6 cannot show",
 		"multi-valued Dexterity references (a sample point's sample types) are serialized as null by its field manager"}
+	ClassLabelled = Class{"ids of prefixable types",
+		"the remote labels these copies with their origin (remote prefix and source id): the destination numbers them itself"}
 	ClassFolders = Class{"structural folders",
 		"the portal's and the setup's folders are the destination's own, mapped by path"}
 )

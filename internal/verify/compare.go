@@ -104,6 +104,11 @@ type Input struct {
 	// or an existing object was linked (a natural-key merge): their ids
 	// are the destination's own, not compared.
 	Own map[string]bool
+	// Labelled are the portal types whose copies the remote labels with
+	// their origin (its prefixable types): at the destination they are
+	// numbered by its own ID server, by design, and the label says where
+	// they came from — their ids are not compared.
+	Labelled map[string]bool
 }
 
 // Report is the outcome of a comparison.
@@ -195,6 +200,8 @@ func Compare(in Input) Report {
 			switch {
 			case ownID:
 				rep.skip(ClassOwnIDs)
+			case in.Labelled[s.PortalType]:
+				rep.skip(ClassLabelled)
 			case s.ID != d.ID:
 				add(KindID, "id", s.ID, d.ID)
 			}
