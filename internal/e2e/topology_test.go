@@ -165,11 +165,13 @@ func TestMasterAndCollaborators(t *testing.T) {
 	b := f.lab("lab_b", 0, 303)
 	central := []string{"Method", "AnalysisService", "Calculation"}
 	own := []string{"AnalysisRequest", "Analysis"}
+	// each lab keeps its own name, address and accreditation: no remote
+	// carries the Laboratory (it is mapped, not written)
 	for _, c := range []struct{ name, prefix string }{{"a", "A-"}, {"b", "B-"}} {
 		f.remote(c.name+"_to_m", "lab_"+c.name, "lab_m", map[string]any{"remote_prefix": c.prefix,
-			"prefixable_types": own, "skip_types": central})
+			"prefixable_types": own, "skip_types": append([]string{"Laboratory"}, central...)})
 		f.remote("m_to_"+c.name, "lab_m", "lab_"+c.name, map[string]any{"local_prefix": c.prefix,
-			"update_only_types": own, "read_only_types": central})
+			"update_only_types": own, "read_only_types": central, "skip_types": []string{"Laboratory"}})
 	}
 
 	// the collaborators start from M's setup; M's own samples stay at M
@@ -182,6 +184,10 @@ func TestMasterAndCollaborators(t *testing.T) {
 	}
 	if n := len(samples(t, a)); n != 0 {
 		t.Fatalf("lab A received %d of M's samples (update-only: none created)", n)
+	}
+	mLab := first(t, labClient(t, f.urls["lab_m"]), "Laboratory", "", 1)[0].String("Name")
+	if aLab := first(t, labClient(t, f.urls["lab_a"]), "Laboratory", "", 1)[0].String("Name"); aLab == mLab {
+		t.Fatalf("lab A took M's laboratory name %q, though no remote carries the Laboratory", mLab)
 	}
 	if got := f.labs["lab_a"].Stats(nil).ByType["AnalysisService"]; got != f.labs["lab_m"].Stats(nil).ByType["AnalysisService"] {
 		t.Fatalf("lab A has %d services, M %d", got, f.labs["lab_m"].Stats(nil).ByType["AnalysisService"])

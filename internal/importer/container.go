@@ -47,7 +47,9 @@ func (h *Handler) mapStructural(ctx context.Context, rm store.Remote, o store.St
 	if !ok {
 		return skipped("structural object with no counterpart on the destination at "+destPath(o.SourcePath, dst.SiteURL()), ""), nil
 	}
-	if Singleton(destType) {
+	if Singleton(destType) && rm.Options.Fetches(o.PortalType) {
+		// a remote that skips the type (a collaborator's Laboratory at the
+		// master: each lab keeps its own name) only maps it
 		return h.writeSingleton(ctx, rm, o, ident, uid, dst)
 	}
 	return linked(ident, uid, ""), nil

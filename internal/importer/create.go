@@ -127,7 +127,7 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 	}
 	out := created(ident, item)
 	if note != "" {
-		h.Log.Warn("object rebuilt from what the source shows", "remote", rm.Name, "uid", o.SourceUID,
+		h.Log.Warn("object imported with a note", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "note", note)
 		out.note = note
 	}
@@ -135,6 +135,14 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 		out.sample, out.analyses = &item, analyses
 	}
 	return out, nil
+}
+
+// stateOr names a target's state, or def when it has none.
+func stateOr(st store.ObjState, def string) string {
+	if st == "" {
+		return def
+	}
+	return string(st)
 }
 
 // essentialSkipped gives the reason to skip an object whose essential
@@ -262,6 +270,7 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 			return nil, "", err
 		}
 	}
+	var left []string
 	for _, u := range unresolved {
 		if o.PortalType == "AnalysisRequest" && u.Field == "Analyses" {
 			continue // a sample's analyses are made by the destination
@@ -283,6 +292,11 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 		}
 		h.Log.Warn("reference left out: its target has no replica", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "field", u.Field, "target", u.UID)
+		left = append(left, fmt.Sprintf("%s → %s (%s)", u.Field, u.UID, stateOr(pendingTargets[u.UID].State, "never fetched")))
+	}
+	if len(left) > 0 {
+		// never written half: the field is left out, and the object says so
+		note = strings.TrimPrefix(note+"; references left out, their targets have no copy: "+strings.Join(left, ", "), "; ")
 	}
 	return fields, note, nil
 }

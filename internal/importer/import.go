@@ -19,7 +19,7 @@ import (
 // that cannot be created yet (its container or a required reference has no
 // copy) is parked, not failed, and returns ObjWaiting without error.
 func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) {
-	o, err := h.Store.Object(ctx, m.RemoteID, m.SourceUID)
+	o, earlier, err := h.Store.ObjectTurn(ctx, m.RemoteID, m.SourceUID)
 	if err != nil {
 		return "", err
 	}
@@ -30,14 +30,10 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 	if err != nil {
 		return "", err
 	}
-	if o.Sequence != "" {
-		if earlier, err := h.Store.EarlierPending(ctx, rm.ID, o.Sequence, o.Seq); err != nil {
-			return "", err
-		} else if earlier {
-			// a stale message: the earlier object's importer publishes this
-			// one again, under a new message id
-			return o.State, h.Store.Bump(ctx, rm.ID, o.SourceUID)
-		}
+	if earlier && !o.State.Final() {
+		// a stale message: the earlier object's importer publishes this one
+		// again, under a new message id
+		return o.State, h.Store.Bump(ctx, rm.ID, o.SourceUID)
 	}
 	out, err := h.execute(ctx, rm, o)
 	var we *waitError

@@ -24,7 +24,7 @@ import (
 // version read from it as a source) is a conflict, not overwritten,
 // unless the type is read-only there (the source is authoritative).
 func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Stored, ident int64, destUID string, dst *senaite.Client) (outcome, error) {
-	if schema.Structural(o.PortalType, o.SourcePath) && !Singleton(o.PortalType) {
+	if schema.Structural(o.PortalType, o.SourcePath) && !(Singleton(o.PortalType) && rm.Options.Fetches(o.PortalType)) {
 		// fixed folders and singletons are the destination's own: a
 		// changed modified date there (a child added) is nothing to write
 		return unchanged(destUID, ""), nil

@@ -451,17 +451,20 @@ func (s *Store) SequenceHead(ctx context.Context, remoteID int64, key string) (p
 	return p, true, nil
 }
 
-// EarlierPending tells whether an object of an ID sequence comes before
-// one still to create (an earlier one is still in `fetched`): it is not
-// that one's turn.
-func (s *Store) EarlierPending(ctx context.Context, remoteID int64, key string, seq int) (bool, error) {
-	var found bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objects WHERE remote_id = $1 AND id_key = $2
-		AND id_seq < $3 AND state = 'fetched')`, remoteID, key, seq).Scan(&found)
+// ObjectTurn reads one stored object, as Object does, and whether an
+// earlier object of its ID sequence is still to create (in `fetched`):
+// then it is not this one's turn. One round trip for both: the import asks
+// it of every object.
+func (s *Store) ObjectTurn(ctx context.Context, remoteID int64, uid string) (o Stored, earlier bool, err error) {
+	row := s.pool.QueryRow(ctx, `SELECT `+storedColumns+`, o.id_key IS NOT NULL AND EXISTS (SELECT 1 FROM objects e
+			WHERE e.remote_id = o.remote_id AND e.id_key = o.id_key AND e.id_seq < o.id_seq AND e.state = 'fetched')
+		FROM objects o WHERE o.remote_id = $1 AND o.source_uid = $2`, remoteID, uid)
+	err = row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
+		&o.Written, &o.Sequence, &o.Seq, &o.Data, &earlier)
 	if err != nil {
-		return false, fmt.Errorf("store: earlier in sequence %s: %w", key, err)
+		return Stored{}, false, fmt.Errorf("store: object %s: %w", uid, notFound(err))
 	}
-	return found, nil
+	return o, earlier, nil
 }
 
 // Bump changes an object's attempts, so that the next message for it
