@@ -229,7 +229,8 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := store.ObjectFilter{State: store.ObjState(q.Get("state")), Q: q.Get("q"), After: q.Get("cursor"), Limit: 200}
+	f := store.ObjectFilter{State: store.ObjState(q.Get("state")), Q: q.Get("q"), After: q.Get("cursor"), Limit: 200,
+		IDChanged: q.Get("id_changed") == "true"}
 	rows, err := s.Store.ListObjects(r.Context(), rm.ID, f)
 	if err != nil {
 		s.failPage(w, err)
@@ -240,7 +241,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request) {
 		next = rows[len(rows)-1].SourceUID
 	}
 	s.render(w, "objects", page{Title: "objects of " + rm.Name, Data: map[string]any{"Remote": rm, "Objects": rows,
-		"States": store.ObjStates, "State": f.State, "Q": f.Q, "Next": next}})
+		"States": store.ObjStates, "State": f.State, "Q": f.Q, "IDChanged": f.IDChanged, "Next": next}})
 }
 
 func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) {

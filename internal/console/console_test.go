@@ -152,14 +152,25 @@ func TestConsoleObjectsAndConflicts(t *testing.T) {
 		!strings.Contains(page, "refused: &lt;script&gt;") || strings.Contains(page, "<script>") {
 		t.Fatalf("objects: %d\n%s", status, page)
 	}
-	ident, err := st.EnsureIdentity(ctx, rm.SourceID, objs[0].SourceUID, "Client")
+	// a copy created under another id shows both, and the source's is its label
+	renumbered, err := st.EnsureIdentity(ctx, rm.SourceID, objs[0].SourceUID, "Client")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := st.Imported(ctx, store.Copy{RemoteID: rm.ID, SourceUID: objs[0].SourceUID, IdentityID: renumbered,
+		DestInstanceID: rm.DestinationID, DestUID: "44444444444444444444444444444444", DestID: "client-9"},
+		[]store.ObjState{store.ObjFetched}, store.ObjImported); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, page = b.get("/console/remotes/a_to_b/objects?id_changed=true"); status != 200 ||
+		!strings.Contains(page, "<strong>client-9</strong> (source: client-1)") || strings.Contains(page, "client-2") {
+		t.Fatalf("objects whose id changed: %d\n%s", status, page)
+	}
+	ident := renumbered
 	c := store.Conflict{RemoteID: rm.ID, SourceUID: objs[0].SourceUID, IdentityID: ident, PortalType: "Client",
 		DestUID: "33333333333333333333333333333333", SourceModified: &now, DestModified: &now,
 		Fields: []store.FieldConflict{{Field: "Phone", Source: `"source phone"`, Destination: `"destination phone"`}}}
-	if err := st.RecordConflict(ctx, c, []store.ObjState{store.ObjFetched}); err != nil {
+	if err := st.RecordConflict(ctx, c, []store.ObjState{store.ObjImported}); err != nil {
 		t.Fatal(err)
 	}
 	if status, _, page = b.get("/console/remotes/a_to_b/conflicts"); status != 200 || !strings.Contains(page, "source phone") ||
