@@ -97,7 +97,7 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	importer.Sequence(nodes, objs, refLists, formats, func(pt string) string {
 		d, _ := rm.Options.DestinationType(rm.SourceFlavor, pt)
 		return d
-	})
+	}, rm.SourceFlavor == remote.Flavor1x)
 	p, err := plan.Build(nodes)
 	if err != nil {
 		return err

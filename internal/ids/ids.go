@@ -169,6 +169,25 @@ func Of(formats []Format, o Object) (seq Sequence, ok bool, why string) {
 	return Sequence{Key: key, Seq: n}, true, ""
 }
 
+// bikaAR is a Bika LIMS / SENAITE ≤1.2 analysis request id: its sample's
+// id ({sampleType}-{seq:04d}) and the request's number in it (-R01).
+var bikaAR = regexp.MustCompile(`^(.+)-([0-9]{4,})-R([0-9]{2,})$`)
+
+// OfBika places a 1.x analysis request in the 2.x sample numbering it
+// joins: a 2.x sample is numbered per sample type and cannot be called
+// H2O-0001-R01 (a retest's id there), so the id changes, but the requests
+// are created in their samples' order — a lab whose samples had one
+// request each finds H2O-0001 where H2O-0001-R01 was.
+func OfBika(id string) (Sequence, bool) {
+	m := bikaAR.FindStringSubmatch(id)
+	if m == nil {
+		return Sequence{}, false
+	}
+	sample, _ := strconv.Atoi(m[2])
+	req, _ := strconv.Atoi(m[3])
+	return Sequence{Key: "analysisrequest-" + m[1], Seq: sample*100 + req}, true
+}
+
 var keywordSuffix = regexp.MustCompile(`^(.+)-([0-9]+)$`)
 
 // keywordID reads an analysis id: its keyword and its repeat number (0

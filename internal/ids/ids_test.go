@@ -47,6 +47,19 @@ func TestOf(t *testing.T) {
 	}
 }
 
+func TestOfBika(t *testing.T) {
+	t.Parallel()
+	a, ok := OfBika("H2O-0012-R01")
+	b, _ := OfBika("H2O-0012-R02")
+	c, _ := OfBika("H2O-0013-R01")
+	if !ok || a.Key != "analysisrequest-H2O" || !(a.Seq < b.Seq && b.Seq < c.Seq) {
+		t.Fatalf("%+v %+v %+v", a, b, c)
+	}
+	if _, ok := OfBika("H2O-0012"); ok {
+		t.Fatal("a 2.x sample id read as a 1.x request's")
+	}
+}
+
 func TestSlice(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {

@@ -80,7 +80,7 @@ func PlanNodes(objs []store.Stored, refLists [][]string, include func(store.Stor
 // renamed); objects already imported, structural ones and those the
 // destination makes itself are left out.
 func Sequence(nodes []plan.Node, objs []store.Stored, refLists [][]string, formats []ids.Format,
-	destType func(string) string) {
+	destType func(string) string, bika bool) {
 	byUID := make(map[string]int, len(objs))
 	for i, o := range objs {
 		byUID[o.SourceUID] = i
@@ -114,6 +114,8 @@ func Sequence(nodes []plan.Node, objs []store.Stored, refLists [][]string, forma
 			continue
 		}
 		if seq, ok, _ := ids.Of(formats, obj); ok {
+			nodes[n].Sequence, nodes[n].Order = seq.Key, seq.Seq
+		} else if seq, ok := ids.OfBika(obj.ID); ok && bika && obj.PortalType == "AnalysisRequest" {
 			nodes[n].Sequence, nodes[n].Order = seq.Key, seq.Seq
 		}
 	}
