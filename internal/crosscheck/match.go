@@ -86,11 +86,11 @@ type matcher struct {
 }
 
 // match pairs structural objects by path, then the others by content:
-// fingerprints of their values unique on both sides, in views from strict
-// to lenient (values without references; with references and the parent
-// translated through the pairs found so far; the same with ids
-// abstracted), restarting from the strictest after every pass that found
-// pairs, so that each pair found resolves references for the next. When
+// fingerprints of their values unique on both sides, in views (values
+// without references, ids abstracted; with references and the parent
+// translated through the pairs found so far; the same two with ids as
+// they are), restarting from the first after every pass that found pairs,
+// so that each pair found resolves references for the next. When
 // no view finds more, objects of identical content are paired (twins),
 // then pairs are looked for by similarity; the loop ends when nothing new
 // is found.
@@ -129,7 +129,11 @@ func match(src, dst *side) {
 			m.prepareStatic(p)
 		}
 	}
-	views := []view{{}, {refs: true}, {abstract: true}, {abstract: true, refs: true}}
+	// ids first abstracted: they are no content, and a value holding one
+	// (a sample's title, an analysis's getRequestID) must not pair objects
+	// against what their references say; the strict views come after, for
+	// what the abstraction made alike
+	views := []view{{abstract: true}, {abstract: true, refs: true}, {}, {refs: true}}
 	for round := 0; round < 10000; round++ {
 		found := 0
 		for _, v := range views {
