@@ -3,6 +3,7 @@ package crosscheck
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,42 +19,69 @@ import (
 type canonizer struct {
 	site string
 	left map[string][]string
+	buf  []byte
 }
 
-// canonical turns an item into its compared values (key → text) and the
-// values left out; routed keys are in neither.
-func canonical(o *Object, site string) (vals map[string]string, left map[string][]string) {
-	c := canonizer{site: site, left: map[string][]string{}}
-	vals = make(map[string]string, len(o.Item))
+// span is a value's text in a canonizer's buffer.
+type span struct {
+	key        string
+	start, end int
+}
+
+// kv is a compared value: its key and its canonical text.
+type kv struct{ k, v string }
+
+// canonical turns an item into its compared values, sorted by key, and the
+// values left out; routed keys are in neither. An item's texts share one
+// string, and its values are a slice rather than a map: 50,000 objects
+// hold millions of values.
+func canonical(o *Object, site string) (vals []kv, left map[string][]string) {
+	c := canonizer{site: site, left: map[string][]string{}, buf: make([]byte, 0, 4096)}
+	var spans []span
 	// in key order: the values left out are compared by position
-	for _, k := range sortedKeys(o.Item) {
-		v := o.Item[k]
+	item := o.Item()
+	for _, k := range sortedKeys(item) {
+		v := item[k]
 		switch {
 		case routed[k]:
-		case topExcluded[k]:
-			c.left[k] = append(c.left[k], c.text(v, k))
+		case topExcluded[k] != "":
+			class := topExcluded[k]
+			c.left[class] = append(c.left[class], c.text(v, k))
 		case k == "workflow_info":
-			c.workflow(vals, v)
+			spans = c.workflow(spans, v)
 		default:
-			vals[k] = c.text(v, k)
+			start := len(c.buf)
+			c.write(v, k)
+			spans = append(spans, span{k, start, len(c.buf)})
 		}
 	}
+	all := string(c.buf)
+	vals = make([]kv, len(spans))
+	for i, sp := range spans {
+		vals[i] = kv{sp.key, all[sp.start:sp.end]}
+	}
+	slices.SortFunc(vals, func(a, b kv) int { return strings.Compare(a.k, b.k) })
 	return vals, c.left
 }
 
 // workflow flattens workflow_info, one entry per workflow, into one value
 // per sub-key (workflow_info.review_history, …), so that a report says
 // which part differs. The review state is compared as the object's state.
-func (c *canonizer) workflow(vals map[string]string, v any) {
+func (c *canonizer) workflow(spans []span, v any) []span {
 	list, ok := v.([]any)
 	if !ok || len(list) == 0 {
-		vals["workflow_info"] = c.text(v, "workflow_info")
-		return
+		start := len(c.buf)
+		c.write(v, "workflow_info")
+		return append(spans, span{"workflow_info", start, len(c.buf)})
 	}
 	subs := map[string][]string{}
+	var order []string
 	for _, e := range list {
 		m, ok := e.(map[string]any)
 		if !ok {
+			if _, seen := subs[""]; !seen {
+				order = append(order, "")
+			}
 			subs[""] = append(subs[""], c.text(e, "workflow_info"))
 			continue
 		}
@@ -64,48 +92,65 @@ func (c *canonizer) workflow(vals map[string]string, v any) {
 			case nestedExcluded[path]:
 				c.left[path] = append(c.left[path], c.text(m[k], path))
 			default:
+				if _, seen := subs[k]; !seen {
+					order = append(order, k)
+				}
 				subs[k] = append(subs[k], c.text(m[k], path))
 			}
 		}
 	}
-	for k, texts := range subs {
+	for _, k := range order {
 		key := "workflow_info"
 		if k != "" {
 			key += "." + k
 		}
-		vals[key] = "[" + strings.Join(texts, ",") + "]"
+		start := len(c.buf)
+		c.buf = append(c.buf, '[')
+		for i, t := range subs[k] {
+			if i > 0 {
+				c.buf = append(c.buf, ',')
+			}
+			c.buf = append(c.buf, t...)
+		}
+		c.buf = append(c.buf, ']')
+		spans = append(spans, span{key, start, len(c.buf)})
 	}
+	return spans
 }
 
+// text is the canonical text of one value on its own.
 func (c *canonizer) text(v any, path string) string {
-	var b strings.Builder
-	c.write(&b, v, path)
-	return b.String()
+	saved := c.buf
+	c.buf = nil
+	c.write(v, path)
+	t := string(c.buf)
+	c.buf = saved
+	return t
 }
 
-func (c *canonizer) write(b *strings.Builder, v any, path string) {
+func (c *canonizer) write(v any, path string) {
 	switch x := v.(type) {
 	case nil:
-		b.WriteString("null")
+		c.buf = append(c.buf, "null"...)
 	case bool:
-		b.WriteString(strconv.FormatBool(x))
+		c.buf = strconv.AppendBool(c.buf, x)
 	case json.Number:
-		b.WriteString(x.String())
+		c.buf = append(c.buf, x...)
 	case float64:
-		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+		c.buf = strconv.AppendFloat(c.buf, x, 'g', -1, 64)
 	case int:
-		b.WriteString(strconv.Itoa(x))
+		c.buf = strconv.AppendInt(c.buf, int64(x), 10)
 	case string:
-		b.WriteString(strconv.Quote(c.str(x)))
+		c.buf = strconv.AppendQuote(c.buf, c.str(x))
 	case []any:
-		b.WriteByte('[')
+		c.buf = append(c.buf, '[')
 		for i, e := range x {
 			if i > 0 {
-				b.WriteByte(',')
+				c.buf = append(c.buf, ',')
 			}
-			c.write(b, e, path)
+			c.write(e, path)
 		}
-		b.WriteByte(']')
+		c.buf = append(c.buf, ']')
 	case map[string]any:
 		if uid, ok := refDict(x); ok {
 			for _, k := range []string{"url", "api_url"} {
@@ -113,12 +158,12 @@ func (c *canonizer) write(b *strings.Builder, v any, path string) {
 					c.left[refURLs] = append(c.left[refURLs], c.text(u, path+"."+k))
 				}
 			}
-			b.WriteString(`{"uid":`)
-			b.WriteString(strconv.Quote(uid))
-			b.WriteByte('}')
+			c.buf = append(c.buf, `{"uid":`...)
+			c.buf = strconv.AppendQuote(c.buf, uid)
+			c.buf = append(c.buf, '}')
 			return
 		}
-		b.WriteByte('{')
+		c.buf = append(c.buf, '{')
 		n := 0
 		for _, k := range sortedKeys(x) {
 			sub := path + "." + k
@@ -127,16 +172,16 @@ func (c *canonizer) write(b *strings.Builder, v any, path string) {
 				continue
 			}
 			if n > 0 {
-				b.WriteByte(',')
+				c.buf = append(c.buf, ',')
 			}
 			n++
-			b.WriteString(strconv.Quote(k))
-			b.WriteByte(':')
-			c.write(b, x[k], sub)
+			c.buf = strconv.AppendQuote(c.buf, k)
+			c.buf = append(c.buf, ':')
+			c.write(x[k], sub)
 		}
-		b.WriteByte('}')
+		c.buf = append(c.buf, '}')
 	default:
-		fmt.Fprintf(b, "%#v", x)
+		c.buf = fmt.Appendf(c.buf, "%#v", x)
 	}
 }
 

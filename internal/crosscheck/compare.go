@@ -1,9 +1,6 @@
 package crosscheck
 
-import (
-	"slices"
-	"sort"
-)
+import "slices"
 
 // Options tune a comparison.
 type Options struct {
@@ -49,12 +46,10 @@ func Compare(src, dst *Snapshot, opts Options) *Report {
 		c.dangling(p)
 	}
 	for _, p := range s.preps {
-		walkStrings(p.o.Item, func(str string) {
-			uidTokens(str, func(i, j int) {
-				if s.byUID[str[i:j]] == nil {
-					r.SourceDangling++
-				}
-			})
+		eachUID(p, func(_, uid string) {
+			if s.byUID[uid] == nil {
+				r.SourceDangling++
+			}
 		})
 	}
 	for _, e := range Exclusions {
@@ -77,7 +72,7 @@ func summary(s *Snapshot) Summary {
 }
 
 func ref(p *prep) Ref {
-	return Ref{PortalType: p.o.PortalType, Path: p.rel, ID: p.o.ID, Title: p.o.Title()}
+	return Ref{PortalType: p.o.PortalType, Path: p.rel, ID: p.o.ID, Title: p.o.Title}
 }
 
 // comparison holds the state of one Compare.
@@ -108,48 +103,41 @@ func (c *comparison) pair(s, d *prep) {
 	if s.o.ID != d.o.ID {
 		r.IDs = append(r.IDs, IDChange{PortalType: pt, Path: s.rel, Source: s.o.ID, Destination: d.o.ID})
 	}
-	if a, b := s.o.State(), d.o.State(); a != b {
+	if a, b := s.o.State, d.o.State; a != b {
 		r.States = append(r.States, StateDiff{PortalType: pt, Path: s.rel, Source: a, Destination: b})
 	}
 	if want := c.parentOf(s); want != d.parent {
 		r.Parents = append(r.Parents, ParentDiff{PortalType: pt, Path: s.rel,
 			Source: c.render(c.src, s.parent), Destination: c.render(c.dst, d.parent)})
 	}
-	keys := append([]string(nil), s.keys...)
-	for _, k := range d.keys {
-		if _, ok := s.vals[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	// an unreadable object shows its light item only: what both show is
 	// compared, the rest is reported as unreadable
 	partial := s.o.Partial != "" || d.o.Partial != ""
-	for _, k := range keys {
-		sv, okS := s.vals[k]
-		dv, okD := d.vals[k]
-		if partial && (!okS || !okD) {
-			continue
+	eachKey(s.vals, d.vals, func(k string, sv, dv *string) {
+		if partial && (sv == nil || dv == nil) {
+			return
 		}
-		diff := FieldDiff{PortalType: pt, Key: k, Path: s.rel, DestinationPath: d.rel,
-			Source: c.render(c.src, sv), Destination: c.render(c.dst, dv)}
+		diff := FieldDiff{PortalType: pt, Key: k, Path: s.rel, DestinationPath: d.rel}
+		var a, b string
 		switch {
-		case !okS:
-			diff.Source, diff.Note = "", "absent in the source"
-		case !okD:
-			diff.Destination, diff.Note = "", "absent in the destination"
-		case translate(sv, c.toDst) == dv:
-			continue
+		case sv == nil:
+			diff.Note, b = "absent in the source", *dv
+		case dv == nil:
+			diff.Note, a = "absent in the destination", *sv
+		case translate(*sv, c.toDst) == *dv:
+			return
 		default:
+			a, b = *sv, *dv
 			if same := c.sameElements(s, d, k); same {
 				if unordered[pt][k] {
-					continue
+					return
 				}
 				diff.Note = "same elements in another order"
 			}
 		}
+		diff.Source, diff.Destination = window(c.render(c.src, a), c.render(c.dst, b))
 		r.Fields = append(r.Fields, diff)
-	}
+	})
 	c.countExcluded(s, d)
 }
 
@@ -179,7 +167,7 @@ func (c *comparison) sameElements(s, d *prep, k string) bool {
 
 // elements are the canonical texts of a list value's elements.
 func elements(o *Object, k, site string) ([]string, bool) {
-	list, ok := o.Item[k].([]any)
+	list, ok := o.Item()[k].([]any)
 	if !ok {
 		return nil, false
 	}
@@ -217,36 +205,44 @@ func (c *comparison) countExcluded(s, d *prep) {
 // dangling reports every UID in a destination value that is no
 // destination object's.
 func (c *comparison) dangling(p *prep) {
-	for _, k := range sortedKeys(p.o.Item) {
-		walkStrings(p.o.Item[k], func(str string) {
-			uidTokens(str, func(i, j int) {
-				uid := str[i:j]
-				if c.dst.byUID[uid] != nil {
-					return
-				}
-				dg := Dangling{PortalType: p.o.PortalType, Path: p.rel, Key: k, UID: uid}
-				if sp := c.src.byUID[uid]; sp != nil {
-					dg.Untranslated, dg.SourcePath = true, sp.rel
-				}
-				c.r.Dangling = append(c.r.Dangling, dg)
-			})
-		})
-	}
+	eachUID(p, func(key, uid string) {
+		if c.dst.byUID[uid] != nil {
+			return
+		}
+		dg := Dangling{PortalType: p.o.PortalType, Path: p.rel, Key: key, UID: uid}
+		if sp := c.src.byUID[uid]; sp != nil {
+			dg.Untranslated, dg.SourcePath = true, sp.rel
+		}
+		c.r.Dangling = append(c.r.Dangling, dg)
+	})
 }
 
-// walkStrings calls fn for every string inside a decoded value.
-func walkStrings(v any, fn func(string)) {
-	switch x := v.(type) {
-	case string:
-		fn(x)
-	case []any:
-		for _, e := range x {
-			walkStrings(e, fn)
+// eachUID calls fn once per key and UID an object's values hold: its
+// compared values, the values left out (by class) and its parent. A
+// reference's url and api_url hold its uid again, so they are not scanned.
+func eachUID(p *prep, fn func(key, uid string)) {
+	scan := func(key, text string, seen map[string]bool) {
+		uidTokens(text, func(i, j int) {
+			if uid := text[i:j]; !seen[uid] {
+				seen[uid] = true
+				fn(key, uid)
+			}
+		})
+	}
+	for _, x := range p.vals {
+		scan(x.k, x.v, map[string]bool{})
+	}
+	for _, e := range Exclusions {
+		if e.Key == refURLs {
+			continue
 		}
-	case map[string]any:
-		for _, e := range x {
-			walkStrings(e, fn)
+		seen := map[string]bool{}
+		for _, t := range p.left[e.Key] {
+			scan(e.Key, t, seen)
 		}
+	}
+	if p.parent != "0" {
+		scan("parent_uid", p.parent, map[string]bool{})
 	}
 }
 
@@ -256,14 +252,39 @@ func (c *comparison) render(sd *side, t string) string {
 	if t == "0" {
 		return "(the site root)"
 	}
-	t = translate(t, func(uid string) string {
+	return translate(t, func(uid string) string {
 		if p := sd.byUID[uid]; p != nil {
 			return "@" + p.rel
 		}
 		return uid
 	})
-	if r := []rune(t); len(r) > 200 {
-		t = string(r[:200]) + "…"
+}
+
+// window shortens two long values to where they start to differ, so that
+// a report shows the difference rather than their common beginning.
+func window(a, b string) (string, string) {
+	const before, width = 60, 200
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) <= width && len(rb) <= width {
+		return a, b
 	}
-	return t
+	p := 0
+	for p < len(ra) && p < len(rb) && ra[p] == rb[p] {
+		p++
+	}
+	start := max(0, p-before)
+	cut := func(r []rune) string {
+		if start >= len(r) {
+			return "…"
+		}
+		out := string(r[start:min(len(r), start+width)])
+		if start > 0 {
+			out = "…" + out
+		}
+		if start+width < len(r) {
+			out += "…"
+		}
+		return out
+	}
+	return cut(ra), cut(rb)
 }

@@ -28,8 +28,16 @@ var Exclusions = []Exclusion{
 	{"path", "the parent's path and the id, both compared"},
 	{"parent_path", "the parent's path: the parent is compared, translated"},
 	{"parent_id", "the parent's id, compared on the parent"},
-	{"created", "stamped by the lab when it creates the object (dataproviders.py:57); no API writes it"},
+	{"created", "stamped by the lab when it creates the object (dataproviders.py:57); senaite.jsonapi's create cannot " +
+		"pass it — an Archetypes item shows it again as its schema field creation_date, where a copy can write it, " +
+		"and that one is compared"},
 	{"modified", "stamped by the lab on every write (dataproviders.py:58)"},
+	{"modification_date", "an Archetypes item's modified as a schema field (Products.Archetypes ExtensibleMetadata): " +
+		"stamped again by every write"},
+	{transitionKeys, "dates and actors of workflow transitions, read from the review history " +
+		"(senaite.core analysisrequest.py:1065-1069 and 2006-2010 DatePublished, 2184-2188 getDateVerified; " +
+		"abstractanalysis.py:210-225 getVerificators, 1043-1066 getSubmittedBy, getDateSubmitted, getDateVerified; " +
+		"abstractroutineanalysis.py:163-168 getDatePublished): no API carries them, see review_history.time and actor"},
 	{"workflow_info.status", "the title of the review state, which is compared"},
 	{"workflow_info.transitions.url", "the lab's address and the object's path; the transition itself is compared"},
 	{"workflow_info.review_history.time", "when a transition was done: the lab stamps it; senaite.jsonapi transitions now " +
@@ -40,9 +48,18 @@ var Exclusions = []Exclusion{
 	{refURLs, "a reference is compared by its uid, translated; its url and api_url carry the lab's address"},
 }
 
-// topExcluded are the item keys of Exclusions.
-var topExcluded = map[string]bool{"uid": true, "url": true, "api_url": true, "parent_url": true,
-	"path": true, "parent_path": true, "parent_id": true, "created": true, "modified": true}
+// transitionKeys is the class of the keys senaite.core derives from the
+// review history's dates and actors.
+const transitionKeys = "transition dates and actors (DatePublished, getDatePublished, getDateVerified, " +
+	"getDateSubmitted, getSubmittedBy, getLastVerificator, getVerificators)"
+
+// topExcluded are the item keys of Exclusions, with their class.
+var topExcluded = map[string]string{"uid": "uid", "url": "url", "api_url": "api_url", "parent_url": "parent_url",
+	"path": "path", "parent_path": "parent_path", "parent_id": "parent_id", "created": "created",
+	"modified": "modified", "modification_date": "modification_date",
+	"DatePublished": transitionKeys, "getDatePublished": transitionKeys, "getDateVerified": transitionKeys,
+	"getDateSubmitted": transitionKeys, "getSubmittedBy": transitionKeys, "getLastVerificator": transitionKeys,
+	"getVerificators": transitionKeys}
 
 // nestedExcluded are the nested paths of Exclusions (list positions are
 // not part of a path).

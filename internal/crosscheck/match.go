@@ -2,8 +2,9 @@ package crosscheck
 
 import (
 	"crypto/sha256"
-	"sort"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // How a pair was matched; the report counts each.
@@ -18,8 +19,7 @@ const (
 type prep struct {
 	o      *Object
 	rel    string
-	vals   map[string]string
-	keys   []string // of vals, sorted
+	vals   []kv // sorted by key
 	left   map[string][]string
 	parent string   // parent UID, "0" for the portal
 	ids    []string // own id, then the ancestors' ids, for abstraction
@@ -42,17 +42,25 @@ type side struct {
 
 func prepare(s *Snapshot) *side {
 	site := s.siteURL()
-	sd := &side{snap: s, site: site, byUID: make(map[string]*prep, len(s.Objects))}
-	for i, o := range s.Objects {
-		vals, left := canonical(o, site)
-		p := &prep{o: o, rel: relPath(o.Path), vals: vals, left: left, parent: o.ParentUID, order: i}
-		p.keys = make([]string, 0, len(vals))
-		for k := range vals {
-			p.keys = append(p.keys, k)
-		}
-		sort.Strings(p.keys)
-		sd.preps = append(sd.preps, p)
-		sd.byUID[o.UID] = p
+	sd := &side{snap: s, site: site, byUID: make(map[string]*prep, len(s.Objects)),
+		preps: make([]*prep, len(s.Objects))}
+	// objects are canonicalized independently: in parallel
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(s.Objects); i += workers {
+				o := s.Objects[i]
+				vals, left := canonical(o, site)
+				sd.preps[i] = &prep{o: o, rel: relPath(o.Path), vals: vals, left: left, parent: o.ParentUID, order: i}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, p := range sd.preps {
+		sd.byUID[p.o.UID] = p
 	}
 	for _, p := range sd.preps {
 		p.ids = append(p.ids, p.o.ID)
@@ -117,9 +125,9 @@ func match(src, dst *side) {
 				rk = map[string]bool{}
 				m.refKeys[p.o.PortalType] = rk
 			}
-			for _, k := range p.keys {
-				if hasUID(p.vals[k]) {
-					rk[k] = true
+			for _, x := range p.vals {
+				if !rk[x.k] && hasUID(x.v) {
+					rk[x.k] = true
 				}
 			}
 		}
@@ -181,14 +189,15 @@ func (m *matcher) prepareStatic(p *prep) {
 		h := sha256.New()
 		h.Write([]byte(p.o.PortalType))
 		h.Write([]byte{0})
-		for _, k := range p.keys {
+		for _, x := range p.vals {
+			k := x.k
 			if rk[k] || !fingerprinted(k) {
 				continue
 			}
-			t := p.vals[k]
+			t := x.v
 			if a == 1 {
 				t = abstractIDs(t, p.ids)
-				if t != p.vals[k] {
+				if t != x.v {
 					if p.abs == nil {
 						p.abs = map[string]string{}
 					}
@@ -202,15 +211,15 @@ func (m *matcher) prepareStatic(p *prep) {
 		}
 		h.Sum(p.static[a][:0])
 	}
-	for _, k := range p.keys {
-		if !rk[k] || !fingerprinted(k) {
+	for _, x := range p.vals {
+		if !rk[x.k] || !fingerprinted(x.k) {
 			continue
 		}
-		if t := abstractIDs(p.vals[k], p.ids); t != p.vals[k] {
+		if t := abstractIDs(x.v, p.ids); t != x.v {
 			if p.abs == nil {
 				p.abs = map[string]string{}
 			}
-			p.abs[k] = t
+			p.abs[x.k] = t
 		}
 	}
 }
@@ -287,11 +296,12 @@ func (m *matcher) fingerprint(sd *side, p *prep, v view) (fp [32]byte, resolved 
 	rk := m.refKeys[p.o.PortalType]
 	h := sha256.New()
 	h.Write(p.static[a][:])
-	for _, k := range p.keys {
+	for _, x := range p.vals {
+		k := x.k
 		if !rk[k] || !fingerprinted(k) {
 			continue
 		}
-		t := p.vals[k]
+		t := x.v
 		if at, ok := p.abs[k]; ok && v.abstract {
 			t = at
 		}
@@ -457,13 +467,7 @@ func (m *matcher) similar() int {
 			if back, ok := bestOf(col); !ok || back != i {
 				continue
 			}
-			keys := len(ts[i])
-			for key := range td[j] {
-				if _, ok := ts[i][key]; !ok {
-					keys++
-				}
-			}
-			if 2*score[i][j] > keys {
+			if 2*score[i][j] > keyUnion(ts[i], td[j]) {
 				link(ss[i], ds[j], bySimilarity)
 				n++
 			}
@@ -472,28 +476,57 @@ func (m *matcher) similar() int {
 	return n
 }
 
-// translated are the objects' values with UIDs translated for similarity.
-func (m *matcher) translated(sd *side, ps []*prep) []map[string]string {
-	out := make([]map[string]string, len(ps))
+// translated are the objects' values with UIDs translated for similarity,
+// sorted by key.
+func (m *matcher) translated(sd *side, ps []*prep) [][]kv {
+	out := make([][]kv, len(ps))
 	resolved := true
 	tr := m.tr(sd, &resolved)
 	for i, p := range ps {
-		out[i] = make(map[string]string, len(p.vals))
-		for k, t := range p.vals {
-			if fingerprinted(k) {
-				out[i][k] = translate(t, tr)
+		out[i] = make([]kv, 0, len(p.vals))
+		for _, x := range p.vals {
+			if fingerprinted(x.k) {
+				out[i] = append(out[i], kv{x.k, translate(x.v, tr)})
 			}
 		}
 	}
 	return out
 }
 
-func similarity(a, b map[string]string) int {
+// similarity counts the keys two objects hold equal values under.
+func similarity(a, b []kv) int {
 	n := 0
-	for k, v := range a {
-		if w, ok := b[k]; ok && v == w {
+	eachKey(a, b, func(_ string, x, y *string) {
+		if x != nil && y != nil && *x == *y {
 			n++
 		}
-	}
+	})
 	return n
+}
+
+// keyUnion counts the keys either holds.
+func keyUnion(a, b []kv) int {
+	n := 0
+	eachKey(a, b, func(string, *string, *string) { n++ })
+	return n
+}
+
+// eachKey walks two key-sorted value lists side by side, calling fn for
+// every key of either with its values (nil where one lacks it).
+func eachKey(a, b []kv, fn func(k string, x, y *string)) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i].k < b[j].k:
+			fn(a[i].k, &a[i].v, nil)
+			i++
+		case i == len(a) || b[j].k < a[i].k:
+			fn(b[j].k, nil, &b[j].v)
+			j++
+		default:
+			fn(a[i].k, &a[i].v, &b[j].v)
+			i++
+			j++
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package crosscheck
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,7 +45,7 @@ type listing struct {
 type page struct {
 	bStart int
 	count  int
-	items  []map[string]any
+	items  []*Object
 }
 
 // Read checks the credentials, asks /catalogs which portal types the lab
@@ -155,8 +154,7 @@ func assemble(siteURL string, lists []listing, pages map[string][]page, size int
 				return nil, fmt.Errorf("crosscheck: read %s: %s: the page at b_start=%d holds %d items, the paging arithmetic says %d",
 					siteURL, l.portalType, p.bStart, len(p.items), want)
 			}
-			for _, item := range p.items {
-				o := NewObject(item)
+			for _, o := range p.items {
 				if o.UID == "" || o.PortalType != l.portalType {
 					return nil, fmt.Errorf("crosscheck: read %s: a %s listing returned an item of type %q with uid %q",
 						siteURL, l.portalType, o.PortalType, o.UID)
@@ -281,8 +279,8 @@ func (c *client) page(ctx context.Context, l listing, size, bStart int, complete
 		q.Set("sort_on", l.sortOn)
 	}
 	var env struct {
-		Count *int             `json:"count"`
-		Items []map[string]any `json:"items"`
+		Count *int              `json:"count"`
+		Items []json.RawMessage `json:"items"`
 	}
 	if err := c.getJSON(ctx, "/search", q, &env); err != nil {
 		return page{}, err
@@ -290,7 +288,15 @@ func (c *client) page(ctx context.Context, l listing, size, bStart int, complete
 	if env.Count == nil {
 		return page{}, fmt.Errorf("crosscheck: %s/search?%s: the answer has no count", c.api, q.Encode())
 	}
-	return page{bStart: bStart, count: *env.Count, items: env.Items}, nil
+	p := page{bStart: bStart, count: *env.Count, items: make([]*Object, len(env.Items))}
+	for i, raw := range env.Items {
+		o, err := objectFromJSON(raw)
+		if err != nil {
+			return page{}, fmt.Errorf("crosscheck: %s/search?%s: %w", c.api, q.Encode(), err)
+		}
+		p.items[i] = o
+	}
+	return p, nil
 }
 
 // pageOneByOne reads a page whose complete listing the lab refused: one
@@ -304,25 +310,26 @@ func (c *client) pageOneByOne(ctx context.Context, l listing, size, bStart int) 
 	if err != nil {
 		return page{}, err
 	}
-	for i, item := range light.items {
-		uid, _ := item["uid"].(string)
-		q := url.Values{"portal_type": {l.portalType}, "catalog": {l.catalog}, "UID": {uid},
+	for i, o := range light.items {
+		q := url.Values{"portal_type": {l.portalType}, "catalog": {l.catalog}, "UID": {o.UID},
 			"complete": {"yes"}, "workflow": {"yes"}}
 		var env struct {
-			Count int              `json:"count"`
-			Items []map[string]any `json:"items"`
+			Count int               `json:"count"`
+			Items []json.RawMessage `json:"items"`
 		}
 		err := c.getJSON(ctx, "/search", q, &env)
 		var refused *refusal
 		switch {
 		case errors.As(err, &refused):
-			item[partialKey] = refused.message
+			o.Partial = refused.message
 		case err != nil:
 			return page{}, err
 		case env.Count != 1 || len(env.Items) != 1:
 			return page{}, fmt.Errorf("crosscheck: %s/search?%s: %d items for one UID", c.api, q.Encode(), len(env.Items))
 		default:
-			light.items[i] = env.Items[0]
+			if light.items[i], err = objectFromJSON(env.Items[0]); err != nil {
+				return page{}, err
+			}
 		}
 	}
 	return light, nil
@@ -363,9 +370,7 @@ func (c *client) getJSON(ctx context.Context, route string, q url.Values, out an
 	if head.Success != nil && !*head.Success {
 		return &refusal{where: where, message: head.Message}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(out); err != nil {
+	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("crosscheck: %s: %w", where, err)
 	}
 	return nil

@@ -1,10 +1,16 @@
 package crosscheck
 
-import "strings"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
 
 // Snapshot is a lab as senaite.jsonapi shows it: every object's complete
-// item (complete=yes&workflow=yes), decoded as is. Compare needs nothing
-// else, so a snapshot built by hand in a test is as good as one Read.
+// item (complete=yes&workflow=yes), as the lab wrote it. Compare needs
+// nothing else, so a snapshot built by hand in a test is as good as one
+// Read.
 type Snapshot struct {
 	// URL is the site URL the snapshot was read from.
 	URL string
@@ -16,61 +22,97 @@ type Snapshot struct {
 	Counts map[string]int
 }
 
-// Object is one item of a listing. The convenience fields are copies of the
-// item's keys; Item keeps every key, values decoded by encoding/json with
-// numbers as json.Number so that they compare as the lab wrote them.
+// Object is one item of a listing. The fields are copies of the item's
+// keys; the item itself is kept as the JSON the lab wrote (a decoded item
+// takes four times the memory, and a lab holds 50,000 of them) and decoded
+// by Item.
 type Object struct {
 	UID        string
 	ID         string
 	PortalType string
 	Path       string
 	ParentUID  string
-	Item       map[string]any
+	// State is the object's review_state: the one workflow_info reports
+	// (one per workflow, joined by "," for the parallel workflows of 1.x
+	// labs), else the catalog metadata's review_state. senaite.jsonapi has
+	// no review_state attribute of its own (senaite-jsonapi.md §6.1).
+	State string
+	Title string
 	// Partial is the lab's message when it refused to show the object
-	// completely: Item is then its light listing item (catalog metadata
-	// and attributes), and the report lists it as unreadable.
+	// completely: the item is then its light listing item (catalog
+	// metadata and attributes), and the report lists it as unreadable.
 	Partial string
+
+	raw  []byte
+	item map[string]any
 }
 
-// partialKey marks, inside a light item, why the complete one was refused;
-// NewObject moves it to Partial.
-const partialKey = "\x00partial"
+// head is what an Object copies out of its item.
+type head struct {
+	UID          string `json:"uid"`
+	ID           string `json:"id"`
+	PortalType   string `json:"portal_type"`
+	Path         string `json:"path"`
+	ParentUID    string `json:"parent_uid"`
+	Title        string `json:"title"`
+	ReviewState  string `json:"review_state"`
+	WorkflowInfo []struct {
+		ReviewState string `json:"review_state"`
+	} `json:"workflow_info"`
+}
 
-// NewObject wraps a decoded item; the convenience fields are read from its
-// keys (uid, id, portal_type, path, parent_uid).
-func NewObject(item map[string]any) *Object {
-	s := func(k string) string {
-		v, _ := item[k].(string)
-		return v
+func (h *head) object() *Object {
+	o := &Object{UID: h.UID, ID: h.ID, PortalType: h.PortalType, Path: h.Path, ParentUID: h.ParentUID,
+		Title: h.Title, State: h.ReviewState}
+	if len(h.WorkflowInfo) > 0 {
+		parts := make([]string, len(h.WorkflowInfo))
+		for i, w := range h.WorkflowInfo {
+			parts[i] = w.ReviewState
+		}
+		o.State = strings.Join(parts, ",")
 	}
-	o := &Object{UID: s("uid"), ID: s("id"), PortalType: s("portal_type"), Path: s("path"),
-		ParentUID: s("parent_uid"), Item: item, Partial: s(partialKey)}
-	delete(item, partialKey)
 	return o
 }
 
-// State is the object's review_state: the one workflow_info reports (one
-// per workflow, joined by "," for the parallel workflows of 1.x labs), else
-// the catalog metadata's review_state. senaite.jsonapi has no review_state
-// attribute of its own (senaite-jsonapi.md §6.1).
-func (o *Object) State() string {
-	if wi, ok := o.Item["workflow_info"].([]any); ok && len(wi) > 0 {
-		var parts []string
-		for _, e := range wi {
-			m, _ := e.(map[string]any)
-			s, _ := m["review_state"].(string)
-			parts = append(parts, s)
-		}
-		return strings.Join(parts, ",")
+// NewObject wraps a decoded item (a test's, or a light one); the fields
+// are read from its keys.
+func NewObject(item map[string]any) *Object {
+	raw, err := json.Marshal(item)
+	if err != nil {
+		raw = []byte("{}")
 	}
-	s, _ := o.Item["review_state"].(string)
-	return s
+	var h head
+	_ = json.Unmarshal(raw, &h)
+	o := h.object()
+	o.item = item
+	return o
 }
 
-// Title is the item's title, for reports.
-func (o *Object) Title() string {
-	s, _ := o.Item["title"].(string)
-	return s
+// objectFromJSON wraps an item as the lab wrote it.
+func objectFromJSON(raw []byte) (*Object, error) {
+	var h head
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, fmt.Errorf("crosscheck: an item: %w", err)
+	}
+	o := h.object()
+	o.raw = raw
+	return o, nil
+}
+
+// Item is the object's item, decoded with numbers as json.Number so that
+// they compare as the lab wrote them. Each call decodes it afresh, except
+// for an object built from a decoded item, which returns that item.
+func (o *Object) Item() map[string]any {
+	if o.item != nil || o.raw == nil {
+		return o.item
+	}
+	dec := json.NewDecoder(bytes.NewReader(o.raw))
+	dec.UseNumber()
+	var item map[string]any
+	if err := dec.Decode(&item); err != nil {
+		return nil
+	}
+	return item
 }
 
 // relPath is the path below the site root: the Plone site is the first
@@ -89,11 +131,18 @@ func relPath(p string) string {
 // relative.
 func (s *Snapshot) siteURL() string {
 	for _, o := range s.Objects {
-		u, _ := o.Item["url"].(string)
-		if u == "" || o.Path == "" || !strings.HasSuffix(u, o.Path) {
+		var u struct {
+			URL string `json:"url"`
+		}
+		if o.raw != nil {
+			_ = json.Unmarshal(o.raw, &u)
+		} else {
+			u.URL, _ = o.item["url"].(string)
+		}
+		if u.URL == "" || o.Path == "" || !strings.HasSuffix(u.URL, o.Path) {
 			continue
 		}
-		host := strings.TrimSuffix(u, o.Path)
+		host := strings.TrimSuffix(u.URL, o.Path)
 		site := strings.TrimPrefix(o.Path, "/")
 		if i := strings.IndexByte(site, '/'); i >= 0 {
 			site = site[:i]
