@@ -15,5 +15,8 @@
 // so far) and reports every difference of matched pairs (compare.go): all
 // keys senaite.jsonapi shows, with UIDs translated through the matches,
 // except a short, explicit list of values that cannot be equal by nature
-// (exclude.go), which are counted instead. report.go prints the result.
+// (exclude.go), which are counted instead. Lists are compared in order,
+// as SENAITE stores and shows them, except the few it computes from a
+// query or back-references (exclude.go: unordered); a list that differs
+// only in order is reported as such. report.go prints the result.
 package crosscheck

@@ -131,6 +131,9 @@ func (r *Reader) Read(ctx context.Context, siteURL, user, password string) (*Sna
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("crosscheck: read %s: %w", siteURL, err)
+	}
 	return assemble(siteURL, lists, pages, size)
 }
 
@@ -141,6 +144,9 @@ func assemble(siteURL string, lists []listing, pages map[string][]page, size int
 	seen := map[string]string{}
 	for _, l := range lists {
 		ps := pages[l.portalType]
+		if len(ps) == 0 {
+			return nil, fmt.Errorf("crosscheck: read %s: %s: no page was read", siteURL, l.portalType)
+		}
 		sort.Slice(ps, func(i, j int) bool { return ps[i].bStart < ps[j].bStart })
 		count := ps[0].count
 		s.Counts[l.portalType] = count

@@ -3,7 +3,11 @@ package crosscheck
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/senaite-sync/senaite-sync/internal/sim"
@@ -106,5 +110,65 @@ func TestReadFreshSetup(t *testing.T) {
 	rep := Compare(snap, snap, Options{})
 	if len(rep.Unreadable) != 2 || rep.Differences() != 2 {
 		t.Errorf("want the Setup unreadable on both sides and nothing else:\n%s", rep)
+	}
+}
+
+// TestReadCancelled: a read whose context ends is an error, not a partial
+// snapshot.
+func TestReadCancelled(t *testing.T) {
+	lab := generatedLab(t, 66, 300)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if snap, err := Read(ctx, labServer(t, lab), "admin", "secret"); err == nil {
+		t.Fatalf("a cancelled read returned %d objects", len(snap.Objects))
+	}
+}
+
+// fakeLab answers /auth, /catalogs with one type and /search with what
+// search returns.
+func fakeLab(t *testing.T, search func(q url.Values) string) string {
+	t.Helper()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch strings.TrimPrefix(r.URL.Path, "/senaite/@@API/senaite/v1") {
+		case "/auth":
+			fmt.Fprint(w, `{"_runtime": 0.1}`)
+		case "/catalogs":
+			fmt.Fprint(w, `{"count": 1, "items": [{"id": "senaite_catalog_client", "indexes": ["created"], "portal_types": ["Client"]}]}`)
+		case "/search":
+			fmt.Fprint(w, search(r.URL.Query()))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(hs.Close)
+	return hs.URL + "/senaite"
+}
+
+func clientItem(n int) string {
+	return fmt.Sprintf(`{"uid": "%032x", "id": "client-%d", "portal_type": "Client", "path": "/senaite/clients/client-%d", "parent_uid": "0"}`, n, n, n)
+}
+
+// TestReadShortPage: a listing whose pages hold fewer objects than its
+// count says is an error — something would be missed.
+func TestReadShortPage(t *testing.T) {
+	site := fakeLab(t, func(q url.Values) string {
+		return `{"count": 3, "items": [` + clientItem(1) + `, ` + clientItem(2) + `]}`
+	})
+	_, err := Read(context.Background(), site, "admin", "secret")
+	if err == nil || !strings.Contains(err.Error(), "holds 2 items, the paging arithmetic says 3") {
+		t.Fatalf("want the short page refused, got %v", err)
+	}
+}
+
+// TestReadRefusal: an HTTP-200 success:false is an error, even where a
+// page read object by object cannot find the object again.
+func TestReadRefusal(t *testing.T) {
+	site := fakeLab(t, func(q url.Values) string {
+		return `{"success": false, "message": "KeyError: 'boom'", "_runtime": 0.1}`
+	})
+	_, err := Read(context.Background(), site, "admin", "secret")
+	if err == nil || !strings.Contains(err.Error(), "success:false: KeyError: 'boom'") {
+		t.Fatalf("want the refusal as an error, got %v", err)
 	}
 }
