@@ -7,7 +7,7 @@ package crosscheck
 // does not belong here, only what no migration through senaite.jsonapi
 // could carry.
 type Exclusion struct {
-	// Key is an item key, a nested path (workflow_info.review_history.time)
+	// Key is an item key, a nested path (workflow_info.review_history)
 	// or a class of values (reference url/api_url).
 	Key string
 	// Reason says why the values cannot be equal.
@@ -37,14 +37,19 @@ var Exclusions = []Exclusion{
 	{transitionKeys, "dates and actors of workflow transitions, read from the review history " +
 		"(senaite.core analysisrequest.py:1065-1069 and 2006-2010 DatePublished, 2184-2188 getDateVerified; " +
 		"abstractanalysis.py:210-225 getVerificators, 1043-1066 getSubmittedBy, getDateSubmitted, getDateVerified; " +
-		"abstractroutineanalysis.py:163-168 getDatePublished): no API carries them, see review_history.time and actor"},
+		"abstractroutineanalysis.py:163-168 getDatePublished): no API carries them, see workflow_info.review_history"},
+	{"author", "the account that made the object: senaite.jsonapi cannot set it, and objects a destination makes itself " +
+		"during the replay (a retest, by retract or retest) are the replaying account's (senaite.core " +
+		"bika/lims/api/__init__.py:1318 do_transition_for acts as the caller)"},
 	{"workflow_info.status", "the title of the review state, which is compared"},
-	{"workflow_info.transitions.url", "the lab's address and the object's path; the transition itself is compared"},
-	{"workflow_info.review_history.time", "when a transition was done: the lab stamps it; senaite.jsonapi transitions now " +
-		"(senaite.core bika/lims/api/__init__.py:1318 do_transition_for takes no date)"},
-	{"workflow_info.review_history.actor", "who did a transition: always the calling user (do_transition_for takes no actor)"},
-	{"workflow_info.review_history.comments", "a transition's comment: do_transition_for passes none " +
-		"(bika/lims/api/__init__.py:1329 ploneapi.content.transition(obj, transition))"},
+	{"workflow_info.transitions", "what the reading user may do now: guards read who did the earlier transitions " +
+		"(the user who submitted a result may not verify it, senaite.core workflow/analysis/guards.py), and the " +
+		"actors of a replay are the replaying accounts; the review state is compared"},
+	{"workflow_info.review_history", "the transitions that led to the review state: their times and actors are " +
+		"stamped by the lab (senaite.core bika/lims/api/__init__.py:1318 do_transition_for takes no date, actor or " +
+		"comment), and their path is the replay's — the automatic ones follow the order it makes objects in (a sample " +
+		"submitted, rolled back to received by a retest and submitted again at the source may be submitted once at " +
+		"the destination, its retest made first); the review state is compared"},
 	{refURLs, "a reference is compared by its uid, translated; its url and api_url carry the lab's address"},
 }
 
@@ -54,7 +59,7 @@ const transitionKeys = "transition dates and actors (DatePublished, getDatePubli
 	"getDateSubmitted, getSubmittedBy, getLastVerificator, getVerificators)"
 
 // topExcluded are the item keys of Exclusions, with their class.
-var topExcluded = map[string]string{"uid": "uid", "url": "url", "api_url": "api_url", "parent_url": "parent_url",
+var topExcluded = map[string]string{"uid": "uid", "url": "url", "api_url": "api_url", "parent_url": "parent_url", "author": "author",
 	"path": "path", "parent_path": "parent_path", "parent_id": "parent_id", "created": "created",
 	"modified": "modified", "modification_date": "modification_date",
 	"DatePublished": transitionKeys, "getDatePublished": transitionKeys, "getDateVerified": transitionKeys,
@@ -63,9 +68,8 @@ var topExcluded = map[string]string{"uid": "uid", "url": "url", "api_url": "api_
 
 // nestedExcluded are the nested paths of Exclusions (list positions are
 // not part of a path).
-var nestedExcluded = map[string]bool{"workflow_info.status": true, "workflow_info.transitions.url": true,
-	"workflow_info.review_history.time": true, "workflow_info.review_history.actor": true,
-	"workflow_info.review_history.comments": true}
+var nestedExcluded = map[string]bool{"workflow_info.status": true, "workflow_info.transitions": true,
+	"workflow_info.review_history": true}
 
 // routed are keys compared on their own rather than as field values: the
 // id (ids), the review state (states) and the parent (parents).

@@ -273,8 +273,10 @@ func (m *migration) register() {
 // type the destination holds exactly the source's number of objects, and
 // object by object (through the identity table) the same field values
 // with references pointing at the corresponding objects, the same review
-// states and the same containment — read over HTTP from both labs — and
-// the product's own verify step finds no difference either.
+// states and the same containment — read over HTTP from both labs —, a
+// checker of the test's own that matches objects by content finds every
+// value, id and reference equal (crossCheck), and the product's own
+// verify step finds no difference either.
 func (m *migration) assertMirrored() {
 	t := m.d.t
 	t.Helper()
@@ -321,6 +323,8 @@ func (m *migration) assertMirrored() {
 	if len(rep.Differences) > 0 {
 		t.Errorf("%d differences: %v", len(rep.Differences), kinds)
 	}
+	// and a sceptic's own comparison, by content, finds nothing either
+	m.crossCheck()
 	// and what a user runs to check it: the verify step finds the same
 	if n, want := m.d.verifyClean("a_to_b"), len(read(m.srcURL)); n != want {
 		t.Errorf("verify compared %d objects, the source holds %d", n, want)
