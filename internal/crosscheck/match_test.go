@@ -336,9 +336,9 @@ func TestExcludedCounted(t *testing.T) {
 	for key, want := range map[string][2]int{
 		"created": {n, n}, "modified": {n, 0}, "uid": {n, n},
 		"workflow_info.review_history": {n, n}, // the actor differs
-		"url":          {n, 0}, // site relative: the same paths
-		refURLs:        {4, 2}, // two contacts: their url equal, their api_url (UID) not
-		transitionKeys: {2, 2},
+		"url":                          {n, 0}, // site relative: the same paths
+		refURLs:                        {4, 2}, // two contacts: their url equal, their api_url (UID) not
+		transitionKeys:                 {2, 2},
 	} {
 		if got[key] != want {
 			t.Errorf("%s: values, differ = %v, want %v", key, got[key], want)
