@@ -218,7 +218,7 @@ func (g *gen) make(parent *Object, typeName string, fields map[string]any, title
 	at := g.tick(g.gap)
 	var id string
 	if t.Name == "AnalysisRequest" && !g.x1 {
-		id = g.l.sampleID(t, fields)
+		id = g.l.sampleID(t, parent, fields)
 	} else {
 		id = g.l.nextID(t, parent, fields)
 	}

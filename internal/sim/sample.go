@@ -22,7 +22,21 @@ func (l *Lab) createSample(client *Object, t *PortalType, rec map[string]any, us
 		return nil, err
 	}
 	fields := normalizedRefs(l, rec)
-	id := l.sampleID(t, fields)
+	// named at the end of create_analysisrequest (renameAfterCreation): its
+	// number is taken only once the sample is made
+	var id string
+	take := func() {}
+	if l.fl.flavor == Flavor2x {
+		var err error
+		if id, take, err = l.proposeID(l.sampleTypeID(fields), client, fields); err != nil {
+			return nil, fail(200, "%s", err.Error())
+		}
+	} else {
+		id = l.sampleID(t, client, fields)
+	}
+	if client.childIDs[id] != nil {
+		return nil, fail(200, "The id \"%s\" is invalid - it is already in use.", id)
+	}
 	o := &Object{ID: id, Type: t, Created: now, Modified: now, Author: user.Username,
 		Fields: map[string]any{}}
 	l.attach(client, o)
@@ -44,6 +58,7 @@ func (l *Lab) createSample(client *Object, t *PortalType, rec map[string]any, us
 		l.remove(o)
 		return nil, err
 	}
+	take()
 	l.initWorkflow(o, now, user.Username)
 	for _, svc := range services {
 		l.addAnalysis(o, svc, user.Username)
@@ -59,9 +74,13 @@ func (l *Lab) createSample(client *Object, t *PortalType, rec map[string]any, us
 
 var retestSuffix = regexp.MustCompile(`-R\d{2}$`)
 
-// sampleID names a new sample: a partition "<parent>-P01", a secondary
-// "<primary>-S01", a retest "<base>-R01", otherwise "<prefix>-0001".
-func (l *Lab) sampleID(t *PortalType, fields map[string]any) string {
+// sampleID names a new sample in client: a partition "<parent>-P01", a
+// secondary "<primary>-S01", a retest "<base>-R01", otherwise
+// "<prefix>-0001" (2.x: the ID server, idserver.go).
+func (l *Lab) sampleID(t *PortalType, client *Object, fields map[string]any) string {
+	if l.fl.flavor == Flavor2x {
+		return l.nextID(t, client, fields)
+	}
 	if l.fl.flavor == Flavor1x && t.IDFormat == IDSample1x {
 		return l.nextID(t, nil, fields)
 	}

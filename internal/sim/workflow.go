@@ -439,7 +439,7 @@ func afterInvalidate(l *Lab, o *Object, actor string, at time.Time) *apiError {
 		fields[k] = v
 	}
 	fields["Invalidated"] = o.UID
-	id := l.sampleID(o.Type, fields)
+	id := l.sampleID(o.Type, o.Parent, fields)
 	r := &Object{ID: id, Type: o.Type, Created: at, Modified: at, Author: actor, Fields: fields}
 	l.attach(o.Parent, r)
 	r.Title = r.ID

@@ -197,7 +197,26 @@ func (l *Lab) create(rec map[string]any, portalType, containerUID string, user *
 	for k, v := range rec {
 		fields[k] = v
 	}
-	id := l.nextID(t, container, normalizedRefs(l, fields))
+	// bika.lims.api.create (src/bika/lims/api/__init__.py ~150-190) makes
+	// the object and renames it through the ID server before
+	// senaite.jsonapi's create_object (api.py ~1368-1417) sets the record's
+	// fields: a format cannot use them, and a create that fails validation
+	// afterwards has consumed its number. Analyses are named after their
+	// keyword (generate_analysis_id).
+	idFields := map[string]any{}
+	if t.IDFormat == IDKeyword || l.fl.flavor != Flavor2x {
+		idFields = normalizedRefs(l, fields)
+	}
+	id, ierr := l.newID(t, container, idFields)
+	if ierr != nil {
+		return nil, fail(200, "%s", ierr.Error())
+	}
+	if container.childIDs[id] != nil {
+		// OFS's _checkId, raised by manage_renameObject: senaite.jsonapi
+		// answers it as any swallowed exception (the object upstream keeps
+		// its temporary id; the simulator does not keep it)
+		return nil, fail(200, "The id \"%s\" is invalid - it is already in use.", id)
+	}
 	o := &Object{ID: id, Type: t, Created: now, Modified: now, Author: user.Username, Fields: map[string]any{}}
 	l.attach(container, o)
 	if err := l.setFields(o, rec, true); err != nil {
