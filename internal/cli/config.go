@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -37,6 +39,12 @@ type Config struct {
 	// PoolSize bounds database connections; each role sets it from the
 	// work it runs at once.
 	PoolSize int
+	// LeaseTTL is how long the coordinators' leader lease lives without a
+	// renewal: how long a standby waits after a leader died without
+	// releasing it (SENAITE_SYNC_LEASE_TTL, default 15s).
+	LeaseTTL time.Duration
+
+	envErrs []error
 }
 
 // envInt reads an integer variable; a malformed value falls back to def.
@@ -46,6 +54,24 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// envDuration reads a duration variable; a malformed one is an error the
+// root command reports before anything runs, naming the variable.
+func (c *Config) envDuration(name string, def time.Duration) time.Duration {
+	raw := os.Getenv(name)
+	if raw == "" {
+		return def
+	}
+	v, err := time.ParseDuration(raw)
+	if err != nil || v <= 0 {
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s: want a positive duration such as 15s, got %q", name, raw))
+		return def
+	}
+	return v
+}
+
+// checkEnv reports the malformed variables bind met.
+func (c *Config) checkEnv() error { return errors.Join(c.envErrs...) }
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -65,6 +91,8 @@ func (c *Config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.QueuePrefix, "queue-prefix", envOr("SENAITE_SYNC_QUEUE_PREFIX", ""), "prefix of stream names (SENAITE_SYNC_QUEUE_PREFIX)")
 	f.StringVar(&c.HTTPAddr, "http-addr", envOr("SENAITE_SYNC_HTTP_ADDR", "127.0.0.1:8080"), "API listen address (SENAITE_SYNC_HTTP_ADDR)")
 	f.StringVar(&c.URL, "url", envOr("SENAITE_SYNC_URL", "http://127.0.0.1:8080"), "coordinator URL for client verbs (SENAITE_SYNC_URL)")
+	f.DurationVar(&c.LeaseTTL, "lease-ttl", c.envDuration("SENAITE_SYNC_LEASE_TTL", elector.DefaultTTL),
+		"leader lease time to live (SENAITE_SYNC_LEASE_TTL)")
 	// secrets are never flags: flags show in ps
 	c.SecretKey = os.Getenv("SENAITE_SYNC_SECRET_KEY")
 	c.APIToken = os.Getenv("SENAITE_SYNC_API_TOKEN")

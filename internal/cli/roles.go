@@ -21,6 +21,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/api"
 	"github.com/senaite-sync/senaite-sync/internal/console"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
+	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
@@ -37,6 +38,7 @@ func Root() *cobra.Command {
 	var cfg Config
 	root := &cobra.Command{Use: "senaite-sync", Short: "Keep SENAITE LIMS instances in step", SilenceUsage: true}
 	cfg.bind(root)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return cfg.checkEnv() }
 	root.AddCommand(
 		&cobra.Command{Use: "version", Short: "Print the version", RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintln(cmd.OutOrStdout(), "senaite-sync", Version)
@@ -233,28 +235,10 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	holder := uuid.NewString()
 	rt.log.Info("coordinator started", "holder", holder, "http", "http://"+ln.Addr().String(),
 		"console", "http://"+ln.Addr().String()+"/console/")
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-		_, leader, err := rt.st.AcquireLease(ctx, "coordinator", holder, 15*time.Second)
-		if err != nil {
-			if ctx.Err() == nil {
-				rt.log.Warn("lease", "error", err)
-			}
-			continue
-		}
-		if !leader {
-			continue
-		}
-		if err := rt.co.Tick(ctx); err != nil && ctx.Err() == nil {
-			rt.log.Warn("tick", "error", err)
-		}
-	}
+	// one coordinator leads at a time; the others serve the API and wait
+	el := &elector.Elector{Leases: rt.st, Name: "coordinator", Holder: holder, TTL: cfg.LeaseTTL, Log: rt.log}
+	el.Run(ctx, func(ctx context.Context, _ elector.Term) { rt.co.Lead(ctx) })
+	return nil
 }
 
 // serveFetcher reads pages from the sources until ctx ends.

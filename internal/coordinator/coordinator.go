@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
@@ -43,6 +44,9 @@ type Coordinator struct {
 	pub    map[string]time.Time
 	listed map[uuid.UUID]listedLevel
 
+	stepMu   sync.Mutex
+	stepping map[uuid.UUID]bool
+
 	analyzed  time.Time
 	scheduled time.Time
 }
@@ -57,9 +61,52 @@ func (c *Coordinator) StartRun(ctx context.Context, remoteName string, kind stor
 	return c.Store.CreateRun(ctx, rm.ID, kind)
 }
 
-// Tick advances every active run by one step; the leader calls it in a
-// loop. Errors of one run do not stop the others.
+// Tick advances every active run by one step and waits for the steps:
+// the tests' way of driving runs. Errors of one run do not stop the
+// others.
 func (c *Coordinator) Tick(ctx context.Context) error {
+	var wg sync.WaitGroup
+	err := c.tick(ctx, &wg)
+	wg.Wait()
+	return err
+}
+
+// tickEvery is how often the leader looks at the active runs.
+const tickEvery = 200 * time.Millisecond
+
+// Lead advances runs while ctx lasts (the elector's term): every
+// tickEvery each active run whose previous step has ended gets its next
+// step in a goroutine of its own, so that the end of a long import —
+// deferred references, the workflow replay, the read-back — never holds
+// back the other runs, nor the tick, nor the renewal of the lease. A step
+// of a term that ended stops at its next write (elector.Check, the
+// store's fence), and the next leader's step resumes it.
+func (c *Coordinator) Lead(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tick := time.NewTicker(tickEvery)
+	defer tick.Stop()
+	failures := 0
+	for {
+		if err := c.tick(ctx, &wg); err != nil && ctx.Err() == nil {
+			failures++
+			if failures == 1 || failures%300 == 0 { // one line, then one a minute
+				c.Log.Warn("tick", "failures", failures, "error", err)
+			}
+		} else if failures > 0 && ctx.Err() == nil {
+			c.Log.Info("tick: the database answers again", "failures", failures)
+			failures = 0
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// tick starts a step of every active run that has none in flight.
+func (c *Coordinator) tick(ctx context.Context, wg *sync.WaitGroup) error {
 	c.autoSync(ctx)
 	runs, err := c.Store.ActiveRuns(ctx)
 	if err != nil {
@@ -69,24 +116,62 @@ func (c *Coordinator) Tick(ctx context.Context) error {
 		c.refreshStatistics(ctx)
 	}
 	for _, r := range runs {
-		var err error
-		switch r.Kind {
-		case store.KindFetch:
-			err = c.advanceFetch(ctx, r)
-		case store.KindImport:
-			err = c.advanceImport(ctx, r)
-		case store.KindUpdate:
-			err = c.advanceUpdate(ctx, r)
-		case store.KindVerify:
-			err = c.advanceVerify(ctx, r)
-		default:
-			err = c.fail(ctx, r, fmt.Sprintf("%s runs are not implemented yet", r.Kind))
+		if !c.claimStep(r.ID) {
+			continue // its last step is still at work
 		}
-		if err != nil && !errors.Is(err, store.ErrStaleState) {
-			c.Log.Error("run step failed", "run_id", r.ID, "remote", r.Remote, "error", err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.releaseStep(r.ID)
+			c.step(ctx, r)
+		}()
 	}
 	return nil
+}
+
+// step advances one run by one step.
+func (c *Coordinator) step(ctx context.Context, r store.Run) {
+	var err error
+	switch r.Kind {
+	case store.KindFetch:
+		err = c.advanceFetch(ctx, r)
+	case store.KindImport:
+		err = c.advanceImport(ctx, r)
+	case store.KindUpdate:
+		err = c.advanceUpdate(ctx, r)
+	case store.KindVerify:
+		err = c.advanceVerify(ctx, r)
+	default:
+		err = c.fail(ctx, r, fmt.Sprintf("%s runs are not implemented yet", r.Kind))
+	}
+	switch {
+	case err == nil, errors.Is(err, store.ErrStaleState):
+	case errors.Is(err, store.ErrFenced), errors.Is(err, elector.ErrNotLeader), ctx.Err() != nil:
+		c.Log.Info("run step stopped: this process no longer leads", "run_id", r.ID, "remote", r.Remote)
+	default:
+		c.Log.Error("run step failed", "run_id", r.ID, "remote", r.Remote, "error", err)
+	}
+}
+
+// claimStep marks a run's step in flight in this process; false when one
+// already is.
+func (c *Coordinator) claimStep(id uuid.UUID) bool {
+	c.stepMu.Lock()
+	defer c.stepMu.Unlock()
+	if c.stepping == nil {
+		c.stepping = map[uuid.UUID]bool{}
+	}
+	if c.stepping[id] {
+		return false
+	}
+	c.stepping[id] = true
+	return true
+}
+
+func (c *Coordinator) releaseStep(id uuid.UUID) {
+	c.stepMu.Lock()
+	defer c.stepMu.Unlock()
+	delete(c.stepping, id)
 }
 
 // statisticsEvery is how often, while runs are active, the growing tables

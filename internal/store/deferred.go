@@ -26,7 +26,7 @@ func (s *Store) SaveDeferred(ctx context.Context, remoteID int64, refs []Deferre
 	for i, r := range refs {
 		a[i], b[i], c[i] = r.SourceUID, r.Field, r.TargetUID
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO deferred_refs (remote_id, source_uid, field, target_uid)
+	_, err := s.leaderExec(ctx, `INSERT INTO deferred_refs (remote_id, source_uid, field, target_uid)
 		SELECT $1, u, f, t FROM unnest($2::text[], $3::text[], $4::text[]) AS x(u, f, t)
 		ON CONFLICT (remote_id, source_uid, field, target_uid) DO UPDATE SET done = false
 		WHERE deferred_refs.done AND EXISTS (SELECT 1 FROM objects o WHERE o.remote_id = $1
@@ -76,7 +76,7 @@ func (s *Store) PendingDeferred(ctx context.Context, remoteID int64) (map[string
 
 // DeferredDone marks an object's deferred references set.
 func (s *Store) DeferredDone(ctx context.Context, remoteID int64, sourceUID string) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE deferred_refs SET done = true WHERE remote_id = $1 AND source_uid = $2`, remoteID, sourceUID); err != nil {
+	if _, err := s.leaderExec(ctx, `UPDATE deferred_refs SET done = true WHERE remote_id = $1 AND source_uid = $2`, remoteID, sourceUID); err != nil {
 		return fmt.Errorf("store: deferred done %s: %w", sourceUID, err)
 	}
 	return nil

@@ -381,7 +381,7 @@ func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string
 		keys = append(keys, sq.Key)
 		nums = append(nums, int32(sq.Seq))
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE objects o SET level = x.l, id_key = nullif(x.k, ''),
+	_, err := s.leaderExec(ctx, `UPDATE objects o SET level = x.l, id_key = nullif(x.k, ''),
 		id_seq = CASE WHEN x.k = '' THEN NULL ELSE x.n END,
 		state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END,
 		wait_kind = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.wait_kind END,
@@ -532,7 +532,7 @@ func stateStrings(states []ObjState) []string {
 // their dependency may have landed since. Objects waiting for the replay
 // (retests) are left alone. It returns how many were requeued.
 func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxAttempts int) (int, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'fetched', wait_kind = NULL, waiting_for = NULL, updated_at = now()
+	tag, err := s.leaderExec(ctx, `UPDATE objects SET state = 'fetched', wait_kind = NULL, waiting_for = NULL, updated_at = now()
 		WHERE remote_id = $1 AND state = 'waiting' AND wait_kind = 'dependency' AND attempts < $2`,
 		remoteID, maxAttempts)
 	if err != nil {
@@ -546,7 +546,7 @@ func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxAttempts 
 // parked before the target was settled, and can never be imported without
 // it (ARCHITECTURE.md §1, skipped).
 func (s *Store) SkipWaitingOnSkipped(ctx context.Context, remoteID int64) (int, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE objects o SET state = 'skipped', updated_at = now(),
+	tag, err := s.leaderExec(ctx, `UPDATE objects o SET state = 'skipped', updated_at = now(),
 		wait_kind = NULL, waiting_for = NULL,
 		reason = 'what it requires was skipped by this remote: ' || coalesce(o.reason, o.waiting_for)
 		WHERE o.remote_id = $1 AND o.state = 'waiting' AND o.wait_kind = 'dependency'
@@ -563,7 +563,7 @@ func (s *Store) SkipWaitingOnSkipped(ctx context.Context, remoteID int64) (int, 
 // FailWaiting fails the objects still parked at the end of an import,
 // keeping what they waited for in the reason.
 func (s *Store) FailWaiting(ctx context.Context, remoteID int64) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'failed',
+	tag, err := s.leaderExec(ctx, `UPDATE objects SET state = 'failed',
 		reason = 'its dependency was never imported: ' || coalesce(reason, waiting_for, '?'), updated_at = now(),
 		wait_kind = NULL, waiting_for = NULL
 		WHERE remote_id = $1 AND state = 'waiting'`, remoteID)

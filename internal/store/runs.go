@@ -194,7 +194,7 @@ func statusStrings(statuses []RunStatus) []string {
 // TransitionRun moves a run from one of the states in from to to, setting
 // started_at or finished_at; any other current state is ErrStaleState.
 func (s *Store) TransitionRun(ctx context.Context, id uuid.UUID, from []RunStatus, to RunStatus, errMsg string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE runs SET status = $3, error = nullif($4, ''),
+	tag, err := s.leaderExec(ctx, `UPDATE runs SET status = $3, error = nullif($4, ''),
 		started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
 		finished_at = CASE WHEN $3 IN ('succeeded', 'partial', 'failed', 'cancelled') THEN now() ELSE finished_at END
 		WHERE id = $1 AND status = ANY($2)`, id, statusStrings(from), to, errMsg)
@@ -255,6 +255,9 @@ func (s *Store) PlanPages(ctx context.Context, id uuid.UUID, pages []Page) error
 		return fmt.Errorf("store: run %s plan pages: %w", id, err)
 	}
 	defer tx.Rollback(ctx)
+	if err := checkFence(ctx, tx); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO run_pages (run_id, portal_type, b_start, page_size, mode, since)
 		SELECT $1, t, b, z, m, s FROM unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::timestamptz[]) AS u(t, b, z, m, s)
 		ON CONFLICT DO NOTHING`, id, types, starts, sizes, modes, since); err != nil {
@@ -341,7 +344,7 @@ func (s *Store) SetRunTotals(ctx context.Context, id uuid.UUID, totals map[strin
 
 // SetRunCounts replaces a type's counters of a run (the final tally).
 func (s *Store) SetRunCounts(ctx context.Context, id uuid.UUID, portalType string, c Counts) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO run_counts (run_id, portal_type, total, fetched, created, updated, unchanged, skipped,
+	_, err := s.leaderExec(ctx, `INSERT INTO run_counts (run_id, portal_type, total, fetched, created, updated, unchanged, skipped,
 			conflicts, failed, ids_changed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (run_id, portal_type) DO UPDATE SET total = excluded.total, fetched = excluded.fetched,
