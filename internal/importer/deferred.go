@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
@@ -16,6 +17,9 @@ import (
 // field is written, translated, so that multi-valued references keep every
 // target.
 func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID string, names []string) error {
+	if err := elector.Check(ctx); err != nil {
+		return err // the leader's term ended: its successor sets them
+	}
 	o, err := h.Store.Object(ctx, rm.ID, sourceUID)
 	if err != nil {
 		return err
@@ -71,7 +75,7 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	}
 	if err != nil {
 		var se *senaite.Error
-		if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
+		if errors.As(err, &se) && !senaite.Transient(err) {
 			return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported}, store.ObjFailed,
 				"setting deferred references: "+se.Message, "")
 		}

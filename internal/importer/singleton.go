@@ -145,7 +145,7 @@ func (h *Handler) writeSingletonFields(ctx context.Context, dst *senaite.Client,
 		return false, nil
 	}
 	var se *senaite.Error
-	if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
+	if errors.As(err, &se) && !senaite.Transient(err) {
 		out.state, out.reason = store.ObjFailed, fmt.Sprintf("the destination refused the %s's fields %s: %s",
 			o.PortalType, fieldNames(write), se.Message)
 		return false, nil

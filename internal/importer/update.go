@@ -117,7 +117,7 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 		if err != nil {
 			var se *senaite.Error
-			if errors.As(err, &se) && se.Kind != senaite.KindTimeout && se.Kind != senaite.KindNetwork {
+			if errors.As(err, &se) && !senaite.Transient(err) {
 				// locked in its state there, or refused: kept, with the reason
 				return outcome{state: store.ObjStateMismatch, destUID: destUID,
 					reason: fmt.Sprintf("update refused in state %s at the destination: %s", cur.ReviewState, se.Message)}, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"slices"
 	"sync"
 	"time"
@@ -115,7 +116,33 @@ func isUnauthorized(err error) bool {
 // told it ("" reads the object); a transition refused from a listed state
 // is tried again from a fresh read, so that a cascade the listing did not
 // see (a dependent retracted with its dependency) is not a mismatch.
+// replayTries bounds how often one object's replay starts again from the
+// lab's state after a transient error (each request was retried by the
+// client already where that is safe).
+const replayTries = 5
+
+// replay replays one object, starting again from the destination's state
+// after a transient error: a transition that timed out or got a cut
+// answer may have happened, so the state is read before the next one is
+// sent (ARCHITECTURE.md §4, Import 8).
 func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known string) (settled bool, err error) {
+	for try := 1; ; try++ {
+		settled, err = h.replayOnce(ctx, rm, o, verifier, untilChildren, written, known)
+		if err == nil || !senaite.Transient(err) || try == replayTries {
+			return settled, err
+		}
+		h.Log.Debug("replay: transient error; reading the state again", "remote", rm.Name, "uid", o.SourceUID,
+			"portal_type", o.PortalType, "try", try, "error", err)
+		known = ""
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(time.Duration(try*try) * 100 * time.Millisecond):
+		}
+	}
+}
+
+func (h *Handler) replayOnce(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known string) (settled bool, err error) {
 	if schema.Structural(o.PortalType, o.SourcePath) {
 		// folders and singletons have one-state workflows: nothing to replay
 		return true, nil
@@ -175,6 +202,9 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 		return full == 0, nil
 	}
 	for i, st := range steps {
+		if err := elector.Check(ctx); err != nil {
+			return false, err // the leader's term ended: its successor replays from the lab's state
+		}
 		c := dst
 		if Verifying(st.Transition) && verifier != nil {
 			c = verifier
@@ -184,6 +214,9 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 			fields = carry
 		}
 		if err := c.Apply(ctx, o.DestUID, fields, st.Transition); err != nil {
+			if senaite.Transient(err) {
+				return false, err // replay reads the state and goes on
+			}
 			if known != "" {
 				return h.replay(ctx, rm, o, verifier, untilChildren, written, "")
 			}
@@ -199,6 +232,9 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 			}
 			if len(fields) > 0 {
 				if err := dst.Apply(ctx, o.DestUID, fields, ""); err != nil {
+					if senaite.Transient(err) {
+						return false, err
+					}
 					return true, h.mismatch(ctx, rm, o, err)
 				}
 			}
@@ -244,7 +280,7 @@ func restoreDrifted(portalType string, raw map[string]json.RawMessage, cur senai
 // ends state-mismatch with the destination's message.
 func (h *Handler) mismatch(ctx context.Context, rm store.Remote, o store.Stored, err error) error {
 	var se *senaite.Error
-	if !errors.As(err, &se) || se.Kind == senaite.KindTimeout || se.Kind == senaite.KindNetwork {
+	if !errors.As(err, &se) || senaite.Transient(err) {
 		return err
 	}
 	return h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported}, store.ObjStateMismatch, se.Message, "")
@@ -326,12 +362,18 @@ func replayPhase(portalType string) int {
 // histories then need replaying). Replays are computed from the
 // destination's current state, so running it again changes nothing.
 // scope, when set, limits it to the objects a run (an update) stored.
-func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *senaite.Client, scope *uuid.UUID) error {
+func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *senaite.Client, scope *uuid.UUID) (err error) {
 	// settled objects reached the source's state (or a recorded mismatch):
 	// later rounds and phase 3 skip them; samples and worksheets are looked
 	// at again, as adopted retests change them
 	var settledMu sync.Mutex
 	settled := map[string]bool{}
+	troubled := map[string]string{} // unsettled by transient errors: uid → last error
+	defer func() {
+		if err == nil {
+			err = h.failTroubled(ctx, rm, troubled)
+		}
+	}()
 	held, err := h.Store.PendingDeferred(ctx, rm.ID)
 	if err != nil {
 		return err
@@ -427,12 +469,21 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 						// a sample always stops before what its analyses cause: if a
 						// retest is still pending it waits for the next round
 						ok, err := h.replay(ctx, rm, o, verifier, true, written, states[o.DestUID])
+						if senaite.Transient(err) {
+							// the lab kept failing for this one: the others go on,
+							// and the next round (or run) tries it again
+							settledMu.Lock()
+							troubled[o.SourceUID] = err.Error()
+							settledMu.Unlock()
+							continue
+						}
 						if err != nil {
 							return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
 						}
 						if ok {
 							settledMu.Lock()
 							settled[o.SourceUID] = true
+							delete(troubled, o.SourceUID)
 							settledMu.Unlock()
 						}
 					}
@@ -585,3 +636,19 @@ func (h *Handler) childStates(ctx context.Context, rm store.Remote, g replayGrou
 // ReplayConcurrency is how many objects of one replay phase are worked on
 // at once; requests to the lab stay bounded by its client.
 const ReplayConcurrency = 16
+
+// failTroubled fails the objects whose replay transient errors kept from
+// settling, with a reason that says so: the next import or update takes
+// failed objects up again (store.ClaimPending, SetLevels), and their read
+// back copy keeps that from being called a conflict.
+func (h *Handler) failTroubled(ctx context.Context, rm store.Remote, troubled map[string]string) error {
+	for uid, msg := range troubled {
+		h.Log.Warn("replay: the lab kept failing; the object is retried by the next run", "remote", rm.Name, "uid", uid, "error", msg)
+		err := h.Store.MarkObject(ctx, rm.ID, uid, []store.ObjState{store.ObjImported}, store.ObjFailed,
+			"workflow replay interrupted by the lab's transient errors (retried by the next import or update): "+msg, "")
+		if err != nil && !errors.Is(err, store.ErrStaleState) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,8 +1,8 @@
 // Package senaite is the senaite.jsonapi client every senaite-sync worker
 // uses to talk to one SENAITE instance. It turns every error form of the
 // real API into a Go error naming the route and SENAITE's message, retries
-// idempotent reads with backoff and jitter, never retries a write blindly,
-// and bounds what the whole process sends to one lab.
+// idempotent reads with backoff and jitter, retries a write only when the
+// answer proves the lab committed nothing (Retry in errors.go), and bounds what the whole process sends to one lab.
 package senaite
 
 import (
@@ -48,7 +48,7 @@ type Config struct {
 	MaxConcurrency int
 	// RequestsPerSecond bounds the request rate (0 = unlimited).
 	RequestsPerSecond float64
-	// MaxRetries bounds retries of idempotent reads (default 5).
+	// MaxRetries bounds the retries of one request (default 5).
 	MaxRetries int
 	// RetryBaseDelay is the first backoff delay (default 200ms).
 	RetryBaseDelay time.Duration
@@ -146,7 +146,8 @@ type request struct {
 	query  url.Values
 	body   any
 	plone  bool
-	// idempotent reads are retried; writes never are.
+	// idempotent reads (and writes that may be repeated) are retried on
+	// every transient error; other writes only when unsent.
 	idempotent bool
 }
 
@@ -169,7 +170,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, int, error) {
 		if ctx.Err() != nil {
 			return nil, 0, backoff.Permanent(fmt.Errorf("senaite: %s %s: %w", r.method, r.route, ctx.Err()))
 		}
-		if r.idempotent && errors.As(err, &se) && se.retryable() {
+		if errors.As(err, &se) && (r.idempotent && se.retryable() || se.unsent()) {
 			c.log.Debug("senaite: retrying", "route", r.route, "error", se.Error())
 			return nil, 0, err
 		}
@@ -183,10 +184,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, int, error) {
 	eb.InitialInterval = c.cfg.RetryBaseDelay
 	eb.MaxInterval = 30 * c.cfg.RetryBaseDelay
 	eb.RandomizationFactor = 0.5
-	tries := uint(1)
-	if r.idempotent {
-		tries = uint(c.cfg.MaxRetries) + 1
-	}
+	tries := uint(c.cfg.MaxRetries) + 1
 	res, err := backoff.Retry(ctx, func() (result, error) {
 		b, s, err := attempt()
 		return result{b, s}, err

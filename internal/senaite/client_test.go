@@ -139,16 +139,10 @@ func newTestClient(t *testing.T, h http.Handler, cfg Config) (*Client, *httptest
 	return c, srv
 }
 
-func TestReadsAreRetriedWritesAreNot(t *testing.T) {
+func TestReadsAreRetried(t *testing.T) {
 	t.Parallel()
-	var gets, posts atomic.Int32
+	var gets atomic.Int32
 	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == "POST" {
-			posts.Add(1)
-			w.WriteHeader(500)
-			_, _ = io.WriteString(w, "<html>Site Error</html>")
-			return
-		}
 		if gets.Add(1) < 3 {
 			w.WriteHeader(503)
 			return
@@ -159,10 +153,78 @@ func TestReadsAreRetriedWritesAreNot(t *testing.T) {
 	if err != nil || v.Version != "2.6.0" || gets.Load() != 3 {
 		t.Fatalf("version after two 503s: %+v %v (%d requests)", v, err, gets.Load())
 	}
-	_, err = c.Create(context.Background(), "Client", "0123456789abcdef0123456789abcdef", map[string]any{"Name": "x"})
-	var se *Error
-	if !errors.As(err, &se) || se.Kind != KindHTML || posts.Load() != 1 {
-		t.Fatalf("create on 500: %v after %d requests, want one request", err, posts.Load())
+}
+
+// TestWritesAreRetriedWhenSafe: a write is sent again on a transient
+// error only when the lab certainly did nothing (an error page: Zope
+// aborted) or when sending it twice equals sending it once (fields only).
+func TestWritesAreRetriedWhenSafe(t *testing.T) {
+	t.Parallel()
+	const uid = "0123456789abcdef0123456789abcdef"
+	for _, tc := range []struct {
+		name     string
+		status   int
+		body     string
+		write    func(c *Client) error
+		requests int32
+	}{
+		{"create, Zope's error page", 500, "<html>Site Error</html>", func(c *Client) error {
+			_, err := c.Create(context.Background(), "Client", uid, map[string]any{"Name": "x"})
+			return err
+		}, 6},
+		{"create, a proxy's 503", 503, "<html>503 Service Unavailable</html>", func(c *Client) error {
+			_, err := c.Create(context.Background(), "Client", uid, map[string]any{"Name": "x"})
+			return err
+		}, 6},
+		{"create, a proxy's 504 (may still run)", 504, "<html>504 Gateway Timeout</html>", func(c *Client) error {
+			_, err := c.Create(context.Background(), "Client", uid, map[string]any{"Name": "x"})
+			return err
+		}, 1},
+		{"create, senaite.jsonapi's 500 (committed what it did)", 500, `{"success": false, "message": "boom"}`, func(c *Client) error {
+			_, err := c.Create(context.Background(), "Client", uid, map[string]any{"Name": "x"})
+			return err
+		}, 1},
+		{"create, HTTP-200 ConflictError", 200, `{"success": false, "message": "ConflictError: database conflict error"}`, func(c *Client) error {
+			_, err := c.Create(context.Background(), "Client", uid, map[string]any{"Name": "x"})
+			return err
+		}, 1},
+		{"fields only, HTTP-200 ConflictError", 200, `{"success": false, "message": "ConflictError: database conflict error"}`, func(c *Client) error {
+			return c.Apply(context.Background(), uid, map[string]any{"Phone": "1"}, "")
+		}, 6},
+		{"fields with Remarks (appended)", 200, `{"success": false, "message": "ConflictError: database conflict error"}`, func(c *Client) error {
+			return c.Apply(context.Background(), uid, map[string]any{"Remarks": "r"}, "")
+		}, 1},
+		{"a transition", 200, `{"success": false, "message": "ConflictError: database conflict error"}`, func(c *Client) error {
+			_, err := c.Update(context.Background(), uid, nil, "receive")
+			return err
+		}, 1},
+		{"a transition, Zope's error page", 500, "<html>Site Error</html>", func(c *Client) error {
+			return c.Apply(context.Background(), uid, nil, "receive")
+		}, 6},
+		{"a validation error", 400, `{"success": false, "message": "{\"Name\": \"required\"}"}`, func(c *Client) error {
+			return c.Apply(context.Background(), uid, map[string]any{"Name": ""}, "")
+		}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var posts atomic.Int32
+			c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				posts.Add(1)
+				if strings.HasPrefix(tc.body, "{") {
+					w.Header().Set("Content-Type", "application/json")
+				} else {
+					w.Header().Set("Content-Type", "text/html")
+				}
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			}), Config{})
+			if err := tc.write(c); err == nil {
+				t.Fatal("no error")
+			}
+			if n := posts.Load(); n != tc.requests {
+				t.Errorf("%d requests, want %d", n, tc.requests)
+			}
+		})
 	}
 }
 

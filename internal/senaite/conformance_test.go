@@ -331,19 +331,27 @@ func TestConformanceFaults(t *testing.T) {
 			t.Fatalf("%s: count %d %v", kind, n, err)
 		}
 	}
-	// a create is never retried blindly: one 503 is one error, nothing created
+	// a proxy's 503 proves the lab did nothing: the create is sent again,
+	// and the lab has the client once
 	clients := uidAt(t, c, "/senaite/clients")
 	before := f.lab.Count("Client")
 	if err := faults.Set(sim.FaultConfig{FailNext: []string{sim.Fault5xx}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Create(ctx(t), "Client", clients, map[string]any{"Name": "Retry", "ClientID": "RTR"})
-	var apiErr *senaite.Error
-	if !errors.As(err, &apiErr) || apiErr.Status != 503 {
+	if _, err := c.Create(ctx(t), "Client", clients, map[string]any{"Name": "Retry", "ClientID": "RTR"}); err != nil {
 		t.Fatalf("create through a 503: %v", err)
 	}
-	if f.lab.Count("Client") != before {
-		t.Fatalf("a failed create was retried")
+	if n := f.lab.Count("Client"); n != before+1 {
+		t.Fatalf("clients after a create through a 503: %d, want %d", n, before+1)
+	}
+	// an HTTP-200 error may have committed part of the work: not resent
+	if err := faults.Set(sim.FaultConfig{FailNext: []string{sim.FaultAPIError}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Create(ctx(t), "Client", clients, map[string]any{"Name": "Once", "ClientID": "ONC"})
+	var apiErr *senaite.Error
+	if !errors.As(err, &apiErr) || apiErr.Kind != senaite.KindAPI || !senaite.Transient(err) {
+		t.Fatalf("create through a ConflictError: %v, want a transient API error", err)
 	}
 	// a timeout is an error of its own kind
 	fast, _ := senaite.New(senaite.Config{URL: f.url, Username: "admin", Password: "secret", Timeout: 200 * time.Millisecond, MaxRetries: 1, RetryBaseDelay: time.Millisecond})

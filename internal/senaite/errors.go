@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -131,7 +132,47 @@ func (e *Error) FieldErrors() map[string]string {
 	return out
 }
 
-// retryable tells whether an idempotent read may be tried again.
+// Transient tells whether err is a failure of the moment — a 5xx, a Zope
+// conflict error, a timeout, a dropped connection, a cut or malformed
+// answer, 429 — after which the same request may succeed; validation
+// errors, refusals, 401 and 404 are not. A transient failure of a write
+// may still have been committed (all but unsent ones): re-read before
+// sending it again.
+func Transient(err error) bool {
+	var se *Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	if se.Kind == KindAPI {
+		// an HTTP-200 error is a refusal (a transition not available, a
+		// validation) unless it is ZODB's conflict, which the next try
+		// does not meet
+		return strings.Contains(se.Message, "ConflictError")
+	}
+	return se.retryable()
+}
+
+// unsent tells whether a failed write certainly changed nothing, so that
+// sending it again is safe whatever it does: the connection was never
+// made, or a 5xx error page came back instead of senaite.jsonapi's JSON
+// (Zope aborts the transaction of a request whose exception escapes to its
+// error page, and a proxy's 502/503 never reached Zope) — except 504,
+// whose request may still be running behind the proxy. Timeouts, dropped
+// connections, malformed bodies and senaite.jsonapi's own errors, HTTP 200
+// or not, are not: its handler swallows the exception and Zope commits
+// the work done before it (senaite-jsonapi.md §3, "No rollback").
+func (e *Error) unsent() bool {
+	switch e.Kind {
+	case KindNetwork:
+		var op *net.OpError
+		return errors.As(e.cause, &op) && op.Op == "dial"
+	case KindHTML:
+		return e.Status >= 500 && e.Status != 504 || e.Status == 429
+	}
+	return false
+}
+
+// retryable tells whether an idempotent request may be tried again.
 func (e *Error) retryable() bool {
 	switch e.Kind {
 	case KindTimeout, KindNetwork, KindMalformed, KindHTML:

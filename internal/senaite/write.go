@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strings"
 )
 
 // writeResult is the answer of create/update/delete.
@@ -14,7 +15,7 @@ type writeResult struct {
 }
 
 func (c *Client) write(ctx context.Context, route string, body map[string]any) (Item, error) {
-	raw, _, err := c.do(ctx, request{method: "POST", route: route, body: body})
+	raw, _, err := c.do(ctx, request{method: "POST", route: route, body: body, idempotent: repeatable(route, body)})
 	if err != nil {
 		return Item{}, err
 	}
@@ -34,9 +35,9 @@ func (c *Client) write(ctx context.Context, route string, body map[string]any) (
 }
 
 // Create makes one object in the container parentUID. The lab assigns id
-// and UID (any given are ignored). It is never retried: a create that
-// failed may still have left an object behind (senaite.jsonapi commits
-// partial work), which only a re-read can tell.
+// and UID (any given are ignored). It is retried only when unsent: a
+// create that failed otherwise may still have left an object behind
+// (senaite.jsonapi commits partial work), which only a re-read can tell.
 func (c *Client) Create(ctx context.Context, portalType, parentUID string, fields map[string]any) (Item, error) {
 	body := make(map[string]any, len(fields)+2)
 	for k, v := range fields {
@@ -47,9 +48,11 @@ func (c *Client) Create(ctx context.Context, portalType, parentUID string, field
 	return c.write(ctx, "/create", body)
 }
 
-// Update sets the given fields and then runs transition (if any). Not
-// retried. On error the fields set before it stay set: senaite.jsonapi
-// does not roll back, so re-read the object before trying again.
+// Update sets the given fields and then runs transition (if any). On error
+// the fields set before it stay set: senaite.jsonapi does not roll back.
+// It is retried on any transient error when repeating it changes nothing
+// more (repeatable), otherwise only when unsent: re-read the object before
+// trying a transition again.
 func (c *Client) Update(ctx context.Context, uid string, fields map[string]any, transition string) (Item, error) {
 	body := make(map[string]any, len(fields)+1)
 	for k, v := range fields {
@@ -75,7 +78,7 @@ func (c *Client) Apply(ctx context.Context, uid string, fields map[string]any, t
 		body["transition"] = transition
 	}
 	route := "/update/" + url.PathEscape(uid)
-	raw, _, err := c.do(ctx, request{method: "POST", route: route, body: body})
+	raw, _, err := c.do(ctx, request{method: "POST", route: route, body: body, idempotent: repeatable(route, body)})
 	if err != nil {
 		return err
 	}
@@ -92,4 +95,17 @@ func (c *Client) Apply(ctx context.Context, uid string, fields map[string]any, t
 func (c *Client) Deactivate(ctx context.Context, uid string) error {
 	_, _, err := c.do(ctx, request{method: "POST", route: "/delete/" + url.PathEscape(uid), body: map[string]any{}})
 	return err
+}
+
+// repeatable tells whether sending a write twice leaves the lab as sending
+// it once: an update that only sets fields does, unless it carries
+// Remarks — senaite.core's RemarksField appends each value it is given to
+// the remarks' history. Creates and transitions do not.
+func repeatable(route string, body map[string]any) bool {
+	if !strings.HasPrefix(route, "/update/") {
+		return false
+	}
+	_, transition := body["transition"]
+	_, remarks := body["Remarks"]
+	return !transition && !remarks
 }

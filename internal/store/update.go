@@ -58,7 +58,7 @@ func (s *Store) SetRunPhase(ctx context.Context, id uuid.UUID, from, to string) 
 // committed on the destination (or recorded as failed, conflicting or
 // gone, and retried or reported from the objects table).
 func (s *Store) AdvanceWatermark(ctx context.Context, runID uuid.UUID) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE remotes m SET watermark = r.watermark, updated_at = now()
+	if _, err := s.leaderExec(ctx, `UPDATE remotes m SET watermark = r.watermark, updated_at = now()
 		FROM runs r WHERE r.id = $1 AND m.id = r.remote_id AND r.watermark IS NOT NULL
 		AND (m.watermark IS NULL OR m.watermark < r.watermark)`, runID); err != nil {
 		return fmt.Errorf("store: advance watermark of run %s: %w", runID, err)
@@ -187,13 +187,16 @@ func (s *Store) CopyVersions(ctx context.Context, identityID, sourceID, destID i
 }
 
 // WrittenCopies lists the destination UIDs of a remote's imported objects
-// — all of them, or those a run touched (run_id): the copies whose version
+// — and of those that failed or ended in another state after their copy
+// was made, which the run wrote too (a later run retries them, and must
+// not take its own half-done write for someone's edit) — all of them, or
+// those a run touched (run_id): the copies whose version
 // after the run is read back and recorded as seen. Copies found unchanged
 // are not: the system did not write them, and an edit made there that has
 // not travelled yet must stay a change of that copy.
 func (s *Store) WrittenCopies(ctx context.Context, remoteID int64, runID *uuid.UUID) ([]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT dest_uid FROM objects WHERE remote_id = $1 AND dest_uid IS NOT NULL
-		AND state = 'imported' AND ($2::uuid IS NULL OR run_id = $2) ORDER BY dest_uid`, remoteID, runID)
+		AND state IN ('imported', 'failed', 'state-mismatch') AND ($2::uuid IS NULL OR run_id = $2) ORDER BY dest_uid`, remoteID, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: written copies: %w", err)
 	}
