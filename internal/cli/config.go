@@ -43,6 +43,9 @@ type Config struct {
 	// renewal: how long a standby waits after a leader died without
 	// releasing it (SENAITE_SYNC_LEASE_TTL, default 15s).
 	LeaseTTL time.Duration
+	// LabTimeout bounds each request to a lab (SENAITE_SYNC_LAB_TIMEOUT,
+	// default 30s).
+	LabTimeout time.Duration
 
 	envErrs []error
 }
@@ -93,6 +96,8 @@ func (c *Config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.URL, "url", envOr("SENAITE_SYNC_URL", "http://127.0.0.1:8080"), "coordinator URL for client verbs (SENAITE_SYNC_URL)")
 	f.DurationVar(&c.LeaseTTL, "lease-ttl", c.envDuration("SENAITE_SYNC_LEASE_TTL", elector.DefaultTTL),
 		"leader lease time to live (SENAITE_SYNC_LEASE_TTL)")
+	f.DurationVar(&c.LabTimeout, "lab-timeout", c.envDuration("SENAITE_SYNC_LAB_TIMEOUT", 30*time.Second),
+		"bound of each request to a lab (SENAITE_SYNC_LAB_TIMEOUT)")
 	// secrets are never flags: flags show in ps
 	c.SecretKey = os.Getenv("SENAITE_SYNC_SECRET_KEY")
 	c.APIToken = os.Getenv("SENAITE_SYNC_API_TOKEN")

@@ -189,7 +189,7 @@ func (c *Config) connect(ctx context.Context, log *slog.Logger, creating bool, n
 		st.Close()
 		return nil, err
 	}
-	co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log}
+	co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log, LabTimeout: c.LabTimeout}
 	return &runtime{st: st, key: key, nc: nc, js: js, names: names, log: log, co: co}, nil
 }
 

@@ -35,6 +35,8 @@ type Coordinator struct {
 	Names queue.Names
 	Key   *secret.Key
 	Log   *slog.Logger
+	// LabTimeout bounds each request to a lab (0: the client's default).
+	LabTimeout time.Duration
 
 	clientsMu sync.Mutex
 	clients   map[string]*senaite.Client
@@ -214,8 +216,7 @@ func (c *Coordinator) sourceClient(ctx context.Context, rm store.Remote) (*senai
 	if err != nil {
 		return nil, err
 	}
-	return labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: rm.Options.MaxConcurrency,
-		RequestsPerSecond: rm.Options.MaxRequestsPerSecond}, c.Log)
+	return labs.Client(in, c.Key, c.bounds(rm.Options.MaxConcurrency, rm.Options.MaxRequestsPerSecond), c.Log)
 }
 
 // advanceFetch: a queued fetch is checked and planned; a running one whose
@@ -441,7 +442,7 @@ func (c *Coordinator) CheckInstance(ctx context.Context, name string) (Check, er
 	if err != nil {
 		return Check{}, err
 	}
-	cl, err := labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: 2}, c.Log)
+	cl, err := labs.Client(in, c.Key, c.bounds(2, 0), c.Log)
 	if err != nil {
 		return Check{}, err
 	}
@@ -457,7 +458,7 @@ func (c *Coordinator) CheckInstance(ctx context.Context, name string) (Check, er
 	out.Auth = true
 	if in.VerifierUsername != "" {
 		ok := false
-		if vc, err := labs.Verifier(in, c.Key, labs.Bounds{MaxConcurrency: 2}, c.Log); err == nil && vc != nil {
+		if vc, err := labs.Verifier(in, c.Key, c.bounds(2, 0), c.Log); err == nil && vc != nil {
 			ok = vc.CheckAuth(ctx) == nil
 		}
 		out.Verifier = &ok
@@ -478,4 +479,9 @@ func (c *Coordinator) CancelRun(ctx context.Context, id uuid.UUID) (store.Run, e
 		return store.Run{}, err
 	}
 	return c.Store.Run(ctx, id)
+}
+
+// bounds are the limits of a client this process builds.
+func (c *Coordinator) bounds(maxConcurrency int, requestsPerSecond float64) labs.Bounds {
+	return labs.Bounds{MaxConcurrency: maxConcurrency, RequestsPerSecond: requestsPerSecond, Timeout: c.LabTimeout}
 }

@@ -272,7 +272,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
-	verifier, err := labs.Verifier(dst, c.Key, labs.Bounds{MaxConcurrency: rm.Options.MaxConcurrency}, c.Log)
+	verifier, err := labs.Verifier(dst, c.Key, c.bounds(rm.Options.MaxConcurrency, 0), c.Log)
 	if err != nil {
 		return err
 	}
@@ -431,7 +431,7 @@ func (c *Coordinator) InstanceClient(ctx context.Context, id int64) (*senaite.Cl
 	defer c.clientsMu.Unlock()
 	cl, ok := c.clients[key]
 	if !ok {
-		if cl, err = labs.Client(in, c.Key, labs.Bounds{MaxConcurrency: 16}, c.Log); err != nil {
+		if cl, err = labs.Client(in, c.Key, c.bounds(16, 0), c.Log); err != nil {
 			return nil, err
 		}
 		if c.clients == nil {

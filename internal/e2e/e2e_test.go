@@ -18,7 +18,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -59,7 +61,7 @@ type deployment struct {
 	t    *testing.T
 	env  []string
 	api  string
-	logs map[string]*bytes.Buffer
+	logs map[string]*logBuffer
 }
 
 func freeAddr(t *testing.T) string {
@@ -77,7 +79,7 @@ func newDeployment(t *testing.T) *deployment {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	addr := freeAddr(t)
-	return &deployment{t: t, api: "http://" + addr, logs: map[string]*bytes.Buffer{}, env: append(os.Environ(),
+	return &deployment{t: t, api: "http://" + addr, logs: map[string]*logBuffer{}, env: append(os.Environ(),
 		"SENAITE_SYNC_DATABASE_URL="+storetest.Schema(t),
 		"SENAITE_SYNC_QUEUE_PREFIX=E"+hex.EncodeToString(b[:]),
 		"SENAITE_SYNC_DATA_DIR="+t.TempDir(),
@@ -91,7 +93,7 @@ func (d *deployment) start(role string, args ...string) *exec.Cmd {
 	d.t.Helper()
 	cmd := exec.Command(binary, append([]string{role}, args...)...)
 	cmd.Env = d.env
-	buf := &bytes.Buffer{}
+	buf := &logBuffer{}
 	cmd.Stdout, cmd.Stderr = buf, buf
 	if err := cmd.Start(); err != nil {
 		d.t.Fatal(err)
@@ -212,9 +214,12 @@ func (d *deployment) runStep(remote, kind string, while func(r run)) run {
 	return r
 }
 
-func labServer(t *testing.T, lab *sim.Lab) string {
+func labServer(t *testing.T, lab *sim.Lab) string { return labServerWith(t, lab, nil) }
+
+// labServerWith serves lab with faults (latency, errors) a test sets.
+func labServerWith(t *testing.T, lab *sim.Lab, faults *sim.Faults) string {
 	t.Helper()
-	hs := httptest.NewServer(sim.NewServer(lab, nil, nil))
+	hs := httptest.NewServer(sim.NewServer(lab, faults, nil))
 	t.Cleanup(hs.Close)
 	return hs.URL + "/senaite"
 }
@@ -237,6 +242,8 @@ type migration struct {
 	d              *deployment
 	srcLab, dstLab *sim.Lab
 	srcURL, dstURL string
+	// dstFaults breaks the destination (latency, errors) where a test says.
+	dstFaults *sim.Faults
 }
 
 var labUsers = []sim.User{{Username: "admin", Password: "secret"}, {Username: "verifier", Password: "pw"}}
@@ -248,8 +255,9 @@ func newMigration(t *testing.T, objects int, seed uint64) *migration {
 		t.Fatal(err)
 	}
 	dstLab, _ := sim.NewLab(sim.Options{Seed: seed + 1, Users: labUsers})
-	return &migration{d: newDeployment(t), srcLab: srcLab, dstLab: dstLab,
-		srcURL: labServer(t, srcLab), dstURL: labServer(t, dstLab)}
+	faults := sim.NewFaults(seed)
+	return &migration{d: newDeployment(t), srcLab: srcLab, dstLab: dstLab, dstFaults: faults,
+		srcURL: labServer(t, srcLab), dstURL: labServerWith(t, dstLab, faults)}
 }
 
 // register adds both labs and the remote through the API.
@@ -452,4 +460,44 @@ func (d *deployment) verifyClean(remote string) int {
 		d.t.Fatalf("verify %s counts %v", remote, r.Run.Counts)
 	}
 	return r.Run.Counts["total"]
+}
+
+// logBuffer is a process's output, written by exec's copier while the test
+// reads it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// logOf is the output of a process started by d.start.
+func (d *deployment) logOf(cmd *exec.Cmd) string {
+	for name, b := range d.logs {
+		if strings.HasSuffix(name, "-"+strconv.Itoa(cmd.Process.Pid)) {
+			return b.String()
+		}
+	}
+	return ""
+}
+
+// holderOf is the lease holder a coordinator named in its log line
+// "coordinator started holder=…".
+func (d *deployment) holderOf(cmd *exec.Cmd) string {
+	for _, line := range strings.Split(d.logOf(cmd), "\n") {
+		if i := strings.Index(line, "holder="); i >= 0 && strings.Contains(line, "coordinator started") {
+			return strings.Fields(line[i+len("holder="):])[0]
+		}
+	}
+	return ""
 }

@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os/exec"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -42,19 +39,7 @@ func TestCoordinatorFailover(t *testing.T) {
 		}
 		return holder, term
 	}
-	// the log line "coordinator started holder=…" names each one's holder
-	holderOf := func(cmd *exec.Cmd) string {
-		for name, b := range d.logs {
-			if strings.HasSuffix(name, "-"+strconv.Itoa(cmd.Process.Pid)) {
-				for _, line := range strings.Split(b.String(), "\n") {
-					if i := strings.Index(line, "holder="); i >= 0 && strings.Contains(line, "coordinator started") {
-						return strings.Fields(line[i+len("holder="):])[0]
-					}
-				}
-			}
-		}
-		return ""
-	}
+	holderOf := d.holderOf
 	if r := d.runStep("a_to_b", "fetch", nil); r.Run.Status != "succeeded" {
 		t.Fatalf("fetch %s: %s", r.Run.Status, r.Run.Error)
 	}

@@ -226,7 +226,9 @@ func (t Term) extend(until time.Time) {
 type termKey struct{}
 
 // withTerm makes ctx carry the term, for Check.
-func withTerm(ctx context.Context, t Term) context.Context { return context.WithValue(ctx, termKey{}, t) }
+func withTerm(ctx context.Context, t Term) context.Context {
+	return context.WithValue(ctx, termKey{}, t)
+}
 
 // Check answers ErrNotLeader when ctx belongs to a term that is over (even
 // before its context is cancelled: a process resumed after a pause learns

@@ -127,6 +127,13 @@ const replayTries = 5
 // sent (ARCHITECTURE.md §4, Import 8).
 func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known string) (settled bool, err error) {
 	for try := 1; ; try++ {
+		if try > 1 {
+			// a transition that failed transiently may have happened, and
+			// made a retest: adopt it before anything else is replayed
+			if err := h.adoptMade(ctx, rm, o); err != nil {
+				return false, err
+			}
+		}
 		settled, err = h.replayOnce(ctx, rm, o, verifier, untilChildren, written, known)
 		if err == nil || !senaite.Transient(err) || try == replayTries {
 			return settled, err
@@ -338,6 +345,27 @@ func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite
 			return h.adoptAnalyses(ctx, rm, it, own)
 		}
 		return nil
+	}
+	return nil
+}
+
+// adoptMade adopts what a transition of o may have created at the
+// destination — a retest analysis (retract, retest), a retest sample
+// (invalidate) — as adoptRetest does after a transition that answered;
+// nothing happens when there is none yet.
+func (h *Handler) adoptMade(ctx context.Context, rm store.Remote, o store.Stored) error {
+	if o.DestUID == "" {
+		return nil
+	}
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return err
+	}
+	switch o.PortalType {
+	case "Analysis":
+		return h.adoptRetest(ctx, rm, dst, o, "RetestOf", "Analysis")
+	case "AnalysisRequest":
+		return h.adoptRetest(ctx, rm, dst, o, "Invalidated", "AnalysisRequest")
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ package labs
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
@@ -16,6 +17,9 @@ import (
 type Bounds struct {
 	MaxConcurrency    int
 	RequestsPerSecond float64
+	// Timeout bounds one request (SENAITE_SYNC_LAB_TIMEOUT; 0: the
+	// client's 30 s): a lab that stops answering costs this per request.
+	Timeout time.Duration
 }
 
 // Client returns a client for an instance.
@@ -26,7 +30,7 @@ func Client(in store.Instance, key *secret.Key, b Bounds, log *slog.Logger) (*se
 	}
 	c, err := senaite.New(senaite.Config{URL: in.URL, Username: in.Username, Password: pw.Reveal(),
 		CACertPEM: []byte(in.CACert), MaxConcurrency: b.MaxConcurrency, RequestsPerSecond: b.RequestsPerSecond,
-		Logger: log, Name: in.Name})
+		Timeout: b.Timeout, Logger: log, Name: in.Name})
 	if err != nil {
 		return nil, fmt.Errorf("labs: instance %s: %w", in.Name, err)
 	}
@@ -45,7 +49,7 @@ func Verifier(in store.Instance, key *secret.Key, b Bounds, log *slog.Logger) (*
 	}
 	c, err := senaite.New(senaite.Config{URL: in.URL, Username: in.VerifierUsername, Password: pw.Reveal(),
 		CACertPEM: []byte(in.CACert), MaxConcurrency: b.MaxConcurrency, RequestsPerSecond: b.RequestsPerSecond,
-		Logger: log, Name: in.Name + "/verifier"})
+		Timeout: b.Timeout, Logger: log, Name: in.Name + "/verifier"})
 	if err != nil {
 		return nil, fmt.Errorf("labs: instance %s verifier: %w", in.Name, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"strings"
@@ -214,6 +215,9 @@ func (f *Faults) inject(w http.ResponseWriter, r *http.Request) (handled, malfor
 		}
 		panic(http.ErrAbortHandler)
 	case FaultTimeout:
+		// the body is read first: until it is, net/http cannot notice the
+		// client hanging up, and the handler would outlive it
+		_, _ = io.Copy(io.Discard, r.Body)
 		t := time.NewTimer(2 * time.Minute)
 		defer t.Stop()
 		select {
