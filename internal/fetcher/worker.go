@@ -39,16 +39,25 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	stop := queue.Heartbeat(msg, 5*time.Second)
-	_, err := w.Handler.Handle(ctx, p)
+	err := queue.OutlastOutage(ctx, w.Handler.Store, w.Log, func() error {
+		_, err := w.Handler.Handle(ctx, p)
+		return err
+	})
 	stop()
 	if err == nil {
 		_ = msg.Ack()
 		return
 	}
-	md, _ := msg.Metadata()
-	attempt := 1
-	if md != nil {
-		attempt = int(md.NumDelivered)
+	// the budget is the handler's own failures, not the deliveries
+	attempt, ferr := 1, error(nil)
+	if ctx.Err() == nil {
+		attempt, ferr = w.Handler.Store.PageFailed(ctx, p.RunID, p.PortalType, p.BStart)
+	}
+	if ferr != nil || attempt == 0 {
+		attempt = 1
+		if md, _ := msg.Metadata(); md != nil {
+			attempt = int(md.NumDelivered)
+		}
 	}
 	log := w.Log.With("run_id", p.RunID, "portal_type", p.PortalType, "b_start", p.BStart, "attempt", attempt)
 	if ctx.Err() != nil {

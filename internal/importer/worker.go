@@ -37,7 +37,10 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	stop := queue.Heartbeat(msg, 5*time.Second)
-	_, err := w.Handler.Import(ctx, m)
+	err := queue.OutlastOutage(ctx, w.Handler.Store, w.Log, func() error {
+		_, err := w.Handler.Import(ctx, m)
+		return err
+	})
 	stop()
 	log := w.Log.With("remote_id", m.RemoteID, "uid", m.SourceUID)
 	switch {
@@ -48,18 +51,23 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	case ctx.Err() != nil:
 		_ = msg.Nak()
 	default:
-		attempt := 1
-		if md, _ := msg.Metadata(); md != nil {
-			attempt = int(md.NumDelivered)
+		// the budget is the handler's own failures, not the deliveries: a
+		// message redelivered while NATS or PostgreSQL was away did not fail
+		failures, ferr := w.Handler.Store.ObjectFailed(ctx, m.RemoteID, m.SourceUID)
+		if ferr != nil {
+			failures = 1
+			if md, _ := msg.Metadata(); md != nil {
+				failures = int(md.NumDelivered)
+			}
 		}
-		if w.MaxDeliver > 0 && attempt >= w.MaxDeliver {
-			log.Error("import keeps failing; dead-lettered", "attempt", attempt, "error", err)
+		if w.MaxDeliver > 0 && failures >= w.MaxDeliver {
+			log.Error("import keeps failing; dead-lettered", "failures", failures, "error", err)
 			_ = w.Handler.Store.MarkObject(context.WithoutCancel(ctx), m.RemoteID, m.SourceUID,
 				[]store.ObjState{store.ObjFetched, store.ObjWaiting}, store.ObjFailed, err.Error(), "")
 			_ = msg.Term()
 			return
 		}
-		log.Warn("import failed; retrying", "attempt", attempt, "error", err)
-		_ = msg.NakWithDelay(time.Duration(attempt*attempt) * 200 * time.Millisecond)
+		log.Warn("import failed; retrying", "failures", failures, "error", err)
+		_ = msg.NakWithDelay(time.Duration(failures*failures) * 200 * time.Millisecond)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
 // Role names a stream and its consumer.
@@ -60,8 +62,10 @@ type Options struct {
 	// AckWait is how long a message may stay unacknowledged before it is
 	// redelivered; keep it short and call InProgress on slow work.
 	AckWait time.Duration
-	// MaxDeliver bounds deliveries; after it the message is ours to
-	// dead-letter (it stays in the stream, the server only advises).
+	// MaxDeliver bounds deliveries, a backstop only (default 100): the
+	// workers dead-letter on the failures they count in PostgreSQL, since
+	// a message is redelivered without having failed when NATS or the
+	// database was away.
 	MaxDeliver int
 	// MaxAckPending bounds messages in flight across all processes.
 	MaxAckPending int
@@ -76,7 +80,7 @@ func (o Options) withDefaults() Options {
 		o.AckWait = 30 * time.Second
 	}
 	if o.MaxDeliver <= 0 {
-		o.MaxDeliver = 8
+		o.MaxDeliver = 100
 	}
 	if o.MaxAckPending <= 0 {
 		o.MaxAckPending = 1000
@@ -237,4 +241,30 @@ func PublishBatch(ctx context.Context, js jetstream.JetStream, msgs []Msg) error
 		}
 	}
 	return nil
+}
+
+// Outage is what OutlastOutage needs of the store.
+type Outage interface {
+	WaitAvailable(ctx context.Context, log *slog.Logger) (bool, error)
+}
+
+// OutlastOutage runs work, and when it fails while PostgreSQL is out of
+// reach, waits for the database and runs it again, holding the message
+// (its heartbeat keeps it): waiting for our own database must not spend
+// the message's delivery budget, as waiting for a parent does not. An
+// error the database was not behind is returned as it is.
+func OutlastOutage(ctx context.Context, db Outage, log *slog.Logger, work func() error) error {
+	for {
+		err := work()
+		if err == nil || ctx.Err() != nil || !store.Unavailable(err) {
+			return err
+		}
+		waited, werr := db.WaitAvailable(ctx, log)
+		if werr != nil {
+			return err
+		}
+		if !waited {
+			return err // it answers: the error was not an outage
+		}
+	}
 }

@@ -384,6 +384,7 @@ func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string
 	_, err := s.leaderExec(ctx, `UPDATE objects o SET level = x.l, id_key = nullif(x.k, ''),
 		id_seq = CASE WHEN x.k = '' THEN NULL ELSE x.n END,
 		state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END,
+		failures = CASE WHEN o.state IN ('waiting', 'failed') THEN 0 ELSE o.failures END,
 		wait_kind = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.wait_kind END,
 		waiting_for = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.waiting_for END
 		FROM unnest($2::text[], $3::int[], $4::text[], $5::int[]) AS x(u, l, k, n)

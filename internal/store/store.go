@@ -32,6 +32,7 @@ var ErrSchemaTooNew = errors.New("store: database schema is newer than this bina
 // Store is the PostgreSQL state.
 type Store struct {
 	pool *pgxpool.Pool
+	outageState
 }
 
 // Open connects to PostgreSQL; the URL may carry search_path to use a
