@@ -293,7 +293,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if r.Kind == store.KindUpdate {
 		scope = &r.ID
 	}
-	if err := h.ReplayAll(ctx, rm, verifier, scope); err != nil {
+	if err := h.ReplayAll(ctx, rm, r.ID, verifier, scope); err != nil {
 		return err
 	}
 	// objects still waiting never got their dependency: failed, named

@@ -2,14 +2,18 @@ package importer_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
@@ -201,13 +205,23 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 	}
 	if replay {
 		verifier, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "verifier", Password: "pw"})
-		for i := 0; i < 2; i++ { // the second replay must change nothing
-			if i == 1 {
-				before = dstLab.Total()
-			}
-			if err := ih.ReplayAll(ctx, rm, verifier, nil); err != nil {
-				t.Fatal(err)
-			}
+		run := uuid.New()
+		if err := ih.ReplayAll(ctx, rm, run, verifier, nil); err != nil {
+			t.Fatal(err)
+		}
+		// the same run's replay started again (a leader stepped down)
+		// resumes after what it settled: no write at all
+		writes := simWrites(t, dstHS.URL)
+		before = dstLab.Total()
+		if err := ih.ReplayAll(ctx, rm, run, verifier, nil); err != nil {
+			t.Fatal(err)
+		}
+		if w := simWrites(t, dstHS.URL); w != writes {
+			t.Errorf("the resumed replay sent %d writes, want none", w-writes)
+		}
+		// another run's replay starts from the lab's states: it creates nothing
+		if err := ih.ReplayAll(ctx, rm, uuid.New(), verifier, nil); err != nil {
+			t.Fatal(err)
 		}
 		if dstLab.Total() != before {
 			t.Fatalf("a second replay created %d objects", dstLab.Total()-before)
@@ -491,4 +505,21 @@ func TestUpdateOnlyTypes(t *testing.T) {
 	if err != nil || got.String("Name") != clients[1].Fields["Name"] {
 		t.Fatalf("the own client was not updated from the source: %q %v", got.String("Name"), err)
 	}
+}
+
+// simWrites is how many writes the simulator at base has served.
+func simWrites(t *testing.T, base string) int64 {
+	t.Helper()
+	resp, err := http.Get(base + "/__sim/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Requests map[string]int64 `json:"requests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Requests["writes"]
 }

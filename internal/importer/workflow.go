@@ -390,12 +390,20 @@ func replayPhase(portalType string) int {
 // histories then need replaying). Replays are computed from the
 // destination's current state, so running it again changes nothing.
 // scope, when set, limits it to the objects a run (an update) stored.
-func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *senaite.Client, scope *uuid.UUID) (err error) {
+func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client, scope *uuid.UUID) (err error) {
 	// settled objects reached the source's state (or a recorded mismatch):
 	// later rounds and phase 3 skip them; samples and worksheets are looked
 	// at again, as adopted retests change them
 	var settledMu sync.Mutex
-	settled := map[string]bool{}
+	// what an earlier, interrupted pass of this run settled stays settled
+	settled, err := h.Store.Replayed(ctx, rm.ID, run)
+	if err != nil {
+		return err
+	}
+	if len(settled) > 0 {
+		h.Log.Info("replay: resuming after what an earlier pass of the run settled", "remote", rm.Name, "objects", len(settled))
+	}
+	var fresh []string // settled since the last flush to the store
 	troubled := map[string]string{} // unsettled by transient errors: uid → last error
 	defer func() {
 		if err == nil {
@@ -433,7 +441,8 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			// by sample: a sample's analyses' data comes in one query
 			var analyses []store.Stored
 			for _, o := range objs {
-				if o.PortalType == "Analysis" && o.Written != store.WrittenUpdated {
+				if o.PortalType == "Analysis" && o.Written != store.WrittenUpdated && !settled[o.SourceUID] {
+					// (a settled one was written before an earlier pass stopped)
 					// an update wrote the changed fields of an existing copy already
 					analyses = append(analyses, o)
 				}
@@ -510,6 +519,9 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 						}
 						if ok {
 							settledMu.Lock()
+							if !settled[o.SourceUID] {
+								fresh = append(fresh, o.SourceUID)
+							}
 							settled[o.SourceUID] = true
 							delete(troubled, o.SourceUID)
 							settledMu.Unlock()
@@ -521,6 +533,10 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, verifier *sena
 			if err := p.Wait(); err != nil {
 				return err
 			}
+			if err := h.Store.MarkReplayed(ctx, rm.ID, run, fresh); err != nil {
+				return err
+			}
+			fresh = fresh[:0]
 			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", len(todo),
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}

@@ -709,3 +709,34 @@ func (s *Store) StateTallies(ctx context.Context) ([]StateTally, error) {
 	}
 	return out, nil
 }
+
+// Replayed lists the objects whose workflow replay a run settled already
+// (MarkReplayed): a replay that starts again skips them.
+func (s *Store) Replayed(ctx context.Context, remoteID int64, runID uuid.UUID) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid FROM objects WHERE remote_id = $1 AND replayed_run = $2`, remoteID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: replayed objects of run %s: %w", runID, err)
+	}
+	uids, err := collectStrings(rows, "replayed objects")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(uids))
+	for _, u := range uids {
+		out[u] = true
+	}
+	return out, nil
+}
+
+// MarkReplayed records that a run's replay settled these objects (a
+// leader-only write, fenced).
+func (s *Store) MarkReplayed(ctx context.Context, remoteID int64, runID uuid.UUID, uids []string) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	if _, err := s.leaderExec(ctx, `UPDATE objects SET replayed_run = $2 WHERE remote_id = $1 AND source_uid = ANY($3)`,
+		remoteID, runID, uids); err != nil {
+		return fmt.Errorf("store: mark %d objects replayed: %w", len(uids), err)
+	}
+	return nil
+}
