@@ -10,7 +10,7 @@ BIN      := bin
 PKGS     := ./...
 FUZZTIME ?= 1m
 
-.PHONY: all build test test-race fuzz bench bench-sim demo services vet fmt clean
+.PHONY: all build test test-race fuzz bench bench-sim chaos demo services vet fmt clean
 
 all: build
 
@@ -48,6 +48,18 @@ BENCH_OBJECTS ?= 50000
 BENCH_CHANGED ?= 0.01
 bench: build services
 	$(BIN)/senaite-bench migration --objects $(BENCH_OBJECTS) --changed $(BENCH_CHANGED)
+
+# A 20,000-object migration and two updates while a seeded harness kills
+# importers, fetchers and the leading coordinator (SIGKILL, SIGSTOP),
+# restarts its own nats-server and this machine's PostgreSQL, and the
+# destination fails as labs do; prints a table, fails unless every run
+# succeeded, verify is clean and both labs are equal. Not part of make test.
+CHAOS_OBJECTS ?= 20000
+CHAOS_SEED    ?= 1
+PG_VERSION    := $(shell ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
+chaos: build services
+	$(BIN)/senaite-bench chaos --objects $(CHAOS_OBJECTS) --seed $(CHAOS_SEED) \
+		--restart-postgres "$(if $(filter 0,$(shell id -u)),,sudo )pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main restart -m fast"
 
 # The simulator's raw capacity: complete items/s on listings, creates/s,
 # memory for a 50,000-object lab.

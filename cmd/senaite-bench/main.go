@@ -3,6 +3,7 @@
 //
 //	senaite-bench migration [--objects 50000] [--changed 0.01]   a whole migration with standalone, then an update
 //	senaite-bench sim [--objects 50000]         the simulator's raw capacity
+//	senaite-bench chaos [--objects 20000] [--seed 1]   a migration and two updates under chaos
 package main
 
 import (
@@ -13,6 +14,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/bench"
 )
@@ -46,6 +49,19 @@ func main() {
 		_ = fs.Parse(os.Args[2:])
 		err = runMigration(ctx, bench.MigrationOptions{SimBinary: *simBin, SyncBinary: *syncBin, Objects: *objects,
 			Seed: *seed, Concurrency: *conc, Creates: *creates, Changed: *changed, DatabaseURL: *db, Log: os.Stderr})
+	case "chaos":
+		syncBin := fs.String("sync", filepath.Join(dir, "senaite-sync"), "senaite-sync binary")
+		natsBin := fs.String("nats", "nats-server", "nats-server binary (the run starts and restarts its own)")
+		seed := fs.Uint64("seed", 1, "seed of the generated lab and of the blows")
+		every := fs.Duration("every", 6*time.Second, "mean pause between two blows")
+		db := fs.String("database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+			"PostgreSQL server; the database senaite_sync_chaos is recreated on it")
+		restartPG := fs.String("restart-postgres", "", "command restarting that PostgreSQL server (empty: it is not restarted)")
+		*objects = 20000 // chaos's own default size
+		_ = fs.Parse(os.Args[2:])
+		err = runChaos(ctx, bench.ChaosOptions{SyncBinary: *syncBin, SimBinary: *simBin, NatsBinary: *natsBin,
+			DatabaseURL: *db, Objects: *objects, Seed: *seed, Every: *every, RestartPostgres: strings.Fields(*restartPG),
+			Log: os.Stderr})
 	default:
 		usage()
 	}
@@ -56,7 +72,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: senaite-bench migration|sim [--objects N] [--concurrency C] [--creates N]")
+	fmt.Fprintln(os.Stderr, "usage: senaite-bench migration|sim|chaos [--objects N] [--concurrency C] [--creates N]")
 	os.Exit(2)
 }
 
@@ -112,5 +128,34 @@ func runMigration(ctx context.Context, o bench.MigrationOptions) error {
 		fmt.Printf("  lab requests    source %d reads (light scan and complete reads); destination %d reads, %d writes\n",
 			u.SourceReads, u.DestReads, u.DestWrites)
 	}
+	return nil
+}
+
+func runChaos(ctx context.Context, o bench.ChaosOptions) error {
+	r, err := bench.RunChaos(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("chaos: a %d-object lab migrated and updated twice (seed %d) in %s\n", r.Objects, o.Seed, r.Elapsed.Round(time.Second))
+	fmt.Println("| run | status | time | counts |")
+	fmt.Println("|---|---|---|---|")
+	for _, run := range append(r.Runs, r.Verify) {
+		fmt.Printf("| %s | %s %s | %s | %v |\n", run.Kind, run.Status, run.Error, run.Elapsed.Round(time.Second), run.Counts)
+	}
+	fmt.Println()
+	fmt.Println("| blow | times |")
+	fmt.Println("|---|---|")
+	for _, k := range bench.SortedKeys(r.Blows) {
+		fmt.Printf("| %s | %d |\n", k, r.Blows[k])
+	}
+	for _, k := range bench.SortedKeys(r.Faults) {
+		fmt.Printf("| destination fault %s | %d |\n", k, r.Faults[k])
+	}
+	fmt.Println()
+	fmt.Printf("both labs compared by content (internal/crosscheck):\n%s\n", r.Cross)
+	if !r.Passed() {
+		return fmt.Errorf("chaos: a run did not succeed, verify found differences or the labs differ")
+	}
+	fmt.Println("chaos: passed")
 	return nil
 }

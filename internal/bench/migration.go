@@ -288,26 +288,13 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 // read and wrote.
 func timeUpdate(ctx context.Context, hc *http.Client, srcURL, dstURL string, fraction float64,
 	step func(string) (map[string]any, time.Duration, error), logf func(string, ...any)) (*UpdateResult, error) {
-	api := srcURL + "/@@API/senaite/v1"
-	uids, err := listUIDs(ctx, hc, api)
-	if err != nil {
+	u := &UpdateResult{}
+	var total int
+	var err error
+	if u.Edited, u.Refused, total, err = editSource(ctx, hc, srcURL, fraction, "changed by the bench"); err != nil {
 		return nil, err
 	}
-	want := int(float64(len(uids)) * fraction)
-	every := max(1, int(1/fraction))
-	u := &UpdateResult{}
-	for i := 0; i < len(uids) && u.Edited < want; i++ {
-		if i%every != 0 && len(uids)-i > (want-u.Edited)*every {
-			continue
-		}
-		body, _ := json.Marshal(map[string]any{"description": fmt.Sprintf("changed by the bench %d", i)})
-		if err := post(ctx, hc, api+"/update/"+uids[i], body, "admin", "secret"); err == nil {
-			u.Edited++
-		} else {
-			u.Refused++ // structural folders and locked objects refuse; the next one is taken
-		}
-	}
-	logf("edited %d of %d source objects; update…", u.Edited, len(uids))
+	logf("edited %d of %d source objects; update…", u.Edited, total)
 	srcReads0, _, err := simRequests(ctx, hc, srcURL)
 	if err != nil {
 		return nil, err
@@ -335,6 +322,32 @@ func timeUpdate(ctx context.Context, hc *http.Client, srcURL, dstURL string, fra
 		u.Counts[k] = countOf(run, k)
 	}
 	return u, nil
+}
+
+// editSource edits fraction of the source's objects (their description,
+// which every AT type has), spread over the listing; it returns the edits
+// made, those the lab refused (structural folders, locked objects: the
+// next one is taken) and the objects listed.
+func editSource(ctx context.Context, hc *http.Client, srcURL string, fraction float64, text string) (edited, refused, total int, err error) {
+	api := srcURL + "/@@API/senaite/v1"
+	uids, err := listUIDs(ctx, hc, api)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	want := int(float64(len(uids)) * fraction)
+	every := max(1, int(1/fraction))
+	for i := 0; i < len(uids) && edited < want; i++ {
+		if i%every != 0 && len(uids)-i > (want-edited)*every {
+			continue
+		}
+		body, _ := json.Marshal(map[string]any{"description": fmt.Sprintf("%s %d", text, i)})
+		if err := post(ctx, hc, api+"/update/"+uids[i], body, "admin", "secret"); err == nil {
+			edited++
+		} else {
+			refused++
+		}
+	}
+	return edited, refused, len(uids), nil
 }
 
 // listUIDs reads every object's UID from the lab's light search pages
