@@ -1,6 +1,7 @@
 package importer_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,8 +97,22 @@ func analysesOfRetests(l *sim.Lab) int {
 // types, into an empty one, twice (the second pass must create nothing).
 func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.Lab) {
 	t.Helper()
+	srcLab, dstLab, _ := migrateLabCut(t, excluded, replay, nil)
+	return srcLab, dstLab
+}
+
+// migrateLabCut is migrateLab whose first replay pass is stopped right
+// after the destination served a write cut names (a process killed, a
+// leader that stepped down); it tells whether the cut happened.
+func migrateLabCut(t *testing.T, excluded []string, replay bool, cut func(body string) bool) (*sim.Lab, *sim.Lab, bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
+	var (
+		cutMu  sync.Mutex
+		stop   context.CancelFunc // set while the pass to stop runs
+		cutted bool
+	)
 	users := []sim.User{{Username: "admin", Password: "secret"}}
 	srcLab, _ := sim.NewLab(sim.Options{Seed: 31, Users: users})
 	if err := sim.Generate(srcLab, 500); err != nil {
@@ -105,7 +121,27 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 	dstLab, _ := sim.NewLab(sim.Options{Seed: 32, Users: append(users, sim.User{Username: "verifier", Password: "pw"})})
 	srcHS := httptest.NewServer(sim.NewServer(srcLab, nil, nil))
 	defer srcHS.Close()
-	dstHS := httptest.NewServer(sim.NewServer(dstLab, nil, nil))
+	dstSrv := sim.NewServer(dstLab, nil, nil)
+	dstHS := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body []byte
+		if cut != nil && r.Method == http.MethodPost {
+			body, _ = io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		rec := httptest.NewRecorder()
+		dstSrv.ServeHTTP(rec, r)
+		cutMu.Lock()
+		if stop != nil && !cutted && cut(string(body)) {
+			cutted = true
+			stop() // the lab did it; the pass stops before it hears of it
+		}
+		cutMu.Unlock()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}))
 	defer dstHS.Close()
 	src, _ := senaite.New(senaite.Config{URL: srcHS.URL + "/senaite", Username: "admin", Password: "secret"})
 	dst, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "admin", Password: "secret"})
@@ -206,6 +242,20 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 	if replay {
 		verifier, _ := senaite.New(senaite.Config{URL: dstHS.URL + "/senaite", Username: "verifier", Password: "pw"})
 		run := uuid.New()
+		if cut != nil {
+			pass, stopPass := context.WithCancel(ctx)
+			cutMu.Lock()
+			stop = stopPass
+			cutMu.Unlock()
+			err := ih.ReplayAll(pass, rm, run, verifier, nil)
+			cutMu.Lock()
+			stop = nil
+			cutMu.Unlock()
+			stopPass()
+			if cutted && err == nil {
+				t.Fatal("the replay pass went on after it was stopped")
+			}
+		}
 		if err := ih.ReplayAll(ctx, rm, run, verifier, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +277,7 @@ func migrateLab(t *testing.T, excluded []string, replay bool) (*sim.Lab, *sim.La
 			t.Fatalf("a second replay created %d objects", dstLab.Total()-before)
 		}
 	}
-	return srcLab, dstLab
+	return srcLab, dstLab, cutted
 }
 
 // TestImportReproducesReviewStates: after the workflow replay, samples and
@@ -241,6 +291,34 @@ func TestImportReproducesReviewStates(t *testing.T) {
 		if !reflect.DeepEqual(src, dst) {
 			t.Errorf("%s states: source %v, destination %v", pt, src, dst)
 		}
+	}
+}
+
+// TestReplayStoppedAfterARetract: a replay pass stopped right after the
+// destination made a retest (by retract, by invalidate), before the pass
+// adopted it, is resumed by the same run's next pass, which adopts the
+// retest: nothing stays waiting, the states are the source's.
+func TestReplayStoppedAfterARetract(t *testing.T) {
+	t.Parallel()
+	for _, transition := range []string{"retract", "invalidate"} {
+		t.Run(transition, func(t *testing.T) {
+			t.Parallel()
+			srcLab, dstLab, cutted := migrateLabCut(t, notYet, true, func(body string) bool {
+				return strings.Contains(body, `"transition":"`+transition+`"`)
+			})
+			if !cutted {
+				t.Fatalf("the replay never sent %s", transition)
+			}
+			for _, pt := range []string{"AnalysisRequest", "Analysis"} {
+				src, dst := states(srcLab, pt), states(dstLab, pt)
+				if !reflect.DeepEqual(src, dst) {
+					t.Errorf("%s states: source %v, destination %v", pt, src, dst)
+				}
+				if s, d := len(srcLab.Objects(pt)), len(dstLab.Objects(pt)); s != d {
+					t.Errorf("%s: source %d, destination %d", pt, s, d)
+				}
+			}
+		})
 	}
 }
 

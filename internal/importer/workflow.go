@@ -127,9 +127,12 @@ const replayTries = 5
 // sent (ARCHITECTURE.md §4, Import 8).
 func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known string) (settled bool, err error) {
 	for try := 1; ; try++ {
-		if try > 1 {
+		if try > 1 || h.awaitsAdoption(o.SourceUID) {
 			// a transition that failed transiently may have happened, and
-			// made a retest: adopt it before anything else is replayed
+			// made a retest; so may one of an earlier pass that stopped
+			// (a leader that stepped down, a process killed) between the
+			// transition and the adoption: adopt it before anything else
+			// is replayed
 			if err := h.adoptMade(ctx, rm, o); err != nil {
 				return false, err
 			}
@@ -349,6 +352,15 @@ func (h *Handler) adoptRetest(ctx context.Context, rm store.Remote, dst *senaite
 	return nil
 }
 
+// awaitsAdoption tells whether the source's retest of an object (by
+// RetestOf or Invalidated) still waits to be adopted: the transition that
+// makes it at the destination may have happened already.
+func (h *Handler) awaitsAdoption(sourceUID string) bool {
+	_, analysis := h.retests["RetestOf:"+sourceUID]
+	_, sample := h.retests["Invalidated:"+sourceUID]
+	return analysis || sample
+}
+
 // adoptMade adopts what a transition of o may have created at the
 // destination — a retest analysis (retract, retest), a retest sample
 // (invalidate) — as adoptRetest does after a transition that answered;
@@ -403,7 +415,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 	if len(settled) > 0 {
 		h.Log.Info("replay: resuming after what an earlier pass of the run settled", "remote", rm.Name, "objects", len(settled))
 	}
-	var fresh []string // settled since the last flush to the store
+	var fresh []string              // settled since the last flush to the store
 	troubled := map[string]string{} // unsettled by transient errors: uid → last error
 	defer func() {
 		if err == nil {
@@ -485,7 +497,10 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 					continue
 				}
 				settledMu.Lock()
-				skip := settled[o.SourceUID] && o.PortalType != "Worksheet" && (o.PortalType != "AnalysisRequest" || phase == 3)
+				// (an object whose retest still waits is replayed again: its
+				// replay adopts the retest an earlier pass made)
+				skip := settled[o.SourceUID] && o.PortalType != "Worksheet" && (o.PortalType != "AnalysisRequest" || phase == 3) &&
+					!h.awaitsAdoption(o.SourceUID)
 				settledMu.Unlock()
 				if !skip {
 					todo = append(todo, o)
