@@ -539,7 +539,18 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 							}
 							settled[o.SourceUID] = true
 							delete(troubled, o.SourceUID)
+							var batch []string
+							if len(fresh) >= replayFlush {
+								// a long phase records its progress as it goes: a
+								// pass stopped midway resumes after it
+								batch, fresh = fresh, nil
+							}
 							settledMu.Unlock()
+							if batch != nil {
+								if err := h.Store.MarkReplayed(ctx, rm.ID, run, batch); err != nil {
+									return err
+								}
+							}
 						}
 					}
 					return nil
@@ -551,7 +562,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			if err := h.Store.MarkReplayed(ctx, rm.ID, run, fresh); err != nil {
 				return err
 			}
-			fresh = fresh[:0]
+			fresh = nil
 			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", len(todo),
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
@@ -691,6 +702,11 @@ func (h *Handler) childStates(ctx context.Context, rm store.Remote, g replayGrou
 	}
 	return states
 }
+
+// replayFlush is how many objects a replay phase settles before it records
+// them: one write per batch, and a pass stopped midway loses at most a
+// batch of progress (its objects are read again, not written).
+const replayFlush = 200
 
 // ReplayConcurrency is how many objects of one replay phase are worked on
 // at once; requests to the lab stay bounded by its client.
