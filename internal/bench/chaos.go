@@ -452,7 +452,10 @@ const (
 )
 
 func (h *harness) run(ctx context.Context, every time.Duration) {
-	kinds := []string{blowKillImporter, blowKillImporter, blowKillFetcher, blowKillLeader, blowStopLeader, blowNats}
+	// workers die more often than leaders, as in a fleet: three workers to
+	// one leader, one nats-server and one database blow
+	kinds := []string{blowKillImporter, blowKillImporter, blowKillImporter, blowKillFetcher, blowKillFetcher,
+		blowKillLeader, blowStopLeader, blowNats}
 	if len(h.restartPG) > 0 {
 		kinds = append(kinds, blowPostgres)
 	}

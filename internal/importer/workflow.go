@@ -404,20 +404,22 @@ func replayPhase(portalType string) int {
 // scope, when set, limits it to the objects a run (an update) stored.
 func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client, scope *uuid.UUID) (err error) {
 	// settled objects reached the source's state (or a recorded mismatch):
-	// later rounds and phase 3 skip them; samples and worksheets are looked
-	// at again, as adopted retests change them
-	var settledMu sync.Mutex
-	// what an earlier, interrupted pass of this run settled stays settled
-	settled, err := h.Store.Replayed(ctx, rm.ID, run)
+	// later rounds and phase 3 skip them; a sample is looked at again while
+	// something in it is not settled, as adopted retests change it. What an
+	// earlier, interrupted pass of this run did stays done.
+	var settledMu sync.Mutex // guards troubled
+	progress, err := loadReplayProgress(ctx, h.Store, rm.ID, run)
 	if err != nil {
 		return err
 	}
-	if len(settled) > 0 {
-		h.Log.Info("replay: resuming after what an earlier pass of the run settled", "remote", rm.Name, "objects", len(settled))
+	if n := progress.count(); n > 0 {
+		h.Log.Info("replay: resuming after what an earlier pass of the run did", "remote", rm.Name, "objects", n)
 	}
-	var fresh []string              // settled since the last flush to the store
 	troubled := map[string]string{} // unsettled by transient errors: uid → last error
 	defer func() {
+		if err == nil {
+			err = progress.flush(ctx)
+		}
 		if err == nil {
 			err = h.failTroubled(ctx, rm, troubled)
 		}
@@ -446,6 +448,11 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 		}
 		h.retests = retests
 		written := map[string]bool{}
+		for _, o := range objs {
+			if o.PortalType == "Analysis" && progress.reached(o.SourceUID, store.ReplayFields) {
+				written[o.SourceUID] = true // by an earlier pass of the run
+			}
+		}
 		if round == 0 {
 			started := time.Now()
 			var mu sync.Mutex
@@ -453,8 +460,8 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			// by sample: a sample's analyses' data comes in one query
 			var analyses []store.Stored
 			for _, o := range objs {
-				if o.PortalType == "Analysis" && o.Written != store.WrittenUpdated && !settled[o.SourceUID] {
-					// (a settled one was written before an earlier pass stopped)
+				if o.PortalType == "Analysis" && o.Written != store.WrittenUpdated && !written[o.SourceUID] {
+					// (one an earlier pass of the run wrote or settled is done)
 					// an update wrote the changed fields of an existing copy already
 					analyses = append(analyses, o)
 				}
@@ -477,6 +484,9 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 							mu.Lock()
 							written[o.SourceUID] = true
 							mu.Unlock()
+							if _, err := progress.mark(ctx, o.SourceUID, store.ReplayFields); err != nil {
+								return err
+							}
 						}
 					}
 					return nil
@@ -491,18 +501,22 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 		for phase := 0; phase <= 4; phase++ {
 			started := time.Now()
 			var todo []store.Stored
+			// samples holding something not settled yet (a retest adopted
+			// since changes its sample): phase 1 looks at them again
+			unsettledIn := map[string]bool{}
+			if phase == 1 {
+				for _, o := range objs {
+					if !progress.reached(o.SourceUID, store.ReplaySettled) {
+						unsettledIn[o.ParentUID] = true
+					}
+				}
+			}
 			for _, o := range objs {
 				ph := replayPhase(o.PortalType)
 				if ph != phase && !(phase == 3 && ph == 1) {
 					continue
 				}
-				settledMu.Lock()
-				// (an object whose retest still waits is replayed again: its
-				// replay adopts the retest an earlier pass made)
-				skip := settled[o.SourceUID] && o.PortalType != "Worksheet" && (o.PortalType != "AnalysisRequest" || phase == 3) &&
-					!h.awaitsAdoption(o.SourceUID)
-				settledMu.Unlock()
-				if !skip {
+				if !h.replaySkips(progress, o, phase, unsettledIn) {
 					todo = append(todo, o)
 				}
 			}
@@ -532,25 +546,19 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 						if err != nil {
 							return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
 						}
-						if ok {
-							settledMu.Lock()
-							if !settled[o.SourceUID] {
-								fresh = append(fresh, o.SourceUID)
-							}
-							settled[o.SourceUID] = true
-							delete(troubled, o.SourceUID)
-							var batch []string
-							if len(fresh) >= replayFlush {
-								// a long phase records its progress as it goes: a
-								// pass stopped midway resumes after it
-								batch, fresh = fresh, nil
-							}
-							settledMu.Unlock()
-							if batch != nil {
-								if err := h.Store.MarkReplayed(ctx, rm.ID, run, batch); err != nil {
-									return err
-								}
-							}
+						mark := store.ReplaySettled
+						if !ok && phase == 1 && o.PortalType == "AnalysisRequest" {
+							mark = store.ReplayFirstPart // up to what its analyses cause
+						} else if !ok {
+							continue
+						}
+						settledMu.Lock()
+						delete(troubled, o.SourceUID)
+						settledMu.Unlock()
+						// a long phase records its progress as it goes: a pass
+						// stopped midway resumes after it
+						if _, err := progress.mark(ctx, o.SourceUID, mark); err != nil {
+							return err
 						}
 					}
 					return nil
@@ -559,10 +567,9 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			if err := p.Wait(); err != nil {
 				return err
 			}
-			if err := h.Store.MarkReplayed(ctx, rm.ID, run, fresh); err != nil {
+			if err := progress.flush(ctx); err != nil {
 				return err
 			}
-			fresh = nil
 			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", len(todo),
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
@@ -575,6 +582,21 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 		}
 	}
 	return nil
+}
+
+// replaySkips tells whether a phase leaves an object alone: what the run's
+// replay settled, save worksheets (their QC analyses change them) and a
+// sample in phase 1 while something in it is not settled; a sample whose
+// first part was replayed, in phase 1. An object whose retest still waits
+// is replayed again: its replay adopts the retest an earlier pass made.
+func (h *Handler) replaySkips(progress *replayProgress, o store.Stored, phase int, unsettledIn map[string]bool) bool {
+	if h.awaitsAdoption(o.SourceUID) || o.PortalType == "Worksheet" {
+		return false
+	}
+	if o.PortalType == "AnalysisRequest" && phase == 1 {
+		return !unsettledIn[o.SourceUID] && progress.reached(o.SourceUID, store.ReplayFirstPart)
+	}
+	return progress.reached(o.SourceUID, store.ReplaySettled)
 }
 
 // replayGroup is work of one replay task: objects replayed one after the
@@ -702,11 +724,6 @@ func (h *Handler) childStates(ctx context.Context, rm store.Remote, g replayGrou
 	}
 	return states
 }
-
-// replayFlush is how many objects a replay phase settles before it records
-// them: one write per batch, and a pass stopped midway loses at most a
-// batch of progress (its objects are read again, not written).
-const replayFlush = 200
 
 // ReplayConcurrency is how many objects of one replay phase are worked on
 // at once; requests to the lab stay bounded by its client.

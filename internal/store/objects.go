@@ -710,32 +710,54 @@ func (s *Store) StateTallies(ctx context.Context) ([]StateTally, error) {
 	return out, nil
 }
 
-// Replayed lists the objects whose workflow replay a run settled already
-// (MarkReplayed): a replay that starts again skips them.
-func (s *Store) Replayed(ctx context.Context, remoteID int64, runID uuid.UUID) (map[string]bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid FROM objects WHERE remote_id = $1 AND replayed_run = $2`, remoteID, runID)
+// ReplayMark is how far a run's workflow replay took an object; a pass of
+// the same run started again skips what an earlier one did.
+type ReplayMark int16
+
+const (
+	// ReplayFields: an analysis' own fields are written.
+	ReplayFields ReplayMark = 1
+	// ReplayFirstPart: a sample is replayed up to what its analyses cause.
+	ReplayFirstPart ReplayMark = 2
+	// ReplaySettled: the object reached the source's state (or a recorded
+	// mismatch).
+	ReplaySettled ReplayMark = 3
+)
+
+// Replayed returns how far the run's replay took each object it marked,
+// by source UID.
+func (s *Store) Replayed(ctx context.Context, remoteID int64, runID uuid.UUID) (map[string]ReplayMark, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, replay_mark FROM objects WHERE remote_id = $1 AND replayed_run = $2`, remoteID, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: replayed objects of run %s: %w", runID, err)
 	}
-	uids, err := collectStrings(rows, "replayed objects")
-	if err != nil {
-		return nil, err
+	defer rows.Close()
+	out := map[string]ReplayMark{}
+	for rows.Next() {
+		var uid string
+		var mark ReplayMark
+		if err := rows.Scan(&uid, &mark); err != nil {
+			return nil, fmt.Errorf("store: replayed objects of run %s: %w", runID, err)
+		}
+		out[uid] = mark
 	}
-	out := make(map[string]bool, len(uids))
-	for _, u := range uids {
-		out[u] = true
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: replayed objects of run %s: %w", runID, err)
 	}
 	return out, nil
 }
 
-// MarkReplayed records that a run's replay settled these objects (a
-// leader-only write, fenced).
-func (s *Store) MarkReplayed(ctx context.Context, remoteID int64, runID uuid.UUID, uids []string) error {
+// MarkReplayed records that a run's replay took these objects as far as
+// mark (a leader-only write, fenced); a mark never goes back within a run.
+func (s *Store) MarkReplayed(ctx context.Context, remoteID int64, runID uuid.UUID, uids []string, mark ReplayMark) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	if _, err := s.leaderExec(ctx, `UPDATE objects SET replayed_run = $2 WHERE remote_id = $1 AND source_uid = ANY($3)`,
-		remoteID, runID, uids); err != nil {
+	if _, err := s.leaderExec(ctx, `UPDATE objects SET
+		replay_mark = CASE WHEN replayed_run = $2 THEN greatest(replay_mark, $4) ELSE $4 END,
+		replayed_run = $2
+		WHERE remote_id = $1 AND source_uid = ANY($3)`,
+		remoteID, runID, uids, mark); err != nil {
 		return fmt.Errorf("store: mark %d objects replayed: %w", len(uids), err)
 	}
 	return nil
