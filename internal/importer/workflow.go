@@ -448,6 +448,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 		}
 		h.retests = retests
 		written := map[string]bool{}
+		wrote := 0 // fields written by this pass
 		for _, o := range objs {
 			if o.PortalType == "Analysis" && progress.reached(o.SourceUID, store.ReplayFields) {
 				written[o.SourceUID] = true // by an earlier pass of the run
@@ -483,6 +484,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 						if ok {
 							mu.Lock()
 							written[o.SourceUID] = true
+							wrote++
 							mu.Unlock()
 							if _, err := progress.mark(ctx, o.SourceUID, store.ReplayFields); err != nil {
 								return err
@@ -495,28 +497,18 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			if err := p.Wait(); err != nil {
 				return err
 			}
-			h.Log.Info("replay: analysis fields written", "remote", rm.Name, "analyses", len(written),
+			h.Log.Info("replay: analysis fields written", "remote", rm.Name, "analyses", wrote,
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
 		for phase := 0; phase <= 4; phase++ {
 			started := time.Now()
 			var todo []store.Stored
-			// samples holding something not settled yet (a retest adopted
-			// since changes its sample): phase 1 looks at them again
-			unsettledIn := map[string]bool{}
-			if phase == 1 {
-				for _, o := range objs {
-					if !progress.reached(o.SourceUID, store.ReplaySettled) {
-						unsettledIn[o.ParentUID] = true
-					}
-				}
-			}
 			for _, o := range objs {
 				ph := replayPhase(o.PortalType)
 				if ph != phase && !(phase == 3 && ph == 1) {
 					continue
 				}
-				if !h.replaySkips(progress, o, phase, unsettledIn) {
+				if !h.replaySkips(progress, o, round, phase) {
 					todo = append(todo, o)
 				}
 			}
@@ -585,16 +577,17 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 }
 
 // replaySkips tells whether a phase leaves an object alone: what the run's
-// replay settled, save worksheets (their QC analyses change them) and a
-// sample in phase 1 while something in it is not settled; a sample whose
-// first part was replayed, in phase 1. An object whose retest still waits
-// is replayed again: its replay adopts the retest an earlier pass made.
-func (h *Handler) replaySkips(progress *replayProgress, o store.Stored, phase int, unsettledIn map[string]bool) bool {
+// replay settled, save worksheets (their QC analyses change them); in phase
+// 1, a sample whose first part the run replayed — in the first round only:
+// later rounds look at every sample again, as the retests they adopted
+// change them. An object whose retest still waits is replayed again: its
+// replay adopts the retest an earlier pass made.
+func (h *Handler) replaySkips(progress *replayProgress, o store.Stored, round, phase int) bool {
 	if h.awaitsAdoption(o.SourceUID) || o.PortalType == "Worksheet" {
 		return false
 	}
 	if o.PortalType == "AnalysisRequest" && phase == 1 {
-		return !unsettledIn[o.SourceUID] && progress.reached(o.SourceUID, store.ReplayFirstPart)
+		return round == 0 && progress.reached(o.SourceUID, store.ReplayFirstPart)
 	}
 	return progress.reached(o.SourceUID, store.ReplaySettled)
 }
