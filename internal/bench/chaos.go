@@ -278,6 +278,7 @@ func (f *fleet) start(name string) error {
 	p.cmd = exec.Command(f.binary, args...)
 	p.cmd.Env = f.env
 	p.cmd.Stdout, p.cmd.Stderr = out, out
+	dieWithParent(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		out.Close()
 		return fmt.Errorf("chaos: start %s: %w", name, err)
@@ -582,6 +583,7 @@ func (n *natsServer) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.
 func (n *natsServer) start(ctx context.Context) error {
 	n.cmd = exec.Command(n.binary, "-a", "127.0.0.1", "-p", fmt.Sprint(n.port), "-js", "-sd", n.dir)
 	n.cmd.Stdout, n.cmd.Stderr = io.Discard, io.Discard
+	dieWithParent(n.cmd)
 	if err := n.cmd.Start(); err != nil {
 		return fmt.Errorf("chaos: start nats-server: %w", err)
 	}

@@ -165,6 +165,7 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 	cmd.Env = append(os.Environ(), "SENAITE_SYNC_DATABASE_URL="+dbURL, "SENAITE_SYNC_DATA_DIR="+dir,
 		"SENAITE_SYNC_HTTP_ADDR="+addr, "SENAITE_SYNC_NATS_URL=", "SENAITE_SYNC_API_TOKEN=")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return res, fmt.Errorf("bench: start standalone: %w", err)
 	}

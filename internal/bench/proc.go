@@ -30,6 +30,7 @@ func StartSim(ctx context.Context, binary string, args ...string) (*Sim, error) 
 	args = append([]string{"--addr", "127.0.0.1:0"}, args...)
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Stderr = io.Discard
+	dieWithParent(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
