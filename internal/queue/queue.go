@@ -60,7 +60,10 @@ func (n Names) Consumer(r Role) string { return n.Prefix + string(r) + "-workers
 // Options tune delivery.
 type Options struct {
 	// AckWait is how long a message may stay unacknowledged before it is
-	// redelivered; keep it short and call InProgress on slow work.
+	// redelivered; keep it short and call InProgress on slow work. The
+	// default, 15 s, holds three of the workers' heartbeats (every 5 s) and
+	// is what the work of a killed worker waits before another takes it
+	// (an ID sequence waits with it).
 	AckWait time.Duration
 	// MaxDeliver bounds deliveries, a backstop only (default 100): the
 	// workers dead-letter on the failures they count in PostgreSQL, since
@@ -77,7 +80,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.AckWait <= 0 {
-		o.AckWait = 30 * time.Second
+		o.AckWait = 15 * time.Second
 	}
 	if o.MaxDeliver <= 0 {
 		o.MaxDeliver = 100
