@@ -4,10 +4,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/metrics"
@@ -139,6 +142,7 @@ func writeError(w http.ResponseWriter, status int, code, msg, field string) {
 func fail(w http.ResponseWriter, err error) {
 	var fe *remote.FieldError
 	var active *store.ActiveRunError
+	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, "invalid", fe.Message, fe.Field)
@@ -151,22 +155,19 @@ func fail(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusConflict, "exists", err.Error(), "name")
 	case errors.Is(err, store.ErrInUse):
 		writeError(w, http.StatusConflict, "in_use", err.Error(), "")
+	case errors.Is(err, errTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", err.Error(), "body")
+	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22"):
+		// a data exception: input a check above let through
+		slog.Warn("api: input refused by the database", "error", err)
+		writeError(w, http.StatusBadRequest, "invalid", "a value cannot be stored (invalid text or number)", "")
 	default:
-		writeError(w, http.StatusInternalServerError, "internal", err.Error(), "")
+		// the database's words stay in the log: they name tables, columns
+		// and sometimes values
+		id := uuid.NewString()[:8]
+		slog.Error("api: internal error", "error_id", id, "error", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error (logged as "+id+")", "")
 	}
-}
-
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		field := ""
-		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
-			field = strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		}
-		return &remote.FieldError{Field: field, Message: "invalid JSON: " + err.Error()}
-	}
-	return nil
 }
 
 type instanceIn struct {
@@ -177,17 +178,43 @@ type instanceIn struct {
 	CACert           string `json:"ca_cert"`
 	VerifierUsername string `json:"verifier_username"`
 	VerifierPassword string `json:"verifier_password"`
+	readOnly
+	HasCACert *bool           `json:"has_ca_cert"`
+	Flavor    json.RawMessage `json:"flavor"`
+	Version   json.RawMessage `json:"version"`
+}
+
+// readOnly are fields a GET answers and the server sets: accepted and
+// ignored, so that what a GET returned can be PUT back.
+type readOnly struct {
+	CreatedAt json.RawMessage `json:"created_at"`
+	UpdatedAt json.RawMessage `json:"updated_at"`
 }
 
 // validate checks an instance's settings; a new instance needs its
 // password, an edited one keeps the stored passwords it is not given
 // (storedVerifier: it has a verifier password already).
 func (in instanceIn) validate(create, storedVerifier bool) error {
-	if !strings.HasPrefix(in.URL, "http://") && !strings.HasPrefix(in.URL, "https://") {
-		return &remote.FieldError{Field: "url", Message: "must start with http:// or https:// and include the site path"}
+	if err := checkURL("url", in.URL); err != nil {
+		return err
 	}
 	if in.Username == "" {
 		return &remote.FieldError{Field: "username", Message: "required"}
+	}
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"username", in.Username, maxUsername}, {"verifier_username", in.VerifierUsername, maxUsername},
+		{"password", in.Password, maxPassword}, {"verifier_password", in.VerifierPassword, maxPassword}} {
+		if len(f.value) > f.max {
+			return &remote.FieldError{Field: f.field, Message: fmt.Sprintf("too long (at most %d bytes)", f.max)}
+		}
+		if strings.ContainsAny(f.value, "\r\n") || strings.HasPrefix(f.field, "username") && strings.Contains(f.value, ":") {
+			return &remote.FieldError{Field: f.field, Message: "must not contain line breaks, nor a user name a colon"}
+		}
+	}
+	if err := checkCACert(in.CACert); err != nil {
+		return err
 	}
 	if create && in.Password == "" {
 		return &remote.FieldError{Field: "password", Message: "required"}
@@ -275,6 +302,16 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	// the stored passwords go only where they were given for: a new
+	// address or account needs them again
+	if in.Password == "" && (strings.TrimRight(in.URL, "/") != cur.URL || in.Username != cur.Username) {
+		fail(w, &remote.FieldError{Field: "password", Message: "required when url or username changes: the stored one is never sent to another address or account"})
+		return
+	}
+	if in.VerifierPassword == "" && in.VerifierUsername != "" && (strings.TrimRight(in.URL, "/") != cur.URL || in.VerifierUsername != cur.VerifierUsername) {
+		fail(w, &remote.FieldError{Field: "verifier_password", Message: "required when url or verifier_username changes"})
+		return
+	}
 	in.Name = name
 	up, err := in.instance(s.Key)
 	if err != nil {
@@ -325,6 +362,26 @@ type remoteIn struct {
 	Source      string `json:"source"`
 	Destination string `json:"destination"`
 	remote.Options
+	// Nested are the options as a GET shows them ("options": {…}), so
+	// that a remote's own answer can be PUT back.
+	Nested *remote.Options `json:"options"`
+	readOnly
+	Watermark   json.RawMessage `json:"watermark"`
+	NextSyncAt  json.RawMessage `json:"next_sync_at"`
+	SyncPending json.RawMessage `json:"sync_pending"`
+}
+
+// options are the remote's options, given flat or nested (not both).
+func (in remoteIn) options() (remote.Options, error) {
+	if in.Nested == nil {
+		return in.Options, nil
+	}
+	flat, _ := json.Marshal(in.Options)
+	empty, _ := json.Marshal(remote.Options{})
+	if !bytes.Equal(flat, empty) {
+		return remote.Options{}, &remote.FieldError{Field: "options", Message: "give the options either flat or under options, not both"}
+	}
+	return *in.Nested, nil
 }
 
 func remoteJSON(rm store.Remote) map[string]any {
@@ -351,7 +408,12 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		fail(w, &remote.FieldError{Field: "destination", Message: "must differ from source"})
 		return
 	}
-	opts := in.Options.Normalize()
+	given, err := in.options()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	opts := given.Normalize()
 	if err := opts.Validate(nil); err != nil {
 		fail(w, err)
 		return
@@ -388,7 +450,12 @@ func (s *Server) updateRemote(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	opts := in.Options.Normalize()
+	given, err := in.options()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	opts := given.Normalize()
 	if err := opts.Validate(nil); err != nil {
 		fail(w, err)
 		return
@@ -537,6 +604,10 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid", "not a run id", "id")
+		return
+	}
+	if _, err := s.Store.Run(r.Context(), id); err != nil {
+		fail(w, err) // an unknown run is a 404, not a finished one
 		return
 	}
 	run, err := s.Coordinator.CancelRun(r.Context(), id)

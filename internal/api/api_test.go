@@ -20,12 +20,19 @@ import (
 
 func newAPI(t *testing.T) *httptest.Server {
 	t.Helper()
+	return newAPIWithToken(t, "tok")
+}
+
+// newAPIWithToken serves the API as the coordinator does (Guard included,
+// listening on loopback, sync.example configured).
+func newAPIWithToken(t *testing.T, token string) *httptest.Server {
+	t.Helper()
 	st := storetest.Migrated(t)
 	key, _ := secret.LoadOrCreate("", t.TempDir())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &api.Server{Store: st, Key: key, Token: "tok", Log: log,
+	s := &api.Server{Store: st, Key: key, Token: token, Log: log,
 		Coordinator: &coordinator.Coordinator{Store: st, Key: key, Log: log}}
-	hs := httptest.NewServer(s.Handler())
+	hs := httptest.NewServer(api.Guard(s.Handler(), "127.0.0.1:8080", []string{"sync.example"}, log))
 	t.Cleanup(hs.Close)
 	return hs
 }
@@ -38,6 +45,7 @@ func call(t *testing.T, hs *httptest.Server, method, path, token string, body an
 		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, hs.URL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -98,11 +106,24 @@ func TestAPI(t *testing.T) {
 	if st, out, _ := call(t, hs, "POST", "/api/v1/instances", "tok", map[string]any{"name": "lab_a", "url": "http://x/s", "username": "u", "password": "p"}); st != 409 || field(out) != "name" {
 		t.Fatalf("duplicate: %d", st)
 	}
-	// edit: a lab moves; its password is kept when none is given, and the
-	// name stays
-	st, out, raw := call(t, hs, "PUT", "/api/v1/instances/lab_a", "tok", map[string]any{"url": "https://moved.example/senaite/", "username": "admin2"})
+	// edit: a lab moves; the stored password never follows it to another
+	// address or account unasked (issue #12, point 6), and the name stays
+	for _, move := range []map[string]any{{"url": "https://moved.example/senaite/", "username": "admin"},
+		{"url": "http://127.0.0.1:1/senaite", "username": "admin2"}} {
+		if st, out, raw := call(t, hs, "PUT", "/api/v1/instances/lab_a", "tok", move); st != 400 || field(out) != "password" {
+			t.Fatalf("move without the password: %d %s, want 400 naming password", st, raw)
+		}
+	}
+	if _, out, _ := call(t, hs, "GET", "/api/v1/instances/lab_a", "tok", nil); out["url"] != "http://127.0.0.1:1/senaite" || out["username"] != "admin" {
+		t.Fatalf("a refused move changed the instance: %v", out)
+	}
+	st, out, raw := call(t, hs, "PUT", "/api/v1/instances/lab_a", "tok", map[string]any{"url": "https://moved.example/senaite/", "username": "admin2", "password": "s3cret-moved"})
 	if st != 200 || out["url"] != "https://moved.example/senaite" || out["username"] != "admin2" || strings.Contains(raw, "s3cret") {
 		t.Fatalf("instance edit: %d %s", st, raw)
+	}
+	// the same address and account keep the stored password
+	if st, _, raw := call(t, hs, "PUT", "/api/v1/instances/lab_a", "tok", map[string]any{"url": "https://moved.example/senaite", "username": "admin2", "ca_cert": ""}); st != 200 {
+		t.Fatalf("edit in place: %d %s", st, raw)
 	}
 	if st, out, _ := call(t, hs, "PUT", "/api/v1/instances/lab_a", "tok", map[string]any{"name": "lab_z", "url": "http://x/s", "username": "u"}); st != 400 || field(out) != "name" {
 		t.Fatalf("rename by edit: %d", st)

@@ -36,7 +36,7 @@ type ChaosOptions struct {
 	Seed        uint64
 	// Every is the mean pause between two blows (default 6s).
 	Every time.Duration
-	// RunTimeout bounds each run (default 20 min): a run still going then
+	// RunTimeout bounds each run (default 45 min): a run still going then
 	// is a failure of the chaos run.
 	RunTimeout time.Duration
 	// RestartPostgres is the command that restarts the server of
@@ -88,7 +88,7 @@ func RunChaos(ctx context.Context, o ChaosOptions) (ChaosResult, error) {
 		o.Every = 6 * time.Second
 	}
 	if o.RunTimeout <= 0 {
-		o.RunTimeout = 20 * time.Minute
+		o.RunTimeout = 45 * time.Minute
 	}
 	logf := func(format string, args ...any) {
 		if o.Log != nil {

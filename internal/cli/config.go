@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -34,6 +35,11 @@ type Config struct {
 	QueuePrefix string
 	HTTPAddr    string
 	APIToken    string
+	// AllowedHosts are the names, besides IP addresses, localhost and the
+	// listen address's host, by which the API and console may be reached
+	// (SENAITE_SYNC_ALLOWED_HOSTS, comma-separated): any other Host is DNS
+	// rebinding.
+	AllowedHosts []string
 	// URL is the coordinator the client verbs talk to.
 	URL string
 	// PoolSize bounds database connections; each role sets it from the
@@ -101,6 +107,11 @@ func (c *Config) bind(cmd *cobra.Command) {
 	// secrets are never flags: flags show in ps
 	c.SecretKey = os.Getenv("SENAITE_SYNC_SECRET_KEY")
 	c.APIToken = os.Getenv("SENAITE_SYNC_API_TOKEN")
+	for _, h := range strings.Split(os.Getenv("SENAITE_SYNC_ALLOWED_HOSTS"), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.AllowedHosts = append(c.AllowedHosts, h)
+		}
+	}
 }
 
 func (c *Config) logger() *slog.Logger {

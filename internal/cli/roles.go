@@ -217,7 +217,8 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	if err := (&console.Server{Store: rt.st, Coordinator: rt.co, Token: cfg.APIToken, Log: rt.log}).Routes(root); err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: cfg.HTTPAddr, ReadHeaderTimeout: 10 * time.Second, Handler: root}
+	srv := &http.Server{Addr: cfg.HTTPAddr, ReadHeaderTimeout: 10 * time.Second,
+		Handler: api.Guard(root, cfg.HTTPAddr, cfg.AllowedHosts, rt.log)}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("http_addr: %w", err)

@@ -121,6 +121,7 @@ func (d *deployment) call(method, path string, body any, out any) int {
 		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, d.api+path, rd)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0

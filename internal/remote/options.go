@@ -88,6 +88,10 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 var nameRe = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 
+// portalTypeRe is the form of a portal type name (a Python class name):
+// anything else would reach a lab's catalog query or a path.
+var portalTypeRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
+
 // ValidateName checks a remote's or an instance's name.
 func ValidateName(field, name string) error {
 	if !nameRe.MatchString(name) {
@@ -139,12 +143,18 @@ func (o Options) Validate(knownType func(string) bool) error {
 	}
 	for _, l := range lists {
 		for _, t := range l.types {
+			if !portalTypeRe.MatchString(t) {
+				return &FieldError{Field: l.field, Message: fmt.Sprintf("%q: a portal type name is letters, digits and _", t)}
+			}
 			if knownType != nil && !knownType(t) {
 				return &FieldError{Field: l.field, Message: fmt.Sprintf("unknown portal type %q", t)}
 			}
 		}
 	}
-	for from := range o.TypeMapping {
+	for from, to := range o.TypeMapping {
+		if !portalTypeRe.MatchString(from) || to != "" && !portalTypeRe.MatchString(to) {
+			return &FieldError{Field: "type_mapping", Message: fmt.Sprintf("%q → %q: a portal type name is letters, digits and _", from, to)}
+		}
 		if knownType != nil && !knownType(from) {
 			return &FieldError{Field: "type_mapping", Message: fmt.Sprintf("unknown portal type %q", from)}
 		}
