@@ -88,6 +88,9 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 		ctx, stop := signalContext()
 		defer stop()
 		cfg.PoolSize = concurrency + 1
+		if role == "importer" {
+			cfg.PoolSize += concurrency // each import holds its object's lock on a connection (store.LockObject)
+		}
 		rt, err := cfg.connect(ctx, cfg.logger().With("role", role), false)
 		if err != nil {
 			return err
@@ -122,7 +125,8 @@ func standaloneCmd(cfg *Config) *cobra.Command {
 			log.Info("embedded nats started", "store", filepath.Join(cfg.DataDir, "jetstream"))
 		}
 		// the levels (importers) and the replay (coordinator) do not overlap
-		cfg.PoolSize = max(coordinatorConns, importers) + fetchers + 2
+		// (each import holds its object's lock on a connection of its own)
+		cfg.PoolSize = max(coordinatorConns, importers) + importers + fetchers + 2
 		rt, err := cfg.connect(ctx, log, true, opts...)
 		if err != nil {
 			return err

@@ -461,13 +461,17 @@ type rig struct {
 	h              *importer.Handler
 }
 
-func newRig(t *testing.T, seed uint64) *rig {
+func newRig(t *testing.T, seed uint64, size ...int) *rig {
 	t.Helper()
 	ctx := context.Background()
 	users := []sim.User{{Username: "admin", Password: "secret"}}
 	r := &rig{}
 	r.srcLab, _ = sim.NewLab(sim.Options{Seed: seed, Users: users})
-	if err := sim.Generate(r.srcLab, 300); err != nil {
+	n := 300
+	if len(size) > 0 {
+		n = size[0]
+	}
+	if err := sim.Generate(r.srcLab, n); err != nil {
 		t.Fatal(err)
 	}
 	r.dstLab, _ = sim.NewLab(sim.Options{Seed: seed + 1, Users: users})

@@ -147,6 +147,12 @@ func SameContent(fields map[string]any, it senaite.Item) bool {
 			compared++
 		}
 	}
+	if compared == 0 {
+		// only a title to go by (a batch label, say): it must be the same
+		if title, ok := fields["title"].(string); ok {
+			return it.String("title") == title
+		}
+	}
 	return compared > 0 || len(fields) == 0
 }
 

@@ -37,13 +37,25 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	stop := queue.Heartbeat(msg, 5*time.Second)
+	busy := false
 	err := queue.OutlastOutage(ctx, w.Handler.Store, w.Log, func() error {
-		_, err := w.Handler.Import(ctx, m)
+		release, ok, err := w.Handler.Store.LockObject(ctx, m.RemoteID, m.SourceUID)
+		if err != nil || !ok {
+			busy = err == nil
+			return err
+		}
+		defer release()
+		_, err = w.Handler.Import(ctx, m)
 		return err
 	})
 	stop()
 	log := w.Log.With("remote_id", m.RemoteID, "uid", m.SourceUID)
 	switch {
+	case busy:
+		// another worker has it (this is a second delivery of a message
+		// still worked on): not a failure; its outcome decides
+		log.Debug("import: another worker is on this object; later")
+		_ = msg.NakWithDelay(2 * time.Second)
 	case err == nil:
 		// settled, or parked on a dependency (Import): waiting never spends
 		// the delivery budget, the coordinator publishes it again

@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// LockObject makes one worker at a time work on an object: JetStream may
+// deliver a message again while its first delivery is still being worked
+// on (heartbeats lost while nats-server restarted, a worker paused past
+// its AckWait), and two importers creating the same object at once would
+// make two copies — the second finds the first's intent but not yet its
+// object. The lock is a session advisory lock on a connection of its own,
+// so that it goes with the process: a worker killed mid-create releases it
+// at once, as its connection closes. ok is false when another worker holds
+// it; release must be called when ok. (Advisory locks are the
+// database's: the key holds the schema, so that deployments or tests
+// sharing a database in schemas of their own do not meet.)
+func (s *Store) LockObject(ctx context.Context, remoteID int64, sourceUID string) (release func(), ok bool, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: lock object %s: %w", sourceUID, err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1::int, hashtext(current_schema() || '/' || $2))`, int32(remoteID), sourceUID).Scan(&ok); err != nil {
+		conn.Release()
+		return nil, false, fmt.Errorf("store: lock object %s: %w", sourceUID, err)
+	}
+	if !ok {
+		conn.Release()
+		return nil, false, nil
+	}
+	return func() {
+		// a fresh context: the work's may have ended, the lock must not
+		// outlive it on a pooled connection
+		ctx := context.WithoutCancel(ctx)
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1::int, hashtext(current_schema() || '/' || $2))`, int32(remoteID), sourceUID); err != nil {
+			_ = conn.Conn().Close(ctx) // closing the session releases it
+		}
+		conn.Release()
+	}, true, nil
+}
