@@ -87,10 +87,7 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 	c := &cobra.Command{Use: role, Short: "Run a " + role + " worker", RunE: func(cmd *cobra.Command, _ []string) error {
 		ctx, stop := signalContext()
 		defer stop()
-		cfg.PoolSize = concurrency + 1
-		if role == "importer" {
-			cfg.PoolSize += concurrency // each import holds its object's lock on a connection (store.LockObject)
-		}
+		cfg.PoolSize = concurrency + 1 // object locks have connections of their own (store.LockObject)
 		rt, err := cfg.connect(ctx, cfg.logger().With("role", role), false)
 		if err != nil {
 			return err
@@ -125,8 +122,7 @@ func standaloneCmd(cfg *Config) *cobra.Command {
 			log.Info("embedded nats started", "store", filepath.Join(cfg.DataDir, "jetstream"))
 		}
 		// the levels (importers) and the replay (coordinator) do not overlap
-		// (each import holds its object's lock on a connection of its own)
-		cfg.PoolSize = max(coordinatorConns, importers) + importers + fetchers + 2
+		cfg.PoolSize = max(coordinatorConns, importers) + fetchers + 2
 		rt, err := cfg.connect(ctx, log, true, opts...)
 		if err != nil {
 			return err

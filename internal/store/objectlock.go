@@ -12,12 +12,13 @@ import (
 // make two copies — the second finds the first's intent but not yet its
 // object. The lock is a session advisory lock on a connection of its own,
 // so that it goes with the process: a worker killed mid-create releases it
-// at once, as its connection closes. ok is false when another worker holds
+// at once, as its connection closes. That connection comes from a pool of
+// its own (Store.locks), never the one the work itself needs. ok is false when another worker holds
 // it; release must be called when ok. (Advisory locks are the
 // database's: the key holds the schema, so that deployments or tests
 // sharing a database in schemas of their own do not meet.)
 func (s *Store) LockObject(ctx context.Context, remoteID int64, sourceUID string) (release func(), ok bool, err error) {
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.locks.Acquire(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("store: lock object %s: %w", sourceUID, err)
 	}

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
@@ -51,4 +53,33 @@ func TestLockObject(t *testing.T) {
 		t.Fatalf("after release: %v %v", ok, err)
 	}
 	rel()
+}
+
+// TestLockedWorkersStillWork: workers holding locks never starve the work
+// itself of connections — the coordinator tests hung with sixteen imports
+// on pgxpool's default of four, each holding a lock and waiting for a
+// connection.
+func TestLockedWorkersStillWork(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := store.Open(ctx, storetest.Schema(t)+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		release, ok, err := st.LockObject(ctx, 1, fmt.Sprintf("uid-%d", i))
+		if err != nil || !ok {
+			t.Fatalf("lock %d: %v %v", i, ok, err)
+		}
+		defer release()
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, _, err := st.SchemaVersion(wctx); err != nil {
+		t.Fatalf("with four objects locked the store has no connection left: %v", err)
+	}
 }

@@ -32,6 +32,11 @@ var ErrSchemaTooNew = errors.New("store: database schema is newer than this bina
 // Store is the PostgreSQL state.
 type Store struct {
 	pool *pgxpool.Pool
+	// locks holds the sessions of LockObject's advisory locks, apart from
+	// pool: a worker holding a lock must never wait for a connection that
+	// other lock holders took, or sixteen imports on a pool of four
+	// deadlock (each holds a lock, none gets a connection to work with)
+	locks *pgxpool.Pool
 	outageState
 }
 
@@ -59,11 +64,26 @@ func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	lcfg := cfg.Copy()
+	lcfg.MaxConns = max(cfg.MaxConns, lockConns)
+	lcfg.MinConns = 0
+	locks, err := pgxpool.NewWithConfig(ctx, lcfg) // connects on first use
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return &Store{pool: pool, locks: locks}, nil
 }
 
+// lockConns bounds the sessions holding object locks: one per import in
+// flight in this process, so at least the largest importer concurrency.
+const lockConns = 32
+
 // Close releases the connections.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	s.locks.Close()
+	s.pool.Close()
+}
 
 // Pool exposes the pool to the packages of this module that batch their
 // own statements (tests and benchmarks).
