@@ -408,6 +408,15 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		fail(w, &remote.FieldError{Field: "destination", Message: "must differ from source"})
 		return
 	}
+	for field, name := range map[string]string{"source": in.Source, "destination": in.Destination} {
+		if _, err := s.Store.Instance(r.Context(), name); errors.Is(err, store.ErrNotFound) {
+			fail(w, &remote.FieldError{Field: field, Message: fmt.Sprintf("no instance named %q (instance list)", name)})
+			return
+		} else if err != nil {
+			fail(w, err)
+			return
+		}
+	}
 	given, err := in.options()
 	if err != nil {
 		fail(w, err)
