@@ -46,7 +46,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 
 func joinStates() string {
 	s := ""
-	for i, st := range store.ObjStates {
+	for i, st := range store.ListStates {
 		if i > 0 {
 			s += ", "
 		}

@@ -241,7 +241,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request) {
 		next = rows[len(rows)-1].SourceUID
 	}
 	s.render(w, "objects", page{Title: "objects of " + rm.Name, Data: map[string]any{"Remote": rm, "Objects": rows,
-		"States": store.ObjStates, "State": f.State, "Q": f.Q, "IDChanged": f.IDChanged, "Next": next}})
+		"States": store.ListStates, "State": f.State, "Q": f.Q, "IDChanged": f.IDChanged, "Next": next}})
 }
 
 func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) {

@@ -20,7 +20,7 @@ import (
 // is there already (linked instead), the destination makes it itself (a
 // retest), or an earlier attempt's create is found through its intent.
 func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Stored, destType string, ident int64,
-	raw map[string]json.RawMessage, dst *senaite.Client) (outcome, error) {
+	raw map[string]json.RawMessage, dst *senaite.Client) (out outcome, err error) {
 	if msg, bad := raw[unreadable]; bad {
 		return failed("the source cannot show this object's fields (senaite.jsonapi: "+string(msg)+"): not created from its listing alone", ""), nil
 	}
@@ -41,10 +41,24 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 	if err != nil {
 		return outcome{}, err
 	}
-	if uid, note, err := h.naturalKeyMatch(ctx, rm, o, raw, dst); err != nil {
-		return outcome{}, err
-	} else if uid != "" {
-		return linked(ident, uid, note), nil
+	key, rule, keyed := identityKey(rm, o.PortalType, parent, raw)
+	if keyed {
+		// one holder of the key at the destination, whichever lab's import
+		// comes first: the lock is kept until the outcome is recorded
+		release, err := h.Store.LockKey(ctx, key)
+		if err != nil {
+			return outcome{}, err
+		}
+		defer func() {
+			if err == nil && out.replica != nil {
+				out.unlock = release
+			} else {
+				release()
+			}
+		}()
+		if merged, ok, err := h.mergeByKey(ctx, rm, o, ident, key, rule, raw, dst); err != nil || ok {
+			return merged, err
+		}
 	}
 	if CreatedByTransition(o.PortalType, raw) {
 		// made by a transition at the destination: adopted when the
@@ -96,14 +110,13 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 	item, err := dst.Create(ctx, destType, parent, fields)
 	if err != nil {
 		var se *senaite.Error
-		if errors.As(err, &se) && strings.Contains(se.Message, "is not unique") && schema.NaturalKey(o.PortalType) != "" {
-			// the key index of this process predates an object made at
-			// the destination since: look again, once, and link it
+		if errors.As(err, &se) && se.Status == 400 && keyed {
+			// refused, perhaps for its key: the index of this process
+			// predates an object made at the destination since — look
+			// again, once, and link it
 			h.forgetKeys(rm.DestinationID, o.PortalType)
-			if uid, note, merr := h.naturalKeyMatch(ctx, rm, o, raw, dst); merr != nil {
-				return outcome{}, merr
-			} else if uid != "" {
-				return linked(ident, uid, note), nil
+			if merged, ok, merr := h.mergeByKey(ctx, rm, o, ident, key, rule, raw, dst); merr != nil || ok {
+				return merged, merr
 			}
 		}
 		if errors.As(err, &se) && (se.Status == 400 || se.Status == 401 || se.Status == 403 || se.Status == 404) {
@@ -125,7 +138,12 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 				" stay, the source holds them empty: "+err.Error(), "; ")
 		}
 	}
-	out := created(ident, item)
+	if keyed {
+		if err := h.Store.RecordKey(ctx, key, item.UID); err != nil {
+			return outcome{}, err
+		}
+	}
+	out = created(ident, item)
 	if note != "" {
 		h.Log.Warn("object imported with a note", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "note", note)

@@ -36,6 +36,9 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 		return o.State, h.Store.Bump(ctx, rm.ID, o.SourceUID)
 	}
 	out, err := h.execute(ctx, rm, o)
+	if err != nil && out.unlock != nil {
+		out.unlock()
+	}
 	var we *waitError
 	if errors.As(err, &we) {
 		out, err = outcome{state: store.ObjWaiting, wait: store.WaitDependency, waitingFor: we.on, reason: we.Error()}, nil
@@ -44,6 +47,9 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 		return "", err
 	}
 	state, err := h.report(ctx, rm, o, out)
+	if out.unlock != nil {
+		out.unlock()
+	}
 	if err == nil && o.Sequence != "" {
 		// settled: the next of its ID sequence may be created
 		if perr := h.Sequencer.next(ctx, h.Store, rm, m.RunID, o.Sequence); perr != nil && !errors.Is(perr, queue.ErrDuplicate) {

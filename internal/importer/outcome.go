@@ -37,6 +37,12 @@ type outcome struct {
 	conflict *store.Conflict
 	// note is a remark kept on the object (what was rebuilt, merged, …).
 	note string
+	// byKey: linked to the destination object holding its natural key
+	// (mergeByKey), listed as merged.
+	byKey bool
+	// unlock releases the natural key's lock once the outcome is recorded
+	// (store.LockKey): another lab's import of the key then finds it.
+	unlock func()
 
 	// sample and analyses: a sample whose analyses the destination made
 	// with it, adopted as the copies of the source's once it is recorded.
@@ -120,7 +126,11 @@ func (h *Handler) report(ctx context.Context, rm store.Remote, o store.Stored, o
 			return store.ObjFailed, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, []store.ObjState{store.ObjImported},
 				store.ObjFailed, out.reason, out.destUID)
 		}
-		if out.note != "" {
+		if out.byKey {
+			if err := h.Store.MarkMerged(ctx, rm.ID, o.SourceUID, out.note); err != nil {
+				return "", err
+			}
+		} else if out.note != "" {
 			if err := h.Store.NoteObject(ctx, rm.ID, o.SourceUID, out.note); err != nil {
 				return "", err
 			}

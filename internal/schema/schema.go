@@ -47,20 +47,6 @@ var essentialRefs = map[string]string{
 // EssentialRef names portalType's essential reference field ("" if none).
 func EssentialRef(portalType string) string { return essentialRefs[portalType] }
 
-// naturalKeys are the fields that identify an object across labs that
-// grew apart (ARCHITECTURE.md §5): a destination object with the same key
-// that no identity claims is linked, never duplicated.
-var naturalKeys = map[string]string{
-	"AnalysisService": "Keyword",
-	"Client":          "ClientID",
-	"SampleType":      "prefix",
-	"Department":      "department_id",
-	"Method":          "MethodID",
-}
-
-// NaturalKey returns the natural-key field of a type ("" if none).
-func NaturalKey(portalType string) string { return naturalKeys[portalType] }
-
 // neverSent are keys of a complete item that are not writable fields:
 // senaite.jsonapi's attributes, catalog metadata, and fields the lab
 // computes or sets itself (sending them is refused with 401).

@@ -71,3 +71,23 @@ func ReferenceFields(f Flavor) ([]ReferenceField, error) {
 	})
 	return out, nil
 }
+
+// UniqueFields lists, per type of a flavour, the fields the simulated lab
+// refuses a second value of (senaite.core's unique validators), so that
+// the sync's identity rules can be checked against them. The simulator's
+// behaviour does not depend on it.
+func UniqueFields(f Flavor) (map[string][]string, error) {
+	fl, err := loadFlavor(f)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, t := range fl.typeOrder {
+		for _, fd := range t.Fields {
+			if fd.Unique {
+				out[t.Name] = append(out[t.Name], fd.Name)
+			}
+		}
+	}
+	return out, nil
+}

@@ -286,7 +286,9 @@ func types2x() []*PortalType {
 		dxSetupType("SampleType", dxTitle(
 			// DurationField {days, hours, minutes}, defaultFactory
 			must(fRec("retention_period")), fBool("hazardous"), fRef("sample_matrix", "SampleMatrix"),
-			uniq(must(fStr("prefix"))), must(fStr("min_volume")), fRef("container_type", "ContainerType"),
+			// prefix: no whitespace (prefix_whitespaces_constraint), not
+			// unique — senaite.core has no such validator
+			must(fStr("prefix")), must(fStr("min_volume")), fRef("container_type", "ContainerType"),
 			// DataGridField rows {admitted, small_default, large_default}
 			must(fRecs("admitted_sticker_templates")))...),
 		dxSetupType("SampleMatrix", dxTitle()...),
@@ -312,7 +314,8 @@ func types2x() []*PortalType {
 			fRec("location"), fStr("elevation"), fRec("sampling_frequency"),
 			fRefs("sample_types", "SampleType"), fBool("composite"))...),
 		dxSetupType("AnalysisProfile", dxTitle(
-			fStr("profile_key"),
+			// invariant validate_profile_key: unique when given
+			uniq(fStr("profile_key")),
 			// rows {uid (AnalysisService), hidden}
 			must(fRecs("services", "uid")),
 			fStr("commercial_id"), fBool("use_analysis_profile_price"), fFixed("analysis_profile_price"),

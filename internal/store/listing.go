@@ -49,13 +49,13 @@ func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter)
 		f.Limit = 100
 	}
 	rows, err := s.pool.Query(ctx, `SELECT o.source_uid, o.portal_type, o.source_path, coalesce(i.label, ''),
-			coalesce(o.review_state, ''), o.state, coalesce(o.reason, ''), coalesce(o.dest_uid, ''), o.updated_at,
+			coalesce(o.review_state, ''), CASE WHEN o.merged AND o.state = 'imported' THEN 'merged' ELSE o.state END, coalesce(o.reason, ''), coalesce(o.dest_uid, ''), o.updated_at,
 			coalesce(o.wait_kind, ''), coalesce(o.waiting_for, ''), regexp_replace(o.source_path, '^.*/', ''),
 			coalesce(o.dest_id, '')
 		FROM objects o
 		LEFT JOIN replicas r ON r.instance_id = (SELECT source_id FROM remotes WHERE id = $1) AND r.uid = o.source_uid
 		LEFT JOIN identities i ON i.id = r.identity_id
-		WHERE o.remote_id = $1 AND ($2 = '' OR o.state = $2) AND ($3 = '' OR o.portal_type = $3)
+		WHERE o.remote_id = $1 AND ($2 = '' OR o.state = $2 OR $2 = 'merged' AND o.state = 'imported' AND o.merged) AND ($3 = '' OR o.portal_type = $3)
 		AND ($4 = '' OR o.source_path ILIKE '%' || $4 || '%' OR o.source_uid = $4 OR o.reason ILIKE '%' || $4 || '%'
 			OR i.label ILIKE '%' || $4 || '%')
 		AND (NOT $7 OR o.dest_id <> regexp_replace(o.source_path, '^.*/', ''))

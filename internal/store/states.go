@@ -31,6 +31,16 @@ const (
 	ObjGone ObjState = "gone"
 )
 
+// ObjMerged is how a listing shows an imported object that was linked to
+// an object the destination had already (an identity merge by natural
+// key, schema.IdentityRule): stored as imported, with objects.merged.
+const ObjMerged ObjState = "merged"
+
+// ListStates are the states a listing filters by: every stored state and
+// merged.
+var ListStates = []ObjState{ObjFetched, ObjWaiting, ObjImported, ObjMerged, ObjUnchanged, ObjSkipped, ObjConflict,
+	ObjStateMismatch, ObjFailed, ObjGone}
+
 // ObjStates are every state an object can be in, in the order a listing
 // offers them.
 var ObjStates = []ObjState{ObjFetched, ObjWaiting, ObjImported, ObjUnchanged, ObjSkipped, ObjConflict,
@@ -39,7 +49,7 @@ var ObjStates = []ObjState{ObjFetched, ObjWaiting, ObjImported, ObjUnchanged, Ob
 // Valid tells whether s is one of ObjStates (API filters are checked
 // with it before they reach SQL).
 func (s ObjState) Valid() bool {
-	for _, x := range ObjStates {
+	for _, x := range ListStates {
 		if x == s {
 			return true
 		}
