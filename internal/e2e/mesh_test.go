@@ -89,9 +89,9 @@ func TestFullMeshConverges(t *testing.T) {
 			Reason string `json:"reason"`
 		} `json:"objects"`
 	}
-	f.d.call("GET", "/api/v1/remotes/y_to_z/objects?portal_type=Client&q=identity+merge", nil, &linked)
+	f.d.call("GET", "/api/v1/remotes/y_to_z/objects?portal_type=Client&state=merged", nil, &linked)
 	if len(linked.Objects) != 1 {
-		f.d.call("GET", "/api/v1/remotes/z_to_y/objects?portal_type=Client&q=identity+merge", nil, &linked)
+		f.d.call("GET", "/api/v1/remotes/z_to_y/objects?portal_type=Client&state=merged", nil, &linked)
 	}
 	if len(linked.Objects) != 1 {
 		t.Fatalf("the natural-key link of MESH is not reported: %+v", linked.Objects)

@@ -65,7 +65,7 @@ func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
 	lcfg := cfg.Copy()
-	lcfg.MaxConns = max(cfg.MaxConns, lockConns)
+	lcfg.MaxConns = max(2*cfg.MaxConns, lockConns)
 	lcfg.MinConns = 0
 	locks, err := pgxpool.NewWithConfig(ctx, lcfg) // connects on first use
 	if err != nil {
@@ -75,8 +75,11 @@ func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 	return &Store{pool: pool, locks: locks}, nil
 }
 
-// lockConns bounds the sessions holding object locks: one per import in
-// flight in this process, so at least the largest importer concurrency.
+// lockConns is the least number of sessions holding locks: an import in
+// flight holds its object's (LockObject) and may wait for its key's
+// (LockKey), so the pool is twice the work's, which is sized to the
+// imports at once — never so small that every session holds an object
+// lock and none is left for a key.
 const lockConns = 32
 
 // Close releases the connections.
