@@ -78,7 +78,7 @@ echo "  logs:        demo-data/*.log (senaite-sync.log: the service; lab_a.log, 
 echo "  state:       psql '$SENAITE_SYNC_DATABASE_URL'  (tables runs, objects, replicas)"
 echo "  check it:    $BIN/senaite-sync verify lab_a_to_b --wait   (every object compared with its copy)"
 echo "  keep it:     $BIN/senaite-sync update lab_a_to_b --wait   (only what changed at lab_a; --auto-sync 15m on remote edit)"
-echo "The import exited with status $status (0 succeeded, 2 partial: see the failed objects' reasons in the run)."
+echo "The import exited with status $status (0 means succeeded; 2, partial: see the failed objects' reasons in the run)."
 if [ -n "${DEMO_EXIT:-}" ]; then exit "$status"; fi
 echo "Press Ctrl-C to stop everything."
 wait
