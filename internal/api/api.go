@@ -304,11 +304,12 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	// the stored passwords go only where they were given for: a new
 	// address or account needs them again
-	if in.Password == "" && (strings.TrimRight(in.URL, "/") != cur.URL || in.Username != cur.Username) {
+	moved := strings.TrimRight(in.URL, "/") != cur.URL
+	if in.Password == "" && (moved || in.Username != cur.Username) {
 		fail(w, &remote.FieldError{Field: "password", Message: "required when url or username changes: the stored one is never sent to another address or account"})
 		return
 	}
-	if in.VerifierPassword == "" && in.VerifierUsername != "" && (strings.TrimRight(in.URL, "/") != cur.URL || in.VerifierUsername != cur.VerifierUsername) {
+	if in.VerifierPassword == "" && in.VerifierUsername != "" && (moved || in.VerifierUsername != cur.VerifierUsername) {
 		fail(w, &remote.FieldError{Field: "verifier_password", Message: "required when url or verifier_username changes"})
 		return
 	}
@@ -371,17 +372,23 @@ type remoteIn struct {
 	SyncPending json.RawMessage `json:"sync_pending"`
 }
 
-// options are the remote's options, given flat or nested (not both).
+// options are the remote's options, given flat or nested (not both),
+// normalized and validated.
 func (in remoteIn) options() (remote.Options, error) {
-	if in.Nested == nil {
-		return in.Options, nil
+	given := in.Options
+	if in.Nested != nil {
+		flat, _ := json.Marshal(in.Options)
+		empty, _ := json.Marshal(remote.Options{})
+		if !bytes.Equal(flat, empty) {
+			return remote.Options{}, &remote.FieldError{Field: "options", Message: "give the options either flat or under options, not both"}
+		}
+		given = *in.Nested
 	}
-	flat, _ := json.Marshal(in.Options)
-	empty, _ := json.Marshal(remote.Options{})
-	if !bytes.Equal(flat, empty) {
-		return remote.Options{}, &remote.FieldError{Field: "options", Message: "give the options either flat or under options, not both"}
+	opts := given.Normalize()
+	if err := opts.Validate(nil); err != nil {
+		return remote.Options{}, err
 	}
-	return *in.Nested, nil
+	return opts, nil
 }
 
 func remoteJSON(rm store.Remote) map[string]any {
@@ -408,22 +415,17 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		fail(w, &remote.FieldError{Field: "destination", Message: "must differ from source"})
 		return
 	}
-	for field, name := range map[string]string{"source": in.Source, "destination": in.Destination} {
-		if _, err := s.Store.Instance(r.Context(), name); errors.Is(err, store.ErrNotFound) {
-			fail(w, &remote.FieldError{Field: field, Message: fmt.Sprintf("no instance named %q (instance list)", name)})
+	for _, end := range [][2]string{{"source", in.Source}, {"destination", in.Destination}} {
+		if _, err := s.Store.Instance(r.Context(), end[1]); errors.Is(err, store.ErrNotFound) {
+			fail(w, &remote.FieldError{Field: end[0], Message: fmt.Sprintf("no instance named %q (instance list)", end[1])})
 			return
 		} else if err != nil {
 			fail(w, err)
 			return
 		}
 	}
-	given, err := in.options()
+	opts, err := in.options()
 	if err != nil {
-		fail(w, err)
-		return
-	}
-	opts := given.Normalize()
-	if err := opts.Validate(nil); err != nil {
 		fail(w, err)
 		return
 	}
@@ -459,13 +461,8 @@ func (s *Server) updateRemote(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	given, err := in.options()
+	opts, err := in.options()
 	if err != nil {
-		fail(w, err)
-		return
-	}
-	opts := given.Normalize()
-	if err := opts.Validate(nil); err != nil {
 		fail(w, err)
 		return
 	}

@@ -185,7 +185,7 @@ func checkURL(field, s string) error {
 	if u.Hostname() == "" {
 		return bad("has no host")
 	}
-	if u.RawQuery != "" || u.Fragment != "" || strings.Contains(s, "#") || strings.Contains(s, "?") {
+	if strings.ContainsAny(s, "?#") {
 		return bad("must not hold a query or a fragment: the site's address only")
 	}
 	return nil

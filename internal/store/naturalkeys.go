@@ -24,22 +24,13 @@ type Key struct {
 // most one create away from done); release must be called. Like
 // LockObject it is a session lock on a connection of its own.
 func (s *Store) LockKey(ctx context.Context, k Key) (release func(), err error) {
-	conn, err := s.locks.Acquire(ctx)
+	const key = `-1 - $1::int, hashtext(current_schema() || '/' || $2 || '/' || $3 || '/' || $4)`
+	release, _, err = s.sessionLock(ctx, `SELECT true FROM pg_advisory_lock(`+key+`)`, `SELECT pg_advisory_unlock(`+key+`)`,
+		int32(k.InstanceID), k.PortalType, k.ParentUID, k.Value)
 	if err != nil {
 		return nil, fmt.Errorf("store: lock key %s %q: %w", k.PortalType, k.Value, err)
 	}
-	const key = `hashtext(current_schema() || '/' || $2 || '/' || $3 || '/' || $4)`
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(-1 - $1::int, `+key+`)`, int32(k.InstanceID), k.PortalType, k.ParentUID, k.Value); err != nil {
-		conn.Release()
-		return nil, fmt.Errorf("store: lock key %s %q: %w", k.PortalType, k.Value, err)
-	}
-	return func() {
-		ctx := context.WithoutCancel(ctx)
-		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(-1 - $1::int, `+key+`)`, int32(k.InstanceID), k.PortalType, k.ParentUID, k.Value); err != nil {
-			_ = conn.Conn().Close(ctx)
-		}
-		conn.Release()
-	}, nil
+	return release, nil
 }
 
 // KeyHolder returns the object recorded as holding k ("" when none is).

@@ -18,23 +18,34 @@ import (
 // database's: the key holds the schema, so that deployments or tests
 // sharing a database in schemas of their own do not meet.)
 func (s *Store) LockObject(ctx context.Context, remoteID int64, sourceUID string) (release func(), ok bool, err error) {
-	conn, err := s.locks.Acquire(ctx)
+	const key = `$1::int, hashtext(current_schema() || '/' || $2)`
+	release, ok, err = s.sessionLock(ctx, `SELECT pg_try_advisory_lock(`+key+`)`, `SELECT pg_advisory_unlock(`+key+`)`,
+		int32(remoteID), sourceUID)
 	if err != nil {
 		return nil, false, fmt.Errorf("store: lock object %s: %w", sourceUID, err)
 	}
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1::int, hashtext(current_schema() || '/' || $2))`, int32(remoteID), sourceUID).Scan(&ok); err != nil {
-		conn.Release()
-		return nil, false, fmt.Errorf("store: lock object %s: %w", sourceUID, err)
+	return release, ok, nil
+}
+
+// sessionLock takes an advisory lock on a connection of the lock pool and
+// keeps that connection until release: lock is a query answering whether
+// it was taken (false: held elsewhere, nothing kept), unlock the statement
+// that gives it back; both take args. A lock that cannot be given back
+// goes with its session, which is closed.
+func (s *Store) sessionLock(ctx context.Context, lock, unlock string, args ...any) (release func(), ok bool, err error) {
+	conn, err := s.locks.Acquire(ctx)
+	if err != nil {
+		return nil, false, err
 	}
-	if !ok {
+	if err := conn.QueryRow(ctx, lock, args...).Scan(&ok); err != nil || !ok {
 		conn.Release()
-		return nil, false, nil
+		return nil, false, err
 	}
 	return func() {
 		// a fresh context: the work's may have ended, the lock must not
 		// outlive it on a pooled connection
 		ctx := context.WithoutCancel(ctx)
-		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1::int, hashtext(current_schema() || '/' || $2))`, int32(remoteID), sourceUID); err != nil {
+		if _, err := conn.Exec(ctx, unlock, args...); err != nil {
 			_ = conn.Conn().Close(ctx) // closing the session releases it
 		}
 		conn.Release()
