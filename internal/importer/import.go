@@ -35,10 +35,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 		// again, under a new message id
 		return o.State, h.Store.Bump(ctx, rm.ID, o.SourceUID)
 	}
-	out, err := h.execute(ctx, rm, o)
-	if err != nil && out.unlock != nil {
-		out.unlock()
-	}
+	out, err := h.execute(ctx, rm, o) // an error never comes with a lock held (createCopy)
 	var we *waitError
 	if errors.As(err, &we) {
 		out, err = outcome{state: store.ObjWaiting, wait: store.WaitDependency, waitingFor: we.on, reason: we.Error()}, nil
