@@ -23,7 +23,13 @@ func TestAutoSyncKeepsBackupCurrent(t *testing.T) {
 	m.standalone()
 	ctx := context.Background()
 
-	cmd := exec.Command(binary, "remote", "edit", "a_to_b", "--auto-sync", "1m")
+	// a slot that begins while the test runs ticks on its own (a real
+	// interval came round): only those may add an update to the one the
+	// missed hours make
+	const interval = time.Minute
+	began := time.Now()
+	newSlots := func() int { return int(time.Now().Truncate(interval).Sub(began.Truncate(interval)) / interval) }
+	cmd := exec.Command(binary, "remote", "edit", "a_to_b", "--auto-sync", interval.String())
 	cmd.Env = d.env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("remote edit --auto-sync: %v\n%s", err, out)
@@ -67,6 +73,7 @@ func TestAutoSyncKeepsBackupCurrent(t *testing.T) {
 	}
 	var auto []string
 	var list runList
+	updated := 0
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && len(auto) == 0; time.Sleep(100 * time.Millisecond) {
 		list = runList{}
 		d.call("GET", "/api/v1/runs?remote=a_to_b", nil, &list)
@@ -75,16 +82,17 @@ func TestAutoSyncKeepsBackupCurrent(t *testing.T) {
 				auto = append(auto, r.Status)
 				var one run
 				d.call("GET", "/api/v1/runs/"+r.ID, nil, &one)
-				if r.Status != "succeeded" || r.Kind != "update" || one.Run.Counts["updated"] != 1 {
+				updated += one.Run.Counts["updated"]
+				if r.Status != "succeeded" || r.Kind != "update" {
 					d.dumpLogs()
 					t.Fatalf("auto-sync run: %+v %+v", r, one)
 				}
 			}
 		}
 	}
-	if len(auto) != 1 {
+	if len(auto) < 1 || len(auto) > 1+newSlots() || updated != 1 {
 		d.dumpLogs()
-		t.Fatalf("auto-sync runs finished: %v, want one (%+v)", auto, list)
+		t.Fatalf("auto-sync runs finished: %v updating %d objects, want one updating one (%+v)", auto, updated, list)
 	}
 	if it, err := dst.Get(ctx, m.replicaOf(client.UID)); err != nil || it.String("Phone") != "+41 00 999 88 77" {
 		t.Fatalf("the backup did not follow the edit: %q %v", it.String("Phone"), err)
@@ -107,8 +115,8 @@ func TestAutoSyncKeepsBackupCurrent(t *testing.T) {
 			updates++
 		}
 	}
-	if updates != 1 {
-		t.Fatalf("%d update runs after hours of missed ticks, want 1", updates)
+	if extra := newSlots(); updates < 1 || updates > 1+extra {
+		t.Fatalf("%d update runs after hours of missed ticks, want 1 (+%d for slots begun during the test)", updates, extra)
 	}
 	m.assertMirrored()
 
