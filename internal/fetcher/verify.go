@@ -69,7 +69,13 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 			copies = append(copies, d)
 		}
 	}
-	in := verify.Input{Source: scope, Replicas: replicas, LeftOut: map[string]bool{}, Labelled: map[string]bool{}}
+	in := verify.Input{Source: scope, Replicas: replicas, LeftOut: map[string]bool{}, Labelled: map[string]bool{},
+		Merged: map[string]bool{}}
+	for _, o := range scope {
+		if states[o.UID].Merged {
+			in.Merged[o.UID] = true
+		}
+	}
 	for _, pt := range rm.Options.PrefixableTypes {
 		in.Labelled[pt] = true
 	}
@@ -94,6 +100,9 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 			return 0, err
 		}
 		if in.Own, err = h.Store.OwnOn(ctx, rm.DestinationID, copies); err != nil {
+			return 0, err
+		}
+		if in.Taken, err = takenIDs(ctx, dc, in); err != nil {
 			return 0, err
 		}
 	}
@@ -156,6 +165,42 @@ func (h *Handler) destinationUIDs(ctx context.Context, rm store.Remote, dc *sena
 		}
 	}
 	return func(u string) bool { return found[u] }, foreign, nil
+}
+
+// takenIDs asks the destination, for every copy whose id is not its
+// source's, whether another object of its type holds the source's id
+// there — in its container, or anywhere for the types the ID server
+// numbers with one counter for the whole lab (contacts, reports): the
+// sceptic's check of a renumbered copy, through the catalog and without
+// the importer's records. Only an item showing that very id counts, so a
+// catalog that ignores the id index proves nothing.
+func takenIDs(ctx context.Context, dc *senaite.Client, in verify.Input) (func(portalType, id string) bool, error) {
+	byUID := make(map[string]verify.Object, len(in.Copies))
+	for _, d := range in.Copies {
+		byUID[d.UID] = d
+	}
+	taken := map[string]bool{}
+	for _, s := range in.Source {
+		d, ok := byUID[in.Replicas[s.UID]]
+		if !ok || d.ID == s.ID || d.ID == "" || s.ID == "" || in.Labelled[s.PortalType] || in.Own[d.UID] || in.Merged[s.UID] {
+			continue
+		}
+		key := d.PortalType + "/" + s.ID
+		if _, asked := taken[key]; asked {
+			continue
+		}
+		taken[key] = false
+		page, err := dc.SearchPage(ctx, senaite.Query{PortalTypes: []string{d.PortalType}, ID: s.ID, Limit: 50}, 0)
+		if err != nil {
+			return nil, fmt.Errorf("destination objects holding a source's id: %w", err)
+		}
+		for _, it := range page.Items {
+			if it.ID == s.ID && it.UID != d.UID {
+				taken[key] = true
+			}
+		}
+	}
+	return func(portalType, id string) bool { return taken[portalType+"/"+id] }, nil
 }
 
 func keys(m map[string]bool) []string {

@@ -175,9 +175,20 @@ func (h *Handler) record(ctx context.Context, rm store.Remote, o store.Stored, i
 	err := h.Store.Imported(ctx, store.Copy{RemoteID: rm.ID, SourceUID: o.SourceUID, IdentityID: ident,
 		DestInstanceID: rm.DestinationID, DestUID: destUID, DestID: destID, Merged: merged}, pending, store.ObjImported)
 	if errors.Is(err, store.ErrExists) {
-		uid, _, rerr := h.Store.Replica(ctx, ident, rm.DestinationID)
+		uid, ok, rerr := h.Store.Replica(ctx, ident, rm.DestinationID)
 		if rerr != nil {
 			return "", rerr
+		}
+		if !ok && merged {
+			// the object linked is another identity's already (the same
+			// structural folder mapped for another lab, a moment ago): the
+			// two are one object
+			if uid, ok, rerr = h.joinClaim(ctx, rm, ident, destUID); rerr != nil {
+				return "", rerr
+			}
+		}
+		if !ok {
+			return "", fmt.Errorf("importer: %s: the destination's %s belongs to another object, which is not this one's copy", o.SourceUID, destUID)
 		}
 		return store.ObjImported, h.Store.MarkObject(ctx, rm.ID, o.SourceUID, pending, store.ObjImported, "", uid)
 	}
@@ -185,4 +196,21 @@ func (h *Handler) record(ctx context.Context, rm store.Remote, o store.Stored, i
 		return "", err
 	}
 	return store.ObjImported, nil
+}
+
+// joinClaim joins an identity with the one that claims destUID on the
+// destination (store.MergeIdentity): a structural folder or a singleton
+// mapped by path for several labs is one object of all of them. ok is
+// false when the two identities cannot be one (both have an object on one
+// lab).
+func (h *Handler) joinClaim(ctx context.Context, rm store.Remote, ident int64, destUID string) (string, bool, error) {
+	claim, claimed, err := h.Store.ClaimedBy(ctx, rm.DestinationID, destUID)
+	if err != nil || !claimed {
+		return "", false, err
+	}
+	joined, err := h.Store.MergeIdentity(ctx, ident, claim)
+	if err != nil || !joined {
+		return "", false, err
+	}
+	return destUID, true, nil
 }

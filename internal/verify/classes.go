@@ -41,6 +41,12 @@ var (
 		"multi-valued Dexterity references (a sample point's sample types) are serialized as null by its field manager"}
 	ClassLabelled = Class{"ids of prefixable types",
 		"the remote labels these copies with their origin (remote prefix and source id): the destination numbers them itself"}
+	ClassMerged = Class{"objects merged by their natural key",
+		"linked to the destination object that held the same key (another lab's copy, or the destination's own): " +
+			"that object keeps its values and state; key, type and container are compared, the differences are " +
+			"listed with the merge (objects --state merged)"}
+	ClassIDTaken = Class{"ids taken at the destination",
+		"another object of the type holds the source's id at the destination (a lab gathered from several): its ID server gave the copy the next one"}
 	ClassFolders = Class{"structural folders",
 		"the portal's and the setup's folders are the destination's own, mapped by path"}
 )

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
@@ -104,6 +105,17 @@ type Input struct {
 	// or an existing object was linked (a natural-key merge): their ids
 	// are the destination's own, not compared.
 	Own map[string]bool
+	// Merged are source UIDs the import linked to the destination object
+	// that held their natural key (another lab's copy, or the
+	// destination's own): that object keeps its values. Verify checks the
+	// key, the type and the container; the rest is the merge's, listed
+	// with its differences for a person to decide.
+	Merged map[string]bool
+	// Taken tells whether the destination holds another object of the
+	// type under id: a copy could not keep its source's id there (a
+	// multi-lab destination's ID server gave it the next one). nil: no id
+	// is taken.
+	Taken func(portalType, id string) bool
 	// Labelled are the portal types whose copies the remote labels with
 	// their origin (its prefixable types): at the destination they are
 	// numbered by its own ID server, by design, and the label says where
@@ -186,6 +198,10 @@ func Compare(in Input) Report {
 			rep.skip(ClassUnreadable)
 			continue
 		}
+		if in.Merged[s.UID] {
+			compareMerged(&rep, s, d, in, add)
+			continue
+		}
 		if s.State != d.State {
 			add(KindState, "", s.State, d.State)
 		}
@@ -202,6 +218,8 @@ func Compare(in Input) Report {
 				rep.skip(ClassOwnIDs)
 			case in.Labelled[s.PortalType]:
 				rep.skip(ClassLabelled)
+			case s.ID != d.ID && in.Taken != nil && in.Taken(d.PortalType, s.ID):
+				rep.skip(ClassIDTaken)
 			case s.ID != d.ID:
 				add(KindID, "id", s.ID, d.ID)
 			}
@@ -273,6 +291,35 @@ func compareFields(rep *Report, s, d Object, in Input, exists func(string) bool,
 			add(KindField, k, show(s.Fields[k]), show(d.Fields[k]))
 		}
 	}
+}
+
+// compareMerged judges an object linked by its natural key: the same type
+// (checked by the caller), the same key, the same container; its other
+// values and its review state are the destination object's own.
+func compareMerged(rep *Report, s, d Object, in Input, add func(kind, field, a, b string)) {
+	rule, ok := schema.Identity(s.PortalType)
+	if !ok {
+		add(KindField, "", "linked by a natural key", "its type has no identity rule")
+		return
+	}
+	a, b := keyValue(s.Fields[rule.Field]), keyValue(d.Fields[rule.Field])
+	if a == "" || a != b {
+		add(KindField, rule.Field, show(s.Fields[rule.Field]), show(d.Fields[rule.Field]))
+	}
+	if p, ok := translateUID(s.ParentUID, in.Replicas); !ok || p != d.ParentUID {
+		add(KindParent, "", s.ParentUID+" → "+p, d.ParentUID)
+	}
+	rep.skip(ClassMerged)
+}
+
+// keyValue is a natural key's value as the destination's validators
+// compare it (surrounding blanks are not part of it).
+func keyValue(raw json.RawMessage) string {
+	var v string
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	return strings.TrimSpace(v)
 }
 
 // titleIsID tells whether a title shown is the object's id.
