@@ -24,7 +24,8 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	if err != nil {
 		return err
 	}
-	if o.State != store.ObjImported || o.DestUID == "" {
+	if o.State != store.ObjImported || o.DestUID == "" || o.Merged {
+		// a merged object's holder keeps its own references (mergeByKey)
 		return nil
 	}
 	var raw map[string]json.RawMessage

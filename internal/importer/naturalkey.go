@@ -142,3 +142,22 @@ func (h *Handler) naturalKeys(ctx context.Context, instanceID int64, portalType,
 	h.keys[k] = m
 	return m, nil
 }
+
+// stillMerged is an update's outcome for an object merged by its key: the
+// holder is left as it is, and the listing says again how the two differ
+// now (the source may have changed since the merge).
+func (h *Handler) stillMerged(ctx context.Context, rm store.Remote, o store.Stored, holder string, dst *senaite.Client) (outcome, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(o.Data, &raw); err != nil {
+		return outcome{}, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
+	}
+	note := fmt.Sprintf("merged into the destination's %s %s by its natural key: its fields left as they are", o.PortalType, holder)
+	diffs, err := h.mergeDiffs(ctx, rm, o.PortalType, raw, holder, dst)
+	if err != nil {
+		return outcome{}, err
+	}
+	if diffs != "" {
+		note += "; differs in " + diffs
+	}
+	return unchanged(holder, note), nil
+}

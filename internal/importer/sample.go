@@ -126,6 +126,8 @@ func (h *Handler) adoptAnalyses(ctx context.Context, rm store.Remote, destSample
 		adoptions = append(adoptions, store.Adoption{SourceUID: a.SourceUID, PortalType: "Analysis", DestUID: destUID})
 	}
 	// one transaction for the sample's analyses
-	_, err = h.Store.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, pending, adoptions)
-	return err
+	if _, err = h.Store.AdoptAll(ctx, rm.ID, rm.SourceID, rm.DestinationID, pending, adoptions); err != nil {
+		return err
+	}
+	return h.alignAnalyses(ctx, rm, dst, adoptions, analyses)
 }

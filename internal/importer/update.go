@@ -29,6 +29,12 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		// changed modified date there (a child added) is nothing to write
 		return unchanged(destUID, ""), nil
 	}
+	if o.Merged {
+		// linked by its natural key to another lab's object or the
+		// destination's own: that object keeps its values, and the merge
+		// lists how they differ (mergeByKey), as they stand now
+		return h.stillMerged(ctx, rm, o, destUID, dst)
+	}
 	readOnly := slices.Contains(rm.Options.ReadOnlyTypes, o.PortalType)
 	if open, err := h.Store.OpenConflictOn(ctx, ident); err != nil {
 		return outcome{}, err

@@ -160,7 +160,8 @@ func (h *Handler) replayOnce(ctx context.Context, rm store.Remote, o store.Store
 	if o, err = h.withData(ctx, rm, o); err != nil {
 		return false, err
 	}
-	if o.State != store.ObjImported || o.DestUID == "" {
+	if o.State != store.ObjImported || o.DestUID == "" || o.Merged {
+		// a merged object's holder keeps its own state (mergeByKey)
 		return true, nil
 	}
 	it, err := senaite.DecodeItem(o.Data) // the stored item as fetched, decoded once

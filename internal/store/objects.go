@@ -112,15 +112,47 @@ func (s *Store) CountObjects(ctx context.Context, remoteID int64) (map[string]in
 // MissingParents lists parent UIDs that objects of a remote point at but
 // that were not fetched (outside the filters): the fetcher reads them by
 // UID, as the seed does. Structural parents are filtered by the caller.
-func (s *Store) MissingParents(ctx context.Context, remoteID int64) ([]string, error) {
+// Objects the import will leave out (leftOut) bring in nothing.
+func (s *Store) MissingParents(ctx context.Context, rm Remote) ([]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT o.parent_uid FROM objects o
 		WHERE o.remote_id = $1 AND o.parent_uid IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM objects p WHERE p.remote_id = o.remote_id AND p.source_uid = o.parent_uid)
-		ORDER BY 1`, remoteID)
+		AND NOT `+leftOut+`
+		ORDER BY 1`, leftOutArgs(rm)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: missing parents: %w", err)
 	}
 	return collectStrings(rows, "missing parents")
+}
+
+// leftOut is true of an object o whose container and references the
+// import of remote $1 does not need: one it leaves out whatever happens
+// (skipped, or of an update-only type ($2) with no copy on the
+// destination ($4; the source is $3) and no id under the local prefix
+// ($5) that could name one), and one read only as a container or a
+// reference target — of a type the remote does not sync ($6 the synced
+// types, empty for all; $7 the skipped ones) — whose copy is there
+// already, which the import leaves as it is. Fetching what those point at
+// would bring it — another lab's client, its batches, its lab contacts —
+// to a lab that never had it.
+const leftOut = `(o.state = 'skipped'
+		OR o.portal_type = ANY($2::text[]) AND NOT EXISTS (SELECT 1 FROM replicas sr JOIN replicas dr
+				ON dr.identity_id = sr.identity_id AND dr.instance_id = $4
+			WHERE sr.instance_id = $3 AND sr.uid = o.source_uid)
+			AND NOT ($5 <> '' AND starts_with(regexp_replace(o.source_path, '^.*/', ''), $5))
+		OR (NOT (cardinality($6::text[]) = 0 OR o.portal_type = ANY($6::text[])) OR o.portal_type = ANY($7::text[]))
+			AND EXISTS (SELECT 1 FROM replicas sr JOIN replicas dr ON dr.identity_id = sr.identity_id AND dr.instance_id = $4
+			WHERE sr.instance_id = $3 AND sr.uid = o.source_uid))`
+
+func leftOutArgs(rm Remote) []any {
+	orEmpty := func(l []string) []string {
+		if l == nil {
+			return []string{}
+		}
+		return l
+	}
+	return []any{rm.ID, orEmpty(rm.Options.UpdateOnlyTypes), rm.SourceID, rm.DestinationID, rm.Options.LocalPrefix,
+		orEmpty(rm.Options.FetchedTypes()), orEmpty(rm.Options.SkipTypes)}
 }
 
 // collectStrings reads a one-column text result.
@@ -150,7 +182,11 @@ type Stored struct {
 	// (SetLevels); "" when it is in none.
 	Sequence string
 	Seq      int
-	Data     []byte
+	// Merged: linked by its natural key to an object the destination held
+	// (MarkMerged); that object keeps its own values, so nothing of this
+	// one is written there.
+	Merged bool
+	Data   []byte
 }
 
 // storedHeads are Stored's columns but its data; storedColumns all of
@@ -158,7 +194,7 @@ type Stored struct {
 // scanStored's order.
 const (
 	storedHeads = `source_uid, portal_type, source_path, coalesce(parent_uid, ''), state, coalesce(dest_uid, ''),
-		source_modified, coalesce(written, ''), coalesce(id_key, ''), coalesce(id_seq, 0)`
+		source_modified, coalesce(written, ''), coalesce(id_key, ''), coalesce(id_seq, 0), merged`
 	storedColumns     = storedHeads + `, data`
 	storedWithoutData = storedHeads + `, NULL::jsonb`
 )
@@ -166,7 +202,7 @@ const (
 func scanStored(row pgx.Row) (Stored, error) {
 	var o Stored
 	err := row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
-		&o.Written, &o.Sequence, &o.Seq, &o.Data)
+		&o.Written, &o.Sequence, &o.Seq, &o.Merged, &o.Data)
 	return o, err
 }
 
@@ -461,7 +497,7 @@ func (s *Store) ObjectTurn(ctx context.Context, remoteID int64, uid string) (o S
 			WHERE e.remote_id = o.remote_id AND e.id_key = o.id_key AND e.id_seq < o.id_seq AND e.state = 'fetched')
 		FROM objects o WHERE o.remote_id = $1 AND o.source_uid = $2`, remoteID, uid)
 	err = row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
-		&o.Written, &o.Sequence, &o.Seq, &o.Data, &earlier)
+		&o.Written, &o.Sequence, &o.Seq, &o.Merged, &o.Data, &earlier)
 	if err != nil {
 		return Stored{}, false, fmt.Errorf("store: object %s: %w", uid, notFound(err))
 	}
@@ -588,6 +624,9 @@ func (s *Store) NoteObject(ctx context.Context, remoteID int64, uid, note string
 type Position struct {
 	State ObjState
 	Wait  WaitKind
+	// Merged: linked to the destination object that holds its natural
+	// key (MarkMerged), not created.
+	Merged bool
 }
 
 // AwaitsImport tells whether an object in this position is still to be
@@ -600,7 +639,7 @@ func (p Position) AwaitsImport() bool {
 // ObjectStates returns the position of the given source objects of a
 // remote; UIDs that were never fetched are absent.
 func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string) (map[string]Position, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, state, coalesce(wait_kind, '')
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, state, coalesce(wait_kind, ''), merged
 		FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`, remoteID, uids)
 	if err != nil {
 		return nil, fmt.Errorf("store: object states: %w", err)
@@ -610,7 +649,7 @@ func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string)
 	for rows.Next() {
 		var u string
 		var p Position
-		if err := rows.Scan(&u, &p.State, &p.Wait); err != nil {
+		if err := rows.Scan(&u, &p.State, &p.Wait, &p.Merged); err != nil {
 			return nil, fmt.Errorf("store: object states: %w", err)
 		}
 		out[u] = p
@@ -655,11 +694,12 @@ func (s *Store) AnyImported(ctx context.Context, remoteID int64, portalType stri
 // not fetched (a type the filters left out, an object outside every
 // catalog listing): the fetch reads them by UID so that the import can
 // create them on demand.
-func (s *Store) MissingReferenced(ctx context.Context, remoteID int64) ([]string, error) {
+func (s *Store) MissingReferenced(ctx context.Context, rm Remote) ([]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT split_part(r, ':', 2) AS uid FROM objects o, unnest(o.refs) AS r
 		WHERE o.remote_id = $1 AND r NOT LIKE '~%' AND NOT EXISTS (SELECT 1 FROM objects t
 			WHERE t.remote_id = o.remote_id AND t.source_uid = split_part(r, ':', 2))
-		ORDER BY 1`, remoteID)
+		AND NOT `+leftOut+`
+		ORDER BY 1`, leftOutArgs(rm)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: missing referenced objects: %w", err)
 	}
