@@ -373,11 +373,11 @@ func (c *Coordinator) fetchMissingParents(ctx context.Context, r store.Run) erro
 	var cl *senaite.Client
 	tried := map[string]bool{}
 	for depth := 0; depth < 10; depth++ {
-		parents, err := c.Store.MissingParents(ctx, rm.ID)
+		parents, err := c.Store.MissingParents(ctx, rm)
 		if err != nil {
 			return err
 		}
-		referenced, err := c.Store.MissingReferenced(ctx, rm.ID)
+		referenced, err := c.Store.MissingReferenced(ctx, rm)
 		if err != nil {
 			return err
 		}

@@ -361,7 +361,7 @@ func TestFetchReadsMissingParentsByUID(t *testing.T) {
 	}
 	// what the contacts and their clients refer to is read too, so that the
 	// import can create it on demand
-	if missing, _ := r.st.MissingReferenced(context.Background(), rm.ID); len(missing) > 0 {
+	if missing, _ := r.st.MissingReferenced(context.Background(), rm); len(missing) > 0 {
 		t.Fatalf("referenced but not fetched: %v", missing)
 	}
 	if counts["AnalysisCategory"] == 0 && counts["LabContact"] == 0 {

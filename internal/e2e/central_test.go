@@ -12,12 +12,13 @@ import (
 )
 
 // stepsAtOnce starts a step of several remotes together, as an operations
-// team starting every lab's import at once does, and requires each to
-// succeed.
-func (f *fleet) stepsAtOnce(kind string, remotes ...string) {
+// team starting every lab's import at once does, requires each to
+// succeed, and returns each one's counts.
+func (f *fleet) stepsAtOnce(kind string, remotes ...string) map[string]map[string]int {
 	t := f.d.t
 	t.Helper()
 	ids := map[string]string{}
+	counts := map[string]map[string]int{}
 	for _, r := range remotes {
 		var out run
 		if st := f.d.call("POST", "/api/v1/remotes/"+r+"/"+kind, nil, &out); st != http.StatusAccepted {
@@ -36,6 +37,7 @@ func (f *fleet) stepsAtOnce(kind string, remotes ...string) {
 			switch out.Run.Status {
 			case "succeeded":
 				t.Logf("%s %s: %v", r, kind, out.Run.Counts)
+				counts[r] = out.Run.Counts
 				delete(ids, r)
 			case "partial", "failed", "cancelled":
 				var objs map[string]any
@@ -44,14 +46,18 @@ func (f *fleet) stepsAtOnce(kind string, remotes ...string) {
 			}
 		}
 	}
+	return counts
 }
 
 // TestGrownApartLabsIntoOneCentral: four labs generated with different
 // seeds — each with its own Water, H2O, Ca, SOP-001 — feed one empty
 // central lab at the same time (issue #13). Every import succeeds, the
 // central lab holds every sample once and every shared setup key once,
-// and the merges are listed. (Still to come, issue #13: verify judging
-// merged objects, and the central lab feeding results back.)
+// the merges are listed, and each remote's verify is clean — a merged
+// object judged by its key, its holder keeping its values. Then the
+// central lab feeds back (update-only, local prefix): an edit made there
+// reaches its lab of origin, and no lab receives another's samples or
+// clients.
 func TestGrownApartLabsIntoOneCentral(t *testing.T) {
 	f := newFleet(t)
 	f.lab("lab_m", 0, 500)
@@ -105,5 +111,60 @@ func TestGrownApartLabsIntoOneCentral(t *testing.T) {
 	if merged == 0 {
 		t.Error("no object is listed as merged, though the labs share their setup")
 	}
+	for _, r := range in {
+		f.d.verifyClean(r)
+	}
 
+	// the central lab feeds back: an edit made there to one of lab a's
+	// samples
+	ctx := context.Background()
+	before := map[string][2]int{}
+	for _, n := range names {
+		lab := labClient(t, f.urls["lab_"+n])
+		before[n] = [2]int{len(samples(t, lab)), count(t, lab, "Client")}
+	}
+	const note = "re-read at the central lab"
+	edited := ""
+	for _, s := range samples(t, labClient(t, f.urls["lab_a"])) {
+		if _, err := m.Update(ctx, f.replica("lab_a", "lab_m", s.UID), map[string]any{"EnvironmentalConditions": note}, ""); err == nil {
+			edited = s.UID
+			break
+		}
+	}
+	if edited == "" {
+		t.Fatal("no sample of lab a could be edited at the central lab")
+	}
+	var back []string
+	for _, n := range names {
+		f.remote("m_to_"+n, "lab_m", "lab_"+n, map[string]any{"local_prefix": strings.ToUpper(n) + "-",
+			"full_sync_types": own, "update_only_types": own, "skip_types": []string{"Laboratory"}})
+		back = append(back, "m_to_"+n)
+	}
+	f.stepsAtOnce("fetch", back...)
+	for r, counts := range f.stepsAtOnce("import", back...) {
+		if counts["created"] != 0 || counts["updated"] > 1 {
+			t.Errorf("%s created %d and updated %d objects, want none created and only the edit written", r, counts["created"], counts["updated"])
+		}
+	}
+	for _, n := range names {
+		lab := labClient(t, f.urls["lab_"+n])
+		if got := [2]int{len(samples(t, lab)), count(t, lab, "Client")}; got != before[n] {
+			t.Errorf("lab %s holds %d samples and %d clients after the central lab fed back, %d and %d before",
+				n, got[0], got[1], before[n][0], before[n][1])
+		}
+	}
+	if it, err := labClient(t, f.urls["lab_a"]).Get(ctx, edited); err != nil || it.String("EnvironmentalConditions") != note {
+		t.Errorf("the central lab's edit did not reach lab a: %q %v", it.String("EnvironmentalConditions"), err)
+	}
 }
+
+// count is how many objects of a type a lab lists.
+func count(t *testing.T, lab *senaite.Client, portalType string) int {
+	t.Helper()
+	page, err := lab.SearchPage(context.Background(), senaite.Query{PortalTypes: []string{portalType}, Limit: 1}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Count
+}
+

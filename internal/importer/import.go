@@ -84,6 +84,12 @@ func (h *Handler) execute(ctx context.Context, rm store.Remote, o store.Stored) 
 		}
 		uid, ok = own, true
 	}
+	if ok && !rm.Options.Fetches(o.PortalType) && !schema.Structural(o.PortalType, o.SourcePath) {
+		// read only as a container or a reference target of what the
+		// remote syncs: its copy is there, and the remote does not sync
+		// its type (a collaborator's client is not the master's to edit)
+		return unchanged(uid, ""), nil
+	}
 	if ok {
 		// the destination already has it (an earlier import, its origin, or
 		// another remote): bring the copy up to date (update.go)

@@ -164,7 +164,7 @@ func TestUpsertFetchedIsIdempotent(t *testing.T) {
 	if counts["Analysis"] != 250 {
 		t.Fatalf("counts %v", counts)
 	}
-	missing, _ := s.MissingParents(ctx, rm.ID)
+	missing, _ := s.MissingParents(ctx, rm)
 	if len(missing) != 1 || missing[0] != "parent-sample" {
 		t.Fatalf("missing parents %v", missing)
 	}
