@@ -167,4 +167,3 @@ func count(t *testing.T, lab *senaite.Client, portalType string) int {
 	}
 	return page.Count
 }
-
