@@ -2,7 +2,10 @@
 // uses to talk to one SENAITE instance. It turns every error form of the
 // real API into a Go error naming the route and SENAITE's message, retries
 // idempotent reads with backoff and jitter, retries a write only when the
-// answer proves the lab committed nothing (Retry in errors.go), and bounds what the whole process sends to one lab.
+// answer proves the lab committed nothing (Retry in errors.go), and sends
+// each request within the lab's bounds: through a Gate shared by every
+// client of the lab (the whole system's bounds, internal/budget), or
+// without one within the client's own concurrency and rate.
 package senaite
 
 import (
@@ -44,10 +47,17 @@ type Config struct {
 	CACertPEM []byte
 	// Timeout bounds each request (default 30s).
 	Timeout time.Duration
-	// MaxConcurrency bounds requests in flight (default 8).
+	// MaxConcurrency bounds requests in flight (default 8) when no Gate
+	// is given; with one, it only sizes the pool of idle connections.
 	MaxConcurrency int
-	// RequestsPerSecond bounds the request rate (0 = unlimited).
+	// RequestsPerSecond bounds the request rate (0 = unlimited) when no
+	// Gate is given.
 	RequestsPerSecond float64
+	// Gate, when set, admits every request instead of the client's own
+	// concurrency and rate bounds: a lab's bounds hold for every client
+	// that talks to it — other accounts, other remotes, other processes —
+	// so they cannot live in one client.
+	Gate Gate
 	// MaxRetries bounds the retries of one request (default 5).
 	MaxRetries int
 	// RetryBaseDelay is the first backoff delay (default 200ms).
@@ -58,6 +68,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Name is the instance name in logs (key "remote").
 	Name string
+}
+
+// Gate admits requests to one lab. Acquire waits until one more request
+// may be sent (a slot in flight, and its share of the lab's rate) or ctx
+// ends; release is called once the answer has been read. A request holds
+// its admission for one attempt only, never across a retry's backoff.
+type Gate interface {
+	Acquire(ctx context.Context) (release func(), err error)
 }
 
 // Client talks to one SENAITE instance; safe for concurrent use.
@@ -195,19 +213,33 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, int, error) {
 	return res.body, res.status, nil
 }
 
-// once sends one request under the concurrency and rate bounds.
-func (c *Client) once(ctx context.Context, r request, payload []byte) ([]byte, int, error) {
+// admit waits until a request may be sent within the lab's bounds: the
+// gate's when there is one, else the client's own semaphore and limiter.
+func (c *Client) admit(ctx context.Context) (release func(), err error) {
+	if c.cfg.Gate != nil {
+		return c.cfg.Gate.Acquire(ctx)
+	}
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, 0, ctx.Err()
+		return nil, ctx.Err()
 	}
-	defer func() { <-c.sem }()
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, 0, err
+			<-c.sem
+			return nil, err
 		}
 	}
+	return func() { <-c.sem }, nil
+}
+
+// once sends one request under the concurrency and rate bounds.
+func (c *Client) once(ctx context.Context, r request, payload []byte) ([]byte, int, error) {
+	release, err := c.admit(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer release()
 	base := c.api
 	if r.plone {
 		base = c.site

@@ -305,3 +305,64 @@ func TestConfigValidation(t *testing.T) {
 		t.Errorf("error leaks or misses: %v", err)
 	}
 }
+
+// countingGate admits at most one request at a time and counts what it
+// admitted, released and refused.
+type countingGate struct {
+	slot                        chan struct{}
+	acquired, released, refused atomic.Int32
+}
+
+func (g *countingGate) Acquire(ctx context.Context) (func(), error) {
+	select {
+	case g.slot <- struct{}{}:
+	case <-ctx.Done():
+		g.refused.Add(1)
+		return nil, ctx.Err()
+	}
+	g.acquired.Add(1)
+	return func() { g.released.Add(1); <-g.slot }, nil
+}
+
+// TestGateAdmitsEveryAttempt: with a Gate, every attempt — retries
+// included — is admitted by it and given back once answered, whatever the
+// client's own MaxConcurrency says; a request the gate does not admit
+// before its context ends is not sent.
+func TestGateAdmitsEveryAttempt(t *testing.T) {
+	t.Parallel()
+	g := &countingGate{slot: make(chan struct{}, 1)}
+	var sent, inFlight, peak atomic.Int32
+	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		if sent.Add(1) == 1 {
+			w.WriteHeader(503) // the first attempt fails: the retry is admitted again
+			return
+		}
+		time.Sleep(5 * time.Millisecond) // a lab's latency, so that requests would overlap without the gate
+		_, _ = io.WriteString(w, `{"version": "2.6.0", "date": "2025-04-04", "url": "x", "_runtime": 0.001}`)
+	}), Config{MaxConcurrency: 8, Gate: g})
+	done := make(chan error, 4)
+	for range 4 {
+		go func() { _, err := c.Version(context.Background()); done <- err }()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a, r, s := g.acquired.Load(), g.released.Load(), sent.Load(); a != 5 || r != 5 || s != 5 {
+		t.Fatalf("acquired %d, released %d, sent %d: want 5 each (4 requests and one retry)", a, r, s)
+	}
+	if p := peak.Load(); p != 1 {
+		t.Fatalf("%d requests in flight at once through a gate of one", p)
+	}
+	g.slot <- struct{}{} // the lab is busy elsewhere: nothing is admitted
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.Version(ctx); !errors.Is(err, context.DeadlineExceeded) || sent.Load() != 5 || g.refused.Load() != 1 {
+		t.Fatalf("not admitted: %v, %d sent", err, sent.Load())
+	}
+}
