@@ -434,6 +434,7 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	s.Coordinator.RemotesChanged() // the labs' bounds may be stricter now
 	writeJSON(w, http.StatusCreated, remoteJSON(rm))
 }
 
@@ -471,6 +472,7 @@ func (s *Server) updateRemote(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	s.Coordinator.RemotesChanged()
 	writeJSON(w, http.StatusOK, remoteJSON(rm))
 }
 
@@ -501,6 +503,7 @@ func (s *Server) deleteRemote(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	s.Coordinator.RemotesChanged()
 	w.WriteHeader(http.StatusNoContent)
 }
 

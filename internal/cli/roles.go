@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/senaite-sync/senaite-sync/internal/api"
+	"github.com/senaite-sync/senaite-sync/internal/budget"
 	"github.com/senaite-sync/senaite-sync/internal/console"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/elector"
@@ -189,11 +190,18 @@ func (c *Config) connect(ctx context.Context, log *slog.Logger, creating bool, n
 		st.Close()
 		return nil, err
 	}
-	co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log, LabTimeout: c.LabTimeout}
+	// one gate per lab for the whole process, whatever its roles: the labs'
+	// bounds are shared with every other process through PostgreSQL
+	gates := &budget.Registry{Store: st, Holder: budget.NewHolder(), Log: log}
+	log.Info("lab budget", "holder", gates.Holder)
+	co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log, LabTimeout: c.LabTimeout, Budget: gates}
 	return &runtime{st: st, key: key, nc: nc, js: js, names: names, log: log, co: co}, nil
 }
 
+// close gives the process's lab slots back (other processes take them at
+// once instead of after their leases expire), then disconnects.
 func (rt *runtime) close() {
+	rt.co.Budget.Close()
 	rt.nc.Close()
 	rt.st.Close()
 }

@@ -23,7 +23,7 @@ func (c *Coordinator) Resolve(ctx context.Context, remoteName, sourceUID, take s
 	if err != nil {
 		return store.Conflict{}, err
 	}
-	verifier, err := labs.Verifier(dst, c.Key, c.bounds(2, 0), c.Log)
+	verifier, err := labs.Verifier(dst, c.Key, c.labBounds(dst.ID), c.Log)
 	if err != nil {
 		return store.Conflict{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/senaite-sync/senaite-sync/internal/budget"
 	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
@@ -37,6 +38,13 @@ type Coordinator struct {
 	Log   *slog.Logger
 	// LabTimeout bounds each request to a lab (0: the client's default).
 	LabTimeout time.Duration
+	// Budget holds this process's lab gates: every client of a lab built
+	// here sends through the lab's gate, so that its bounds hold for the
+	// whole system. Nil: one is made at first use (Close it with Budget's
+	// Close where the process gives its slots back).
+	Budget *budget.Registry
+
+	budgetOnce sync.Once
 
 	clientsMu sync.Mutex
 	clients   map[string]*senaite.Client
@@ -210,13 +218,10 @@ func (c *Coordinator) runSource(ctx context.Context, r store.Run) (store.Remote,
 	return rm, cl, err
 }
 
-// sourceClient builds the client of a remote's source with its bounds.
+// sourceClient is the client of a remote's source (its bounds are the
+// lab's, whichever remote reads it).
 func (c *Coordinator) sourceClient(ctx context.Context, rm store.Remote) (*senaite.Client, error) {
-	in, err := c.Store.InstanceByID(ctx, rm.SourceID)
-	if err != nil {
-		return nil, err
-	}
-	return labs.Client(in, c.Key, c.bounds(rm.Options.MaxConcurrency, rm.Options.MaxRequestsPerSecond), c.Log)
+	return c.InstanceClient(ctx, rm.SourceID)
 }
 
 // advanceFetch: a queued fetch is checked and planned; a running one whose
@@ -442,7 +447,7 @@ func (c *Coordinator) CheckInstance(ctx context.Context, name string) (Check, er
 	if err != nil {
 		return Check{}, err
 	}
-	cl, err := labs.Client(in, c.Key, c.bounds(2, 0), c.Log)
+	cl, err := labs.Client(in, c.Key, c.labBounds(in.ID), c.Log)
 	if err != nil {
 		return Check{}, err
 	}
@@ -458,7 +463,7 @@ func (c *Coordinator) CheckInstance(ctx context.Context, name string) (Check, er
 	out.Auth = true
 	if in.VerifierUsername != "" {
 		ok := false
-		if vc, err := labs.Verifier(in, c.Key, c.bounds(2, 0), c.Log); err == nil && vc != nil {
+		if vc, err := labs.Verifier(in, c.Key, c.labBounds(in.ID), c.Log); err == nil && vc != nil {
 			ok = vc.CheckAuth(ctx) == nil
 		}
 		out.Verifier = &ok
@@ -481,7 +486,28 @@ func (c *Coordinator) CancelRun(ctx context.Context, id uuid.UUID) (store.Run, e
 	return c.Store.Run(ctx, id)
 }
 
-// bounds are the limits of a client this process builds.
-func (c *Coordinator) bounds(maxConcurrency int, requestsPerSecond float64) labs.Bounds {
-	return labs.Bounds{MaxConcurrency: maxConcurrency, RequestsPerSecond: requestsPerSecond, Timeout: c.LabTimeout}
+// labBounds are how a client this process builds may use its lab: through
+// the lab's gate, which every client of the lab in this process shares.
+func (c *Coordinator) labBounds(labID int64) labs.Bounds {
+	return labs.Bounds{Gate: c.gates().Gate(labID), MaxConcurrency: idleConnections, Timeout: c.LabTimeout}
 }
+
+// idleConnections sizes a lab client's pool of idle connections; its
+// requests in flight are the lab gate's business.
+const idleConnections = 16
+
+// gates is the process's registry of lab gates, made at first use when
+// none was given.
+func (c *Coordinator) gates() *budget.Registry {
+	c.budgetOnce.Do(func() {
+		if c.Budget == nil {
+			c.Budget = &budget.Registry{Store: c.Store, Log: c.Log}
+		}
+	})
+	return c.Budget
+}
+
+// RemotesChanged makes this process read its labs' bounds again at their
+// next request: a remote was added, edited or removed here. Other
+// processes see the change within budget.DefaultBoundsCache.
+func (c *Coordinator) RemotesChanged() { c.gates().Forget() }

@@ -272,7 +272,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
-	verifier, err := labs.Verifier(dst, c.Key, c.bounds(rm.Options.MaxConcurrency, 0), c.Log)
+	verifier, err := labs.Verifier(dst, c.Key, c.labBounds(dst.ID), c.Log)
 	if err != nil {
 		return err
 	}
@@ -414,7 +414,8 @@ func (c *Coordinator) importHandler() *importer.Handler {
 
 // InstanceClient returns the client of an instance id (workers use it
 // too). Clients are kept per instance and settings, so that connections
-// are reused and the instance's bounds hold across messages.
+// are reused; every client of a lab sends through the lab's gate, so that
+// its bounds hold across messages, accounts and processes.
 func (c *Coordinator) InstanceClient(ctx context.Context, id int64) (*senaite.Client, error) {
 	c.clientsMu.Lock()
 	if e, ok := c.byID[id]; ok && time.Since(e.checked) < instanceRecheck {
@@ -431,7 +432,7 @@ func (c *Coordinator) InstanceClient(ctx context.Context, id int64) (*senaite.Cl
 	defer c.clientsMu.Unlock()
 	cl, ok := c.clients[key]
 	if !ok {
-		if cl, err = labs.Client(in, c.Key, c.bounds(16, 0), c.Log); err != nil {
+		if cl, err = labs.Client(in, c.Key, c.labBounds(in.ID), c.Log); err != nil {
 			return nil, err
 		}
 		if c.clients == nil {

@@ -1,6 +1,7 @@
 // Package labs builds senaite.jsonapi clients for stored instances,
-// decrypting their passwords only to put them in the client, and applying
-// a remote's bounds (concurrency, request rate) per instance.
+// decrypting their passwords only to put them in the client, and sending
+// their requests through the lab's gate (internal/budget), so that the
+// lab's bounds hold for every client of it in the system.
 package labs
 
 import (
@@ -13,8 +14,14 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
-// Bounds protect a lab from the whole system.
+// Bounds are how a client may use its lab.
 type Bounds struct {
+	// Gate admits every request within the lab's bounds for the whole
+	// system (budget.Registry.Gate); nil: the client bounds itself alone
+	// by MaxConcurrency and RequestsPerSecond (tests, tools).
+	Gate senaite.Gate
+	// MaxConcurrency and RequestsPerSecond bound a client without a Gate;
+	// with one, MaxConcurrency only sizes its pool of idle connections.
 	MaxConcurrency    int
 	RequestsPerSecond float64
 	// Timeout bounds one request (SENAITE_SYNC_LAB_TIMEOUT; 0: the
@@ -22,7 +29,7 @@ type Bounds struct {
 	Timeout time.Duration
 }
 
-// Client returns a client for an instance.
+// Client returns a client for an instance's main account.
 func Client(in store.Instance, key *secret.Key, b Bounds, log *slog.Logger) (*senaite.Client, error) {
 	pw, err := key.Open(in.Password)
 	if err != nil {
@@ -30,7 +37,7 @@ func Client(in store.Instance, key *secret.Key, b Bounds, log *slog.Logger) (*se
 	}
 	c, err := senaite.New(senaite.Config{URL: in.URL, Username: in.Username, Password: pw.Reveal(),
 		CACertPEM: []byte(in.CACert), MaxConcurrency: b.MaxConcurrency, RequestsPerSecond: b.RequestsPerSecond,
-		Timeout: b.Timeout, Logger: log, Name: in.Name})
+		Gate: b.Gate, Timeout: b.Timeout, Logger: log, Name: in.Name})
 	if err != nil {
 		return nil, fmt.Errorf("labs: instance %s: %w", in.Name, err)
 	}
@@ -49,7 +56,7 @@ func Verifier(in store.Instance, key *secret.Key, b Bounds, log *slog.Logger) (*
 	}
 	c, err := senaite.New(senaite.Config{URL: in.URL, Username: in.VerifierUsername, Password: pw.Reveal(),
 		CACertPEM: []byte(in.CACert), MaxConcurrency: b.MaxConcurrency, RequestsPerSecond: b.RequestsPerSecond,
-		Timeout: b.Timeout, Logger: log, Name: in.Name + "/verifier"})
+		Gate: b.Gate, Timeout: b.Timeout, Logger: log, Name: in.Name + "/verifier"})
 	if err != nil {
 		return nil, fmt.Errorf("labs: instance %s verifier: %w", in.Name, err)
 	}
