@@ -21,6 +21,16 @@
 // content GET/PATCH with its AT and DX deserializers and serializer;
 // py2fmt.go and pyvalues.go hold Python 2's formats and value semantics),
 // setup_schema.go and setup.go (the setup singletons), fault.go (faults
-// and admin routes), generate.go and gen_setup.go (realistic labs) and
-// persist.go (--data).
+// and admin routes), load.go (requests in flight and per second),
+// generate.go and gen_setup.go (realistic labs) and persist.go (--data).
+//
+// Admin routes, at the server's root, apart from the site (never counted
+// as the site's requests): GET and PUT /__sim/faults (latency, capacity,
+// fault rates, FailNext); GET /__sim/stats (objects per type, faults
+// injected, requests served as reads and writes, and the load: in_flight,
+// the site's requests being answered now, peak_in_flight the most at once
+// and peak_requests_per_second the most that arrived within one second,
+// sliding in 100-ms steps — what a test of a lab's bounds checks); POST
+// /__sim/stats/reset starts both peaks again from now and answers the
+// stats; POST /__sim/save writes the lab to its --data file.
 package sim

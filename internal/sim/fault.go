@@ -238,7 +238,7 @@ func (f *Faults) inject(w http.ResponseWriter, r *http.Request) (handled, malfor
 }
 
 // serveAdmin answers the simulator-only routes: GET/PUT /__sim/faults,
-// GET /__sim/stats, POST /__sim/save.
+// GET /__sim/stats, POST /__sim/stats/reset, POST /__sim/save.
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	writeJSON := func(status int, v any) {
 		w.Header().Set("Content-Type", "application/json")
@@ -269,6 +269,17 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "/__sim/stats":
 		st := s.lab.Stats(s.faults)
 		st.Requests = map[string]int64{"reads": s.reads.Load(), "writes": s.writes.Load()}
+		st.InFlight, st.PeakInFlight, st.PeakRequestsPerSecond = s.load.read()
+		writeJSON(200, st)
+	case "/__sim/stats/reset":
+		if r.Method != http.MethodPost {
+			writeJSON(405, map[string]string{"error": "use POST"})
+			return
+		}
+		s.load.reset()
+		st := s.lab.Stats(s.faults)
+		st.Requests = map[string]int64{"reads": s.reads.Load(), "writes": s.writes.Load()}
+		st.InFlight, st.PeakInFlight, st.PeakRequestsPerSecond = s.load.read()
 		writeJSON(200, st)
 	case "/__sim/save":
 		if r.Method != http.MethodPost {
@@ -294,6 +305,14 @@ type Stats struct {
 	Version uint64         `json:"version"`
 	// Requests served on the site since start: reads (GET) and writes.
 	Requests map[string]int64 `json:"requests,omitempty"`
+	// InFlight are the site's requests being answered now (queued behind
+	// the capacity included); PeakInFlight the most at once, and
+	// PeakRequestsPerSecond the most that arrived within one second
+	// (sliding, in steps of 100 ms), since start or the last
+	// POST /__sim/stats/reset: what a test of a lab's bounds checks.
+	InFlight              int64 `json:"in_flight"`
+	PeakInFlight          int64 `json:"peak_in_flight"`
+	PeakRequestsPerSecond int64 `json:"peak_requests_per_second"`
 }
 
 // Stats counts objects per portal type.

@@ -35,6 +35,9 @@ type Server struct {
 	// routes aside), for /__sim/stats: how many requests a client's work
 	// cost the lab is what a benchmark compares with the lab's capacity
 	reads, writes atomic.Int64
+	// load is how hard clients use the lab (admin routes aside): what a
+	// test of a lab's bounds reads in /__sim/stats
+	load load
 }
 
 // NewServer wraps a lab.
@@ -74,6 +77,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAdmin(w, r)
 		return
 	}
+	defer s.load.begin(time.Now())()
 	release, ok := s.faults.admit(r.Context())
 	if !ok {
 		return

@@ -1,0 +1,107 @@
+package sim
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLoadWindow: the peak rate is the most requests that arrived within
+// one second (ten 100-ms buckets); older ones leave the window.
+func TestLoadWindow(t *testing.T) {
+	t.Parallel()
+	var l load
+	t0 := time.Unix(1_000_000, 0)
+	var ends []func()
+	for i := range 5 { // 5 within 450 ms, all still in flight
+		ends = append(ends, l.begin(t0.Add(time.Duration(i)*100*time.Millisecond+50*time.Millisecond)))
+	}
+	if in, peak, rate := l.read(); in != 5 || peak != 5 || rate != 5 {
+		t.Fatalf("in flight %d, peak %d, rate %d; want 5 5 5", in, peak, rate)
+	}
+	for _, end := range ends {
+		end()
+	}
+	l.begin(t0.Add(1200 * time.Millisecond))() // the first three have left the window: 2+1
+	l.begin(t0.Add(1250 * time.Millisecond))() // 2+2: still no more than 5
+	if in, peak, rate := l.read(); in != 0 || peak != 5 || rate != 5 {
+		t.Fatalf("in flight %d, peak %d, rate %d; want 0 5 5", in, peak, rate)
+	}
+	for i := range 7 { // 7 in the same bucket, long after: the window starts empty
+		l.begin(t0.Add(5*time.Second + time.Duration(i)*time.Millisecond))()
+	}
+	if _, _, rate := l.read(); rate != 7 {
+		t.Fatalf("rate %d, want 7", rate)
+	}
+	l.begin(t0.Add(4 * time.Second))() // a clock stepping back counts in the newest bucket
+	if _, _, rate := l.read(); rate != 8 {
+		t.Fatalf("rate %d, want 8", rate)
+	}
+}
+
+// TestStatsCountLoad: /__sim/stats shows the site's requests in flight,
+// the most at once and the most in one second, admin routes aside, and
+// POST /__sim/stats/reset starts the peaks again.
+func TestStatsCountLoad(t *testing.T) {
+	t.Parallel()
+	lab, err := NewLab(Options{Users: []User{{Username: "admin", Password: "secret"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := NewFaults(1)
+	if err := faults.Set(FaultConfig{Latency: Duration(300 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(NewServer(lab, faults, nil))
+	t.Cleanup(srv.Close)
+	stats := func(method, route string) Stats {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+route, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st Stats
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s %s: %d", method, route, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			resp, err := http.Get(srv.URL + "/senaite/@@API/senaite/v1/version")
+			if err == nil {
+				resp.Body.Close()
+			}
+		})
+	}
+	seen := false
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !seen; time.Sleep(5 * time.Millisecond) { // bounded poll
+		seen = stats("GET", "/__sim/stats").InFlight == 4
+	}
+	wg.Wait()
+	if !seen {
+		t.Fatal("the four requests were never seen in flight")
+	}
+	st := stats("GET", "/__sim/stats")
+	if st.InFlight != 0 || st.PeakInFlight != 4 || st.PeakRequestsPerSecond != 4 {
+		t.Fatalf("in flight %d, peak %d, peak per second %d; want 0 4 4 (the admin routes not counted)",
+			st.InFlight, st.PeakInFlight, st.PeakRequestsPerSecond)
+	}
+	if st := stats("POST", "/__sim/stats/reset"); st.PeakInFlight != 0 || st.Requests["reads"] != 4 {
+		t.Fatalf("after a reset: peak %d, reads %d; want 0 and the reads kept", st.PeakInFlight, st.Requests["reads"])
+	}
+	if resp, err := http.Get(srv.URL + "/__sim/stats/reset"); err != nil || resp.StatusCode != 405 {
+		t.Fatalf("GET reset: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+}
