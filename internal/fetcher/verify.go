@@ -102,7 +102,7 @@ func (h *Handler) verify(ctx context.Context, src *senaite.Client, p Page) (int,
 		if in.Own, err = h.Store.OwnOn(ctx, rm.DestinationID, copies); err != nil {
 			return 0, err
 		}
-		if in.Taken, err = takenIDs(ctx, dc, in); err != nil {
+		if in.Taken, err = h.takenIDs(ctx, rm, dc, in); err != nil {
 			return 0, err
 		}
 	}
@@ -168,34 +168,55 @@ func (h *Handler) destinationUIDs(ctx context.Context, rm store.Remote, dc *sena
 }
 
 // takenIDs asks the destination, for every copy whose id is not its
-// source's, whether another object of its type holds the source's id
-// there — in its container, or anywhere for the types the ID server
-// numbers with one counter for the whole lab (contacts, reports): the
-// sceptic's check of a renumbered copy, through the catalog and without
-// the importer's records. Only an item showing that very id counts, so a
-// catalog that ignores the id index proves nothing.
-func takenIDs(ctx context.Context, dc *senaite.Client, in verify.Input) (func(portalType, id string) bool, error) {
+// source's, which object of its type holds the source's id there — in its
+// container, or anywhere for the types the ID server numbers with one
+// counter for the whole lab (contacts, reports) —, through the catalog and
+// without the importer's records; only an item showing that very id
+// counts, so a catalog that ignores the id index proves nothing. The id
+// counts as taken when that object came from a third lab gathered into
+// the same destination (the identity table says where it originated): a
+// copy renumbered past this source's own objects, or past the
+// destination's own, stays a difference, as an id the import could have
+// kept.
+func (h *Handler) takenIDs(ctx context.Context, rm store.Remote, dc *senaite.Client, in verify.Input) (func(portalType, id string) bool, error) {
 	byUID := make(map[string]verify.Object, len(in.Copies))
 	for _, d := range in.Copies {
 		byUID[d.UID] = d
 	}
-	taken := map[string]bool{}
+	holders := map[string][]string{} // type/id → destination objects holding it
+	var all []string
 	for _, s := range in.Source {
 		d, ok := byUID[in.Replicas[s.UID]]
 		if !ok || d.ID == s.ID || d.ID == "" || s.ID == "" || in.Labelled[s.PortalType] || in.Own[d.UID] || in.Merged[s.UID] {
 			continue
 		}
 		key := d.PortalType + "/" + s.ID
-		if _, asked := taken[key]; asked {
+		if _, asked := holders[key]; asked {
 			continue
 		}
-		taken[key] = false
+		holders[key] = nil
 		page, err := dc.SearchPage(ctx, senaite.Query{PortalTypes: []string{d.PortalType}, ID: s.ID, Limit: 50}, 0)
 		if err != nil {
 			return nil, fmt.Errorf("destination objects holding a source's id: %w", err)
 		}
 		for _, it := range page.Items {
 			if it.ID == s.ID && it.UID != d.UID {
+				holders[key] = append(holders[key], it.UID)
+				all = append(all, it.UID)
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	origins, err := h.Store.Origins(ctx, rm.DestinationID, all)
+	if err != nil {
+		return nil, err
+	}
+	taken := map[string]bool{}
+	for key, uids := range holders {
+		for _, u := range uids {
+			if o, ok := origins[u]; ok && o != rm.SourceID && o != rm.DestinationID {
 				taken[key] = true
 			}
 		}

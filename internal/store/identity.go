@@ -181,6 +181,28 @@ type Copy struct {
 	Merged bool
 }
 
+// Origins tells, for those of an instance's uids that an identity knows,
+// the instance their object originated on: verify tells another lab's
+// copy from this source's and from the destination's own.
+func (s *Store) Origins(ctx context.Context, instanceID int64, uids []string) (map[string]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT r.uid, i.origin_instance_id FROM replicas r JOIN identities i ON i.id = r.identity_id
+		WHERE r.instance_id = $1 AND r.uid = ANY($2)`, instanceID, uids)
+	if err != nil {
+		return nil, fmt.Errorf("store: origins of instance %d objects: %w", instanceID, err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var u string
+		var origin int64
+		if err := rows.Scan(&u, &origin); err != nil {
+			return nil, fmt.Errorf("store: origins of instance %d objects: %w", instanceID, err)
+		}
+		out[u] = origin
+	}
+	return out, rows.Err()
+}
+
 // OwnOn tells which of an instance's uids are its own objects rather than
 // copies a sync created there: the identity originated on that instance,
 // or the replica was linked to an existing object (a merge).
