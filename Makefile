@@ -10,7 +10,7 @@ BIN      := bin
 PKGS     := ./...
 FUZZTIME ?= 1m
 
-.PHONY: all build test test-race fuzz bench bench-sim chaos demo services vet fmt clean
+.PHONY: all build test test-race fuzz bench bench-labs bench-sim chaos demo services vet fmt clean
 
 all: build
 
@@ -60,6 +60,19 @@ PG_VERSION    := $(shell ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
 chaos: build services
 	$(BIN)/senaite-bench chaos --objects $(CHAOS_OBJECTS) --seed $(CHAOS_SEED) \
 		--restart-postgres "$(if $(filter 0,$(shell id -u)),,sudo )pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main restart -m fast"
+
+# K labs (BENCH_LABS, default 8) of BENCH_LAB_OBJECTS each, every lab a
+# simulator of BENCH_LAB_CAPACITY threads at BENCH_LAB_LATENCY a request,
+# feed one empty central lab at once, with 1, 2 and 4 importer processes:
+# objects/s, the share of the central lab's capacity used, requests per
+# object, the fairness between the labs, and the scaling curve as a PNG.
+BENCH_LABS         ?= 8
+BENCH_LAB_OBJECTS  ?= 500
+BENCH_LAB_LATENCY  ?= 20ms
+BENCH_LAB_CAPACITY ?= 8
+bench-labs: build services
+	$(BIN)/senaite-bench labs --labs $(BENCH_LABS) --objects $(BENCH_LAB_OBJECTS) --latency $(BENCH_LAB_LATENCY) \
+		--capacity $(BENCH_LAB_CAPACITY) --importers 1,2,4 --png docs/bench-labs.png
 
 # The simulator's raw capacity: complete items/s on listings, creates/s,
 # memory for a 50,000-object lab.

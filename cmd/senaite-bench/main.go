@@ -4,6 +4,8 @@
 //	senaite-bench migration [--objects 50000] [--changed 0.01]   a whole migration with standalone, then an update
 //	senaite-bench sim [--objects 50000]         the simulator's raw capacity
 //	senaite-bench chaos [--objects 20000] [--seed 1]   a migration and two updates under chaos
+//	senaite-bench labs [--labs 8] [--objects 500] [--latency 20ms] [--capacity 8] [--importers 1,2,4] [--png docs/bench-labs.png]
+//	                                             K labs into one central lab, 1, 2, 4 importer processes
 package main
 
 import (
@@ -62,6 +64,30 @@ func main() {
 		err = runChaos(ctx, bench.ChaosOptions{SyncBinary: *syncBin, SimBinary: *simBin, NatsBinary: *natsBin,
 			DatabaseURL: *db, Objects: *objects, Seed: *seed, Every: *every, RestartPostgres: strings.Fields(*restartPG),
 			Log: os.Stderr})
+	case "labs":
+		syncBin := fs.String("sync", filepath.Join(dir, "senaite-sync"), "senaite-sync binary")
+		natsBin := fs.String("nats", "nats-server", "nats-server binary (each configuration starts its own)")
+		labs := fs.Int("labs", 8, "labs feeding the central lab")
+		latency := fs.Duration("latency", 20*time.Millisecond, "every lab's time per request")
+		capacity := fs.Int("capacity", 8, "every lab's threads")
+		importers := fs.String("importers", "1,2,4", "importer process counts to measure")
+		png := fs.String("png", "", "where to draw the scaling curve (PNG); empty: not drawn")
+		db := fs.String("database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+			"PostgreSQL server; the database senaite_sync_labs is recreated on it")
+		*objects = 500 // each lab's default size
+		_ = fs.Parse(os.Args[2:])
+		var counts []int
+		for _, f := range strings.Split(*importers, ",") {
+			var n int
+			if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n < 1 {
+				fmt.Fprintf(os.Stderr, "senaite-bench: importers: want counts like 1,2,4, got %q\n", *importers)
+				os.Exit(2)
+			}
+			counts = append(counts, n)
+		}
+		err = runLabs(ctx, bench.LabsOptions{SyncBinary: *syncBin, SimBinary: *simBin, NatsBinary: *natsBin,
+			DatabaseURL: *db, Labs: *labs, Objects: *objects, Latency: *latency, Capacity: *capacity,
+			Importers: counts, Log: os.Stderr}, *png)
 	default:
 		usage()
 	}
@@ -72,7 +98,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: senaite-bench migration|sim|chaos [--objects N] [--concurrency C] [--creates N]")
+	fmt.Fprintln(os.Stderr, "usage: senaite-bench migration|sim|chaos|labs [--objects N] [--concurrency C] [--creates N]")
 	os.Exit(2)
 }
 
@@ -157,5 +183,38 @@ func runChaos(ctx context.Context, o bench.ChaosOptions) error {
 		return fmt.Errorf("chaos: a run did not succeed, verify found differences or the labs differ")
 	}
 	fmt.Println("chaos: passed")
+	return nil
+}
+
+func runLabs(ctx context.Context, o bench.LabsOptions, png string) error {
+	runs, err := bench.RunLabs(ctx, o)
+	if err != nil {
+		return err
+	}
+	capacity := float64(o.Capacity) / o.Latency.Seconds()
+	fmt.Printf("%d labs of %d generated objects into one empty central lab, every lab %d threads at %s a request (at most %.0f requests/s)\n",
+		o.Labs, o.Objects, o.Capacity, o.Latency, capacity)
+	fmt.Println("| importers | objects | fetch | import | objects/s | central lab used | requests/object | fairness (slowest lab / mean) | sources used while fetching |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	failed := 0
+	for _, r := range runs {
+		src := make([]string, len(r.SourceRequests))
+		for i, n := range r.SourceRequests {
+			src[i] = fmt.Sprintf("%.2f", bench.Utilization(n, r.Fetch, o))
+		}
+		fmt.Printf("| %d | %d | %s | %s | %.0f | %.2f | %.1f | %.2f | %s |\n", r.Importers, r.Objects, r.Fetch.Round(time.Second),
+			r.Import.Round(time.Second), r.ObjectsPerSecond(), bench.Utilization(r.CentralRequests, r.Import, o),
+			float64(r.CentralRequests)/float64(max(r.Objects, 1)), r.Fairness(), strings.Join(src, " "))
+		failed += r.Failed
+	}
+	if png != "" {
+		if err := bench.PlotLabs(runs, o, png); err != nil {
+			return err
+		}
+		fmt.Println("scaling curve:", png)
+	}
+	if failed > 0 {
+		return fmt.Errorf("labs: %d runs did not succeed (logs above)", failed)
+	}
 	return nil
 }
