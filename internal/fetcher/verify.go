@@ -168,55 +168,52 @@ func (h *Handler) destinationUIDs(ctx context.Context, rm store.Remote, dc *sena
 }
 
 // takenIDs asks the destination, for every copy whose id is not its
-// source's, which object of its type holds the source's id there — in its
-// container, or anywhere for the types the ID server numbers with one
-// counter for the whole lab (contacts, reports) —, through the catalog and
-// without the importer's records; only an item showing that very id
-// counts, so a catalog that ignores the id index proves nothing. The id
-// counts as taken when that object came from a third lab gathered into
-// the same destination (the identity table says where it originated): a
-// copy renumbered past this source's own objects, or past the
-// destination's own, stays a difference, as an id the import could have
-// kept.
+// source's, whether another object of its type holds the source's id
+// there — in its container, or anywhere for the types the ID server
+// numbers with one counter for the whole lab (contacts, reports) —,
+// through the catalog and without the importer's records; only an item
+// showing that very id counts, so a catalog that ignores the id index
+// proves nothing. The id counts as taken only where the destination
+// gathers several labs' objects of the type (the identity table knows
+// copies from a third lab there): one counter numbers them all, and the
+// first lab to arrive takes the low numbers. A copy renumbered in a
+// destination fed by this source alone stays a difference.
 func (h *Handler) takenIDs(ctx context.Context, rm store.Remote, dc *senaite.Client, in verify.Input) (func(portalType, id string) bool, error) {
 	byUID := make(map[string]verify.Object, len(in.Copies))
 	for _, d := range in.Copies {
 		byUID[d.UID] = d
 	}
-	holders := map[string][]string{} // type/id → destination objects holding it
-	var all []string
+	type renumbered struct{ sourceType, destType, id, copyUID string }
+	var todo []renumbered
+	types := map[string]bool{}
 	for _, s := range in.Source {
 		d, ok := byUID[in.Replicas[s.UID]]
 		if !ok || d.ID == s.ID || d.ID == "" || s.ID == "" || in.Labelled[s.PortalType] || in.Own[d.UID] || in.Merged[s.UID] {
 			continue
 		}
-		key := d.PortalType + "/" + s.ID
-		if _, asked := holders[key]; asked {
-			continue
-		}
-		holders[key] = nil
-		page, err := dc.SearchPage(ctx, senaite.Query{PortalTypes: []string{d.PortalType}, ID: s.ID, Limit: 50}, 0)
-		if err != nil {
-			return nil, fmt.Errorf("destination objects holding a source's id: %w", err)
-		}
-		for _, it := range page.Items {
-			if it.ID == s.ID && it.UID != d.UID {
-				holders[key] = append(holders[key], it.UID)
-				all = append(all, it.UID)
-			}
-		}
+		todo = append(todo, renumbered{s.PortalType, d.PortalType, s.ID, d.UID})
+		types[s.PortalType] = true
 	}
-	if len(all) == 0 {
+	if len(todo) == 0 {
 		return nil, nil
 	}
-	origins, err := h.Store.Origins(ctx, rm.DestinationID, all)
+	gathered, err := h.Store.GatheredTypes(ctx, rm.DestinationID, rm.SourceID, keys(types))
 	if err != nil {
 		return nil, err
 	}
 	taken := map[string]bool{}
-	for key, uids := range holders {
-		for _, u := range uids {
-			if o, ok := origins[u]; ok && o != rm.SourceID && o != rm.DestinationID {
+	for _, r := range todo {
+		key := r.destType + "/" + r.id
+		if _, asked := taken[key]; asked || !gathered[r.sourceType] {
+			continue
+		}
+		taken[key] = false
+		page, err := dc.SearchPage(ctx, senaite.Query{PortalTypes: []string{r.destType}, ID: r.id, Limit: 50}, 0)
+		if err != nil {
+			return nil, fmt.Errorf("destination objects holding a source's id: %w", err)
+		}
+		for _, it := range page.Items {
+			if it.ID == r.id && it.UID != r.copyUID {
 				taken[key] = true
 			}
 		}

@@ -181,26 +181,26 @@ type Copy struct {
 	Merged bool
 }
 
-// Origins tells, for those of an instance's uids that an identity knows,
-// the instance their object originated on: verify tells another lab's
-// copy from this source's and from the destination's own.
-func (s *Store) Origins(ctx context.Context, instanceID int64, uids []string) (map[string]int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT r.uid, i.origin_instance_id FROM replicas r JOIN identities i ON i.id = r.identity_id
-		WHERE r.instance_id = $1 AND r.uid = ANY($2)`, instanceID, uids)
+// GatheredTypes tells which of types the instance holds objects of that
+// originated on a third lab (neither source nor the instance itself): a
+// destination gathering several labs, where ids numbered by one counter
+// for all of them cannot all be kept.
+func (s *Store) GatheredTypes(ctx context.Context, instanceID, sourceID int64, types []string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT i.portal_type FROM replicas r JOIN identities i ON i.id = r.identity_id
+		WHERE r.instance_id = $1 AND i.portal_type = ANY($3) AND i.origin_instance_id NOT IN ($1, $2)`,
+		instanceID, sourceID, types)
 	if err != nil {
-		return nil, fmt.Errorf("store: origins of instance %d objects: %w", instanceID, err)
+		return nil, fmt.Errorf("store: types gathered on instance %d: %w", instanceID, err)
 	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var u string
-		var origin int64
-		if err := rows.Scan(&u, &origin); err != nil {
-			return nil, fmt.Errorf("store: origins of instance %d objects: %w", instanceID, err)
-		}
-		out[u] = origin
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: types gathered on instance %d: %w", instanceID, err)
 	}
-	return out, rows.Err()
+	out := make(map[string]bool, len(names))
+	for _, n := range names {
+		out[n] = true
+	}
+	return out, nil
 }
 
 // OwnOn tells which of an instance's uids are its own objects rather than

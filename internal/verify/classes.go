@@ -45,8 +45,8 @@ var (
 		"linked to the destination object that held the same key (another lab's copy, or the destination's own): " +
 			"that object keeps its values and state; key, type and container are compared, the differences are " +
 			"listed with the merge (objects --state merged)"}
-	ClassIDTaken = Class{"ids another lab's object holds",
-		"the destination gathers several labs, and another lab's object of the type holds the source's id there: its ID server gave the copy the next one"}
+	ClassIDTaken = Class{"ids taken in a lab gathered from several",
+		"the destination gathers several labs' objects of the type, numbered by one counter, and another object holds the source's id there: its ID server gave the copy the next one"}
 	ClassFolders = Class{"structural folders",
 		"the portal's and the setup's folders are the destination's own, mapped by path"}
 )

@@ -111,9 +111,9 @@ type Input struct {
 	// key, the type and the container; the rest is the merge's, listed
 	// with its differences for a person to decide.
 	Merged map[string]bool
-	// Taken tells whether another lab's object of the type holds id at
-	// the destination: a copy could not keep its source's id there (a
-	// destination gathering several labs numbered it next). nil: none.
+	// Taken tells whether, in a destination gathering several labs'
+	// objects of the type, another object holds id: a copy could not keep
+	// its source's id there (one counter numbers them all). nil: none.
 	Taken func(portalType, id string) bool
 	// Labelled are the portal types whose copies the remote labels with
 	// their origin (its prefixable types): at the destination they are
