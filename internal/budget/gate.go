@@ -42,6 +42,7 @@ type Gate struct {
 	stopped   time.Time // when it last stopped waiting
 	renewedAt time.Time
 	sharedAt  time.Time
+	rateAt    time.Time // last claim of free slots for their rate
 	failures  int
 }
 
@@ -149,7 +150,13 @@ func (g *Gate) giveBack(l *lease, used bool) {
 func (g *Gate) putLocked(l *lease, used bool) {
 	l.inUse = false
 	if used {
-		l.used = time.Now()
+		now := time.Now()
+		l.used = now
+		if g.rps > 0 { // every slot held lent its share of the rate
+			for _, o := range g.leases {
+				o.used = now
+			}
+		}
 	}
 	g.broadcastLocked()
 	if !g.trustedLocked(l, time.Now()) {
@@ -322,8 +329,7 @@ func (g *Gate) step(ctx context.Context) (next time.Duration, done bool) {
 			fail("cannot give a slot back", err) // it expires by itself
 		}
 	}
-	short := false
-	if want > 0 {
+	ensure := func() {
 		if g.ensured < n {
 			if err := r.Store.EnsureSlots(octx, g.lab, n); err != nil {
 				fail("cannot make the lab's slots", err)
@@ -331,6 +337,10 @@ func (g *Gate) step(ctx context.Context) (next time.Duration, done bool) {
 				g.ensured = n
 			}
 		}
+	}
+	short := false
+	if want > 0 {
+		ensure()
 		started := time.Now()
 		got, err := r.Store.ClaimSlots(octx, g.lab, n, r.Holder, want, known, r.TTL)
 		if err != nil {
@@ -353,6 +363,34 @@ func (g *Gate) step(ctx context.Context) (next time.Duration, done bool) {
 		}
 	}
 
+	// the rate: every slot carries rps/N of the lab's rate, so work that
+	// sends one request at a time would crawl at rps/N on the one slot it
+	// needs. While it sends, a process also takes the lab's free slots for
+	// their rate — not as a waiter: they are spare, and go to the first
+	// process that waits for one (Share.GiveBack)
+	if !short && time.Since(g.rateAt) >= r.Term {
+		g.mu.Lock()
+		now := time.Now()
+		usable, _ := g.usableLocked(now)
+		busy := g.waiting > 0
+		known = known[:0]
+		for s, l := range g.leases {
+			known = append(known, s)
+			busy = busy || l.inUse || now.Sub(l.used) < r.Term
+		}
+		more, rated := g.n-usable, g.rps > 0
+		g.mu.Unlock()
+		if rated && busy && more > 0 {
+			g.rateAt = now
+			ensure()
+			got, err := r.Store.ClaimSlots(octx, g.lab, n, r.Holder, more, known, r.TTL)
+			if err != nil {
+				fail("cannot claim slots", err)
+			}
+			g.adopt(got, now, true)
+		}
+	}
+
 	g.mu.Lock()
 	held, idle := len(g.leases), g.waiting == 0
 	g.mu.Unlock()
@@ -370,8 +408,11 @@ func (g *Gate) step(ctx context.Context) (next time.Duration, done bool) {
 			lastSwept = last
 		}
 	}
+	// who else uses the lab is asked every term (rotation), and every poll
+	// while a slot is spare: a process waiting for one should not wait a
+	// term for a slot nobody uses
 	again := false
-	if held > 0 && time.Since(g.sharedAt) >= r.Term {
+	if held > 0 && time.Since(g.sharedAt) >= g.shareEvery() {
 		g.sharedAt = time.Now()
 		peers, err := r.Store.SlotPeers(octx, g.lab, r.Holder, r.window())
 		if err != nil {
@@ -393,12 +434,28 @@ func (g *Gate) step(ctx context.Context) (next time.Duration, done bool) {
 	case short || g.waiting > 0:
 		return r.Poll, false
 	case len(g.leases) > 0:
-		return max(min(r.Term, time.Until(g.renewedAt.Add(r.TTL/3))), 0), false
+		return max(min(g.shareEveryLocked(), time.Until(g.renewedAt.Add(r.TTL/3))), 0), false
 	case lastSwept && g.waiting == 0:
 		g.running = false // Acquire starts another when it needs one
 		return 0, true
 	}
 	return r.Term, false
+}
+
+// shareEvery is how often a holder asks who else uses the lab: every
+// poll while one of its slots is spare, else every term.
+func (g *Gate) shareEvery() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.shareEveryLocked()
+}
+
+func (g *Gate) shareEveryLocked() time.Duration {
+	usable, free := g.usableLocked(time.Now())
+	if usable > 0 && free > g.waiting {
+		return g.r.Poll
+	}
+	return g.r.Term
 }
 
 // adopt records slots the store leased to this process in a call begun

@@ -268,3 +268,33 @@ func TestGateFollowsTheBounds(t *testing.T) {
 		t.Error("nothing served under the new bound")
 	}
 }
+
+// TestGateSequentialWorkGetsTheRate: work that sends one request at a time
+// is not held to the rate of the one slot it needs: while nobody else
+// wants them it holds the free slots for their rate; a process that then
+// waits for a slot gets one of them.
+func TestGateSequentialWorkGetsTheRate(t *testing.T) {
+	t.Parallel()
+	st := storetest.Migrated(t)
+	id := labs(t, st, remote.Options{MaxConcurrency: 4, MaxRequestsPerSecond: 40})
+	var l lab
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	alone := hammer(ctx, t, process(t, st, "alone").Gate(id), &l, 1, 0)
+	<-ctx.Done()
+	// one slot's rate is 10 a second; the lab's 40, reached once the free
+	// slots are held (within a term)
+	if n := alone.Load(); n < 45 || n > 83 {
+		t.Errorf("one request at a time sent %d in 2 s under 40 a second on 4 slots: want the lab's rate, not a slot's", n)
+	}
+	// the first process holds the lab's 4 slots, unused for less than Idle
+	started := time.Now()
+	actx, acancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer acancel()
+	release, err := process(t, st, "newcomer").Gate(id).Acquire(actx)
+	if err != nil {
+		t.Fatalf("a process waiting for a slot never got one of the spare: %v", err)
+	}
+	release()
+	t.Logf("alone: %d requests in 2 s; the newcomer waited %v", alone.Load(), time.Since(started).Round(time.Millisecond))
+}
