@@ -83,7 +83,7 @@ func checkLoad(t *testing.T, name, url string, maxConcurrency int, requestsPerSe
 
 // TestLabBoundsHoldAcrossProcesses: a remote bounded to 2 requests in
 // flight and 50 a second, a coordinator, a fetcher and three importers of
-// six each as processes (each of which alone would send more), a
+// four each as processes (each of which alone would send more), a
 // destination with latency: neither lab ever sees more than 2 requests at
 // once, nor more than the rate allows within a second, through the
 // fetch, the import and verify; the import succeeds and verify is clean.
