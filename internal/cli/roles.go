@@ -250,12 +250,15 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	return nil
 }
 
+// work is a role's queue as this process's workers take from it, shared
+// fairly between remotes; its options are Setup's (connectQueue: the
+// defaults).
+func (rt *runtime) work(r queue.Role) *queue.Work {
+	return &queue.Work{JS: rt.js, Names: rt.names, Role: r, Log: rt.log}
+}
+
 // serveFetcher reads pages from the sources until ctx ends.
 func serveFetcher(ctx context.Context, rt *runtime, concurrency int) error {
-	cons, err := queue.Consumer(ctx, rt.js, rt.names, queue.Fetch)
-	if err != nil {
-		return err
-	}
 	h := &fetcher.Handler{Store: rt.st, Log: rt.log, Source: func(ctx context.Context, remoteID int64) (*senaite.Client, error) {
 		rm, err := rt.st.RemoteByID(ctx, remoteID)
 		if err != nil {
@@ -270,19 +273,15 @@ func serveFetcher(ctx context.Context, rt *runtime, concurrency int) error {
 		return rt.co.InstanceClient(ctx, rm.DestinationID)
 	}}
 	rt.log.Info("worker started", "concurrency", concurrency)
-	return (&fetcher.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)
+	return (&fetcher.Worker{Handler: h, Work: rt.work(queue.Fetch), Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)
 }
 
 // serveImporter imports objects into the destinations until ctx ends.
 func serveImporter(ctx context.Context, rt *runtime, concurrency int) error {
-	cons, err := queue.Consumer(ctx, rt.js, rt.names, queue.Import)
-	if err != nil {
-		return err
-	}
 	h := &importer.Handler{Store: rt.st, Log: rt.log, Clients: rt.co.InstanceClient,
 		Sequencer: &importer.Sequencer{JS: rt.js, Names: rt.names}}
 	rt.log.Info("worker started", "concurrency", concurrency)
-	return (&importer.Worker{Handler: h, Consumer: cons, Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)
+	return (&importer.Worker{Handler: h, Work: rt.work(queue.Import), Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)
 }
 
 // checkListen refuses to serve the API beyond loopback without a token.

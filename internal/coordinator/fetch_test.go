@@ -34,6 +34,7 @@ type rig struct {
 	st    *store.Store
 	js    jetstream.JetStream
 	names queue.Names
+	qopts queue.Options
 	key   *secret.Key
 	co    *coordinator.Coordinator
 	log   *slog.Logger
@@ -55,7 +56,8 @@ func newRig(t *testing.T) *rig {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	names := queue.Names{Prefix: "T" + hex.EncodeToString(b[:])}
-	if err := queue.Setup(ctx, js, names, queue.Options{Memory: true, AckWait: 5 * time.Second, MaxDeliver: 4}); err != nil {
+	qopts := queue.Options{Memory: true, AckWait: 5 * time.Second, MaxDeliver: 4}
+	if err := queue.Setup(ctx, js, names, qopts); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -65,7 +67,7 @@ func newRig(t *testing.T) *rig {
 	})
 	key, _ := secret.LoadOrCreate("", t.TempDir())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &rig{st: st, js: js, names: names, key: key, log: log,
+	return &rig{st: st, js: js, names: names, qopts: qopts, key: key, log: log,
 		co: &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log}}
 }
 
@@ -100,13 +102,14 @@ func (r *rig) startFetchers(t *testing.T, n int) {
 		return labs.Client(in, r.key, labs.Bounds{MaxConcurrency: 4}, r.log)
 	}}
 	for i := 0; i < n; i++ {
-		c, err := queue.Consumer(ctx, r.js, r.names, queue.Fetch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := &fetcher.Worker{Handler: h, Consumer: c, Concurrency: 2, MaxDeliver: 4, Log: r.log}
+		w := &fetcher.Worker{Handler: h, Work: r.work(queue.Fetch), Concurrency: 2, MaxDeliver: 4, Log: r.log}
 		go func() { _ = w.Run(ctx); done <- struct{}{} }()
 	}
+}
+
+// work is a role's queue for a worker of the rig.
+func (r *rig) work(role queue.Role) *queue.Work {
+	return &queue.Work{JS: r.js, Names: r.names, Role: role, Options: r.qopts, Log: r.log}
 }
 
 // waitRun ticks the coordinator until the run ends (bounded).
@@ -220,13 +223,9 @@ func (r *rig) startImporters(t *testing.T, n int) {
 		}
 	})
 	for i := 0; i < n; i++ {
-		c, err := queue.Consumer(ctx, r.js, r.names, queue.Import)
-		if err != nil {
-			t.Fatal(err)
-		}
 		h := &importer.Handler{Store: r.st, Log: r.log, Clients: r.co.InstanceClient,
 			Sequencer: &importer.Sequencer{JS: r.js, Names: r.names}}
-		w := &importer.Worker{Handler: h, Consumer: c, Concurrency: 4, MaxDeliver: 4, Log: r.log}
+		w := &importer.Worker{Handler: h, Work: r.work(queue.Import), Concurrency: 4, MaxDeliver: 4, Log: r.log}
 		go func() { _ = w.Run(ctx); done <- struct{}{} }()
 	}
 }

@@ -16,7 +16,7 @@ import (
 // Worker consumes sync.fetch messages with bounded concurrency.
 type Worker struct {
 	Handler     *Handler
-	Consumer    jetstream.Consumer
+	Work        *queue.Work // the role's queue, shared fairly between remotes
 	Concurrency int
 	// MaxDeliver must match the consumer's: the last delivery of a page
 	// that keeps failing fails its run, naming the page.
@@ -27,7 +27,7 @@ type Worker struct {
 // Run consumes until ctx ends; in-flight messages finish (or are released
 // unacknowledged, to be redelivered) before it returns.
 func (w *Worker) Run(ctx context.Context) error {
-	return queue.Serve(ctx, w.Consumer, w.Concurrency, w.handle)
+	return w.Work.Serve(ctx, w.Concurrency, w.handle)
 }
 
 func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {

@@ -15,7 +15,7 @@ import (
 // Worker consumes sync.import messages with bounded concurrency.
 type Worker struct {
 	Handler     *Handler
-	Consumer    jetstream.Consumer
+	Work        *queue.Work // the role's queue, shared fairly between remotes
 	Concurrency int
 	// MaxDeliver must match the consumer's: an object whose import keeps
 	// failing is dead-lettered into PostgreSQL (state failed, last error).
@@ -26,7 +26,7 @@ type Worker struct {
 // Run consumes until ctx ends; in-flight messages finish (or are released
 // unacknowledged, to be redelivered) before it returns.
 func (w *Worker) Run(ctx context.Context) error {
-	return queue.Serve(ctx, w.Consumer, w.Concurrency, w.handle)
+	return w.Work.Serve(ctx, w.Concurrency, w.handle)
 }
 
 func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {

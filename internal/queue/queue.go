@@ -1,6 +1,8 @@
 // Package queue is senaite-sync's work on NATS JetStream (ARCHITECTURE.md
-// §3): work-queue streams, one durable pull consumer per stream shared by
-// every process of a role, explicit acks with a short AckWait kept alive by
+// §3): work-queue streams, durable pull consumers — one per remote for
+// fetch and import, shared fairly between the remotes with work by each
+// worker process (fair.go), one shared by the coordinators for ticks —,
+// explicit acks with a short AckWait kept alive by
 // InProgress heartbeats, and Nats-Msg-Id on every publish so that a
 // re-publish is deduplicated. Messages are at-least-once: handlers are
 // idempotent, and the dead-lettering after MaxDeliver is ours (the store
@@ -12,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -54,7 +55,9 @@ func (n Names) subjectBase(r Role) string {
 	return base
 }
 
-// Consumer is the durable consumer every process of a role shares.
+// Consumer is the durable consumer every process of a role shares: the
+// tick role's; fetch and import had one before issue #13 (Setup retires
+// it), and have one per remote now (RemoteConsumer).
 func (n Names) Consumer(r Role) string { return n.Prefix + string(r) + "-workers" }
 
 // Options tune delivery.
@@ -70,8 +73,18 @@ type Options struct {
 	// a message is redelivered without having failed when NATS or the
 	// database was away.
 	MaxDeliver int
-	// MaxAckPending bounds messages in flight across all processes.
+	// MaxAckPending bounds messages in flight across all processes, per
+	// consumer: per remote for fetch and import (default 1000). The
+	// workers' slots are what bound the work (each process holds at most
+	// its concurrency, plus one message per remote waiting for a slot);
+	// this is a backstop against a runaway, high enough never to hold back
+	// a lone remote that every process of a role works on.
 	MaxAckPending int
+	// Inactive is how long a remote's consumer lives without a pull or an
+	// ack before JetStream deletes it (default 1 h): consumers exist for
+	// the remotes active lately only, and a remote's messages outlive its
+	// consumer (the stream keeps them until acknowledged).
+	Inactive time.Duration
 	// Duplicates is the Nats-Msg-Id deduplication window.
 	Duplicates time.Duration
 	// Memory keeps streams in memory (tests); production uses files.
@@ -91,11 +104,16 @@ func (o Options) withDefaults() Options {
 	if o.Duplicates <= 0 {
 		o.Duplicates = 2 * time.Minute
 	}
+	if o.Inactive <= 0 {
+		o.Inactive = time.Hour
+	}
 	return o
 }
 
-// Setup creates or updates the streams and consumers; every process calls
-// it at start, so it must be idempotent.
+// Setup creates or updates the streams and the tick consumer, and retires
+// the consumer fetch and import shared before issue #13 (retireShared);
+// the remotes' consumers are created by the workers that find messages
+// for them (Work). Every process calls it at start, so it is idempotent.
 func Setup(ctx context.Context, js jetstream.JetStream, n Names, o Options) error {
 	o = o.withDefaults()
 	storage := jetstream.FileStorage
@@ -112,6 +130,12 @@ func Setup(ctx context.Context, js jetstream.JetStream, n Names, o Options) erro
 		})
 		if err != nil {
 			return fmt.Errorf("queue: stream %s: %w", n.Stream(r), err)
+		}
+		if r != Tick {
+			if err := retireShared(ctx, js, n, r); err != nil {
+				return err
+			}
+			continue
 		}
 		_, err = js.CreateOrUpdateConsumer(ctx, n.Stream(r), jetstream.ConsumerConfig{
 			Durable:       n.Consumer(r),
@@ -145,7 +169,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, subject, msgID string,
 	return nil
 }
 
-// Consumer returns a role's shared durable consumer.
+// Consumer returns a role's shared durable consumer (ticks).
 func Consumer(ctx context.Context, js jetstream.JetStream, n Names, r Role) (jetstream.Consumer, error) {
 	c, err := js.Consumer(ctx, n.Stream(r), n.Consumer(r))
 	if err != nil {
@@ -173,13 +197,12 @@ func Heartbeat(msg jetstream.Msg, interval time.Duration) (stop func()) {
 	return func() { close(done) }
 }
 
-// Serve consumes a shared consumer with at most concurrency handlers at
-// once until ctx ends; it then stops pulling and waits for the handlers in
-// flight, which finish, or leave their message unacknowledged for another
-// worker. Every role's worker loop is this one. A handler that panics
-// does not take the process (and every other message in flight) with it:
-// the panic is logged with its stack and the message redelivered later,
-// counting against its delivery budget, as River does with a job.
+// Serve consumes a shared consumer (ticks; fetch and import use Work)
+// with at most concurrency handlers at once until ctx ends; it then stops
+// pulling and waits for the handlers in flight, which finish, or leave
+// their message unacknowledged for another worker. A handler that panics
+// does not take the process (and every other message in flight) with it
+// (run).
 func Serve(ctx context.Context, c jetstream.Consumer, concurrency int, handle func(context.Context, jetstream.Msg)) error {
 	if concurrency <= 0 {
 		concurrency = 4
@@ -189,14 +212,7 @@ func Serve(ctx context.Context, c jetstream.Consumer, concurrency int, handle fu
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
-			defer func() {
-				if p := recover(); p != nil {
-					slog.Error("queue: handler panicked; message redelivered later", "subject", msg.Subject(),
-						"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-					_ = msg.NakWithDelay(PanicRedelivery)
-				}
-			}()
-			handle(ctx, msg)
+			run(ctx, msg, handle)
 		}()
 	}, jetstream.PullMaxMessages(concurrency*2))
 	if err != nil {

@@ -107,7 +107,7 @@ func TestUnackedMessageIsRedelivered(t *testing.T) {
 	if err := queue.Publish(ctx, js, n.Subject(queue.Fetch, "r"), "m1", []byte("page")); err != nil {
 		t.Fatal(err)
 	}
-	c, err := queue.Consumer(ctx, js, n, queue.Fetch)
+	c, err := queue.EnsureRemoteConsumer(ctx, js, n, queue.Fetch, "r", queue.Options{AckWait: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,14 +151,11 @@ func TestServeSurvivesPanickingHandler(t *testing.T) {
 	if err := queue.Publish(ctx, js, n.Subject(queue.Fetch, "r"), "m1", []byte("page")); err != nil {
 		t.Fatal(err)
 	}
-	c, err := queue.Consumer(ctx, js, n, queue.Fetch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := &queue.Work{JS: js, Names: n, Role: queue.Fetch, Options: queue.Options{Memory: true}}
 	handled := make(chan uint64, 1)
 	served := make(chan error, 1)
 	go func() {
-		served <- queue.Serve(ctx, c, 2, func(_ context.Context, msg jetstream.Msg) {
+		served <- w.Serve(ctx, 2, func(_ context.Context, msg jetstream.Msg) {
 			md, _ := msg.Metadata()
 			if md.NumDelivered == 1 {
 				var m map[string]int
