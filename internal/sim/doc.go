@@ -27,7 +27,8 @@
 // Admin routes, at the server's root, apart from the site (never counted
 // as the site's requests): GET and PUT /__sim/faults (latency, capacity,
 // fault rates, FailNext); GET /__sim/stats (objects per type, faults
-// injected, requests served as reads and writes, and the load: in_flight,
+// injected, requests served as reads and writes and by_route — per method
+// and route, "GET search", "POST update", "GET <uid>" —, and the load: in_flight,
 // the site's requests being answered now, peak_in_flight the most at once
 // and peak_requests_per_second the most that arrived within one second,
 // sliding in 100-ms steps — what a test of a lab's bounds checks); POST

@@ -269,6 +269,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "/__sim/stats":
 		st := s.lab.Stats(s.faults)
 		st.Requests = map[string]int64{"reads": s.reads.Load(), "writes": s.writes.Load()}
+		st.ByRoute = s.routeCounts()
 		st.InFlight, st.PeakInFlight, st.PeakRequestsPerSecond = s.load.read()
 		writeJSON(200, st)
 	case "/__sim/stats/reset":
@@ -279,6 +280,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.load.reset()
 		st := s.lab.Stats(s.faults)
 		st.Requests = map[string]int64{"reads": s.reads.Load(), "writes": s.writes.Load()}
+		st.ByRoute = s.routeCounts()
 		st.InFlight, st.PeakInFlight, st.PeakRequestsPerSecond = s.load.read()
 		writeJSON(200, st)
 	case "/__sim/save":
@@ -305,6 +307,9 @@ type Stats struct {
 	Version uint64         `json:"version"`
 	// Requests served on the site since start: reads (GET) and writes.
 	Requests map[string]int64 `json:"requests,omitempty"`
+	// ByRoute counts them by method and route ("GET search", "POST
+	// update", "GET <uid>"): which requests a client's work costs.
+	ByRoute map[string]int64 `json:"by_route,omitempty"`
 	// InFlight are the site's requests being answered now (queued behind
 	// the capacity included); PeakInFlight the most at once, and
 	// PeakRequestsPerSecond the most that arrived within one second

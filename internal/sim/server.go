@@ -35,6 +35,11 @@ type Server struct {
 	// routes aside), for /__sim/stats: how many requests a client's work
 	// cost the lab is what a benchmark compares with the lab's capacity
 	reads, writes atomic.Int64
+	// routes counts the same requests by method and route (the first
+	// segment after the API base, a UID shown as <uid>): which of a
+	// client's requests a benchmark could spare
+	routesMu sync.Mutex
+	routes   map[string]int64
 	// load is how hard clients use the lab (admin routes aside): what a
 	// test of a lab's bounds reads in /__sim/stats
 	load load
@@ -95,6 +100,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.writes.Add(1)
 	}
+	s.countRoute(r.Method, rest)
 	c := &reqCtx{s: s, w: w, r: r, start: time.Now()}
 	scheme := "http"
 	if r.TLS != nil {
@@ -378,4 +384,35 @@ func (s *Server) handlePush(c *reqCtx) {
 		return
 	}
 	c.fail(500, "No consumer registered for name="+name)
+}
+
+// countRoute counts a request under its method and route class.
+func (s *Server) countRoute(method, rest string) {
+	route := strings.TrimPrefix(rest, "/@@API/senaite/v1")
+	if route == rest {
+		route = "(plone) " + strings.SplitN(strings.TrimPrefix(rest, "/"), "/", 2)[0]
+	} else {
+		route = strings.SplitN(strings.Trim(route, "/"), "/", 2)[0]
+		if isUID(route) {
+			route = "<uid>"
+		}
+	}
+	key := method + " " + route
+	s.routesMu.Lock()
+	if s.routes == nil {
+		s.routes = map[string]int64{}
+	}
+	s.routes[key]++
+	s.routesMu.Unlock()
+}
+
+// routeCounts copies the counts of countRoute.
+func (s *Server) routeCounts() map[string]int64 {
+	s.routesMu.Lock()
+	defer s.routesMu.Unlock()
+	out := make(map[string]int64, len(s.routes))
+	for k, v := range s.routes {
+		out[k] = v
+	}
+	return out
 }
