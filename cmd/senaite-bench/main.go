@@ -138,6 +138,11 @@ func runMigration(ctx context.Context, o bench.MigrationOptions) error {
 	fmt.Printf("  lab requests    the import sent the destination %d requests (%d reads, %d writes) = %.1f per object, %.0f requests/s = %.2f of the raw create rate\n",
 		r.DestReads+r.DestWrites, r.DestReads, r.DestWrites, float64(r.DestReads+r.DestWrites)/float64(max(r.Imported, 1)),
 		r.DestRequestRate(), r.DestRequestRate()/r.RawRate())
+	routes := make([]string, 0, len(r.DestRoutes))
+	for _, rc := range r.DestRoutes {
+		routes = append(routes, fmt.Sprintf("%s %.2f", rc.Route, float64(rc.Requests)/float64(max(r.Imported, 1))))
+	}
+	fmt.Printf("  per object      %s\n", strings.Join(routes, ", "))
 	fmt.Printf("  CPU             fetch: standalone %s; import: standalone %s, destination lab %s, PostgreSQL %s = %.0f ms per object (%.1f of %d cores busy)\n",
 		r.FetchCPU.Round(1e8), r.ImportCPU.Round(1e8), r.ImportSimCPU.Round(1e8), r.ImportPgCPU.Round(1e8),
 		float64((r.ImportCPU+r.ImportSimCPU+r.ImportPgCPU).Milliseconds())/float64(max(r.Imported, 1)),

@@ -51,7 +51,9 @@ type MigrationResult struct {
 	// DestReads and DestWrites are the requests the destination served
 	// during the import run: what the import cost the lab.
 	DestReads, DestWrites int64
-	PeakRSS               int64
+	// DestRoutes are the import's requests to the destination by route.
+	DestRoutes []RouteCount
+	PeakRSS    int64
 	// CPU time spent during each run by standalone, by the destination
 	// simulator and by the local PostgreSQL server: on a machine they
 	// share, the import's speed is where these cores go.
@@ -253,6 +255,10 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 	if err != nil {
 		return res, err
 	}
+	routes0, err := simRoutes(ctx, hc, dst.URL)
+	if err != nil {
+		return res, err
+	}
 	run, el, err = step("import")
 	if err != nil {
 		return res, err
@@ -263,6 +269,11 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 		return res, err
 	}
 	res.DestReads, res.DestWrites = reads1-reads0, writes1-writes0
+	routes1, err := simRoutes(ctx, hc, dst.URL)
+	if err != nil {
+		return res, err
+	}
+	res.DestRoutes = RouteDelta(routes0, routes1)
 	res.ImportElapsed, res.ImportStatus, res.ImportError = el, fmt.Sprint(run["status"]), fmt.Sprint(run["error"])
 	res.Imported = countOf(run, "total")
 	res.IDsChanged = countOf(run, "ids_changed")

@@ -172,6 +172,45 @@ func simRequests(ctx context.Context, hc *http.Client, siteURL string) (int64, i
 	return st.Requests["reads"], st.Requests["writes"], nil
 }
 
+// simRoutes reads a simulator's requests by method and route.
+func simRoutes(ctx context.Context, hc *http.Client, siteURL string) (map[string]int64, error) {
+	u, err := url.Parse(siteURL)
+	if err != nil {
+		return nil, err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/__sim/stats", nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("bench: stats: %w", err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		ByRoute map[string]int64 `json:"by_route"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return nil, fmt.Errorf("bench: stats: %w", err)
+	}
+	return st.ByRoute, nil
+}
+
+// RouteDelta is what a step cost a lab per route, most first.
+func RouteDelta(before, after map[string]int64) []RouteCount {
+	var out []RouteCount
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			out = append(out, RouteCount{Route: k, Requests: d})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Requests > out[j].Requests })
+	return out
+}
+
+// RouteCount is one route's requests.
+type RouteCount struct {
+	Route    string
+	Requests int64
+}
+
 // readPage reads one listing page as cheaply as a client can (the client
 // shares the machine's cores with the simulator it measures): the body is
 // read whole and checked for the envelope's count and a closing brace; the
