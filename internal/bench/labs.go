@@ -149,7 +149,14 @@ func runLabsOnce(ctx context.Context, o LabsOptions, importers int) (LabsRun, er
 		"SENAITE_SYNC_DATABASE_URL="+dbURL, "SENAITE_SYNC_NATS_URL="+nats.url(), "SENAITE_SYNC_DATA_DIR="+dir,
 		"SENAITE_SYNC_QUEUE_PREFIX=LABS", "SENAITE_SYNC_API_TOKEN="), procs: map[string]*proc{}}
 	defer f.stopAll()
-	names := []string{"coordinator-1", "fetcher-1", "fetcher-2"}
+	// the coordinator migrates the database; workers start once it answers
+	if err := f.start("coordinator-1"); err != nil {
+		return res, err
+	}
+	if err := f.waitAPI(ctx, hc); err != nil {
+		return res, err
+	}
+	names := []string{"fetcher-1", "fetcher-2"}
 	for i := 1; i <= importers; i++ {
 		names = append(names, fmt.Sprintf("importer-%d", i))
 	}
@@ -157,9 +164,6 @@ func runLabsOnce(ctx context.Context, o LabsOptions, importers int) (LabsRun, er
 		if err := f.start(name); err != nil {
 			return res, err
 		}
-	}
-	if err := f.waitAPI(ctx, hc); err != nil {
-		return res, err
 	}
 	if err := f.api(ctx, hc, "POST", "/api/v1/instances", map[string]any{"name": "central", "url": central.URL,
 		"username": "admin", "password": "secret", "verifier_username": "verifier", "verifier_password": "secret"}, nil); err != nil {
@@ -259,6 +263,9 @@ func (f *fleet) stepsAtOnce(ctx context.Context, hc *http.Client, kind string, r
 			return runs, ctx.Err()
 		case <-time.After(250 * time.Millisecond):
 		}
+		if dead := f.exited(); dead != "" {
+			return runs, fmt.Errorf("%s exited during the %s (its log is in %s)", dead, kind, f.dir)
+		}
 		for i, id := range ids {
 			if runs[i].Status != "" {
 				continue
@@ -284,4 +291,18 @@ func (f *fleet) stepsAtOnce(ctx context.Context, hc *http.Client, kind string, r
 		}
 	}
 	return runs, nil
+}
+
+// exited names a process of the fleet that is no longer running, if any.
+func (f *fleet) exited() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for name, p := range f.procs {
+		select {
+		case <-p.done:
+			return name
+		default:
+		}
+	}
+	return ""
 }
