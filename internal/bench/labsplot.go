@@ -36,6 +36,9 @@ func PlotLabs(runs []LabsRun, o LabsOptions, path string) error {
 	}
 	p.Add(l)
 	p.Y.Min = 0
+	for _, pt := range pts {
+		p.Y.Max = max(p.Y.Max, pt.Y*1.25)
+	}
 	if len(runs) > 0 {
 		p.X.Min, p.X.Max = 0, float64(runs[len(runs)-1].Importers)*1.6
 	}
