@@ -516,10 +516,15 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			// objects of one phase are independent: replay them concurrently,
 			// within the remote's bound on requests to the lab; analyses go
 			// by container, whose listing tells their states in one request
+			groups := h.replayGroups(phase, todo, objs)
+			listed := h.listedStates(ctx, rm, groups)
 			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
-			for _, group := range h.replayGroups(phase, todo, objs) {
+			for _, group := range groups {
 				p.Go(func(ctx context.Context) error {
 					states := h.childStates(ctx, rm, group)
+					if states == nil {
+						states = listed
+					}
 					objects, err := h.groupData(ctx, rm, group.objects)
 					if err != nil {
 						return err
@@ -718,6 +723,56 @@ func (h *Handler) childStates(ctx context.Context, rm store.Remote, g replayGrou
 	}
 	return states
 }
+
+// listedStates reads the destination's review states of the objects that
+// no container listing covers (childStates), a hundred by UID per request
+// (the catalog's metadata says the state): replaying a setup object, a
+// client, a sample does not cost a read of its own. A state that changed
+// since (a cascade) makes the first transition fail, and replay reads the
+// object then. A failed listing leaves the objects to be read one by one.
+func (h *Handler) listedStates(ctx context.Context, rm store.Remote, groups []replayGroup) map[string]string {
+	var uids []string
+	for _, g := range groups {
+		if g.parentPath != "" && len(g.objects) >= 2 {
+			continue // childStates lists its container
+		}
+		for _, o := range g.objects {
+			// a type whose fields the destination may move by itself
+			// (restoreDrifted: a sample's DateReceived) is read whole
+			if o.DestUID != "" && len(restoredAfter[o.PortalType]) == 0 {
+				uids = append(uids, o.DestUID)
+			}
+		}
+	}
+	if len(uids) == 0 {
+		return nil
+	}
+	dst, err := h.Clients(ctx, rm.DestinationID)
+	if err != nil {
+		return nil
+	}
+	states := make(map[string]string, len(uids))
+	for start := 0; start < len(uids); start += statesBatch {
+		batch := uids[start:min(start+statesBatch, len(uids))]
+		page, err := dst.SearchPage(ctx, senaite.Query{UIDs: batch, Limit: len(batch)}, 0)
+		if err != nil {
+			h.Log.Debug("state listing failed; reading objects one by one", "remote", rm.Name, "error", err)
+			continue
+		}
+		for _, it := range page.Items {
+			if it.ReviewState != "" {
+				states[it.UID] = it.ReviewState
+				if it.Path != "" {
+					h.paths.Store(it.UID, it.Path)
+				}
+			}
+		}
+	}
+	return states
+}
+
+// statesBatch is how many objects' states one listing asks for.
+const statesBatch = 100
 
 // ReplayConcurrency is how many objects of one replay phase are worked on
 // at once; requests to the lab stay bounded by its client.
