@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -67,6 +68,11 @@ func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 	lcfg := cfg.Copy()
 	lcfg.MaxConns = max(2*cfg.MaxConns, lockConns)
 	lcfg.MinConns = 0
+	// a burst of imports opens many lock sessions; they close again soon
+	// after it, not half an hour later (pgxpool's default): a managed
+	// database's connections are few and shared
+	lcfg.MaxConnIdleTime = lockIdle
+	lcfg.HealthCheckPeriod = lockIdle / 2
 	locks, err := pgxpool.NewWithConfig(ctx, lcfg) // connects on first use
 	if err != nil {
 		pool.Close()
@@ -74,6 +80,9 @@ func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 	}
 	return &Store{pool: pool, locks: locks}, nil
 }
+
+// lockIdle is how long an idle lock session stays open.
+const lockIdle = 20 * time.Second
 
 // lockConns is the least number of sessions holding locks: an import in
 // flight holds its object's (LockObject) and may wait for its key's
