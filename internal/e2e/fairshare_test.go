@@ -19,10 +19,9 @@ import (
 // Fetch: the big lab's fetch first — 400-odd pages of 5 from sources that
 // answer in 20 ms, two fetch slots — then, once it reads its pages, the
 // four small ones, published after it; each small fetch succeeds before
-// the big one does. Taken in
-// the order they were published (one consumer for every remote, before
-// issue #13), every page of the big lab came first, and the small fetches
-// ended after it.
+// the big one does. Taken in the order they were published (one consumer
+// for every remote, before issue #13), every page of the big lab came
+// first, and the small fetches ended after it.
 //
 // Import: the five started together; each small import succeeds before the
 // big one does. (With empty destinations an import publishes one object
