@@ -280,7 +280,7 @@ func (s *serving) open(remote string) (*pull, error) {
 		defer s.loops.Done()
 		defer close(p.done)
 		defer cancel()
-		s.pullLoop(ctx, remote, c, p)
+		_ = s.pullLoop(ctx, s.log.With("remote", remote), remote, c, p)
 	}()
 	return p, nil
 }
@@ -292,7 +292,8 @@ func (s *serving) open(remote string) (*pull, error) {
 // (InProgress), and the next request waits until they have their slot, so
 // a remote never holds more than prefetch messages in this process beyond
 // its slots. It ends with ctx (Serve's, or the remote's linger), or when
-// the consumer is gone (discovery makes it again if messages remain).
+// the consumer is gone (discovery makes it again if messages remain;
+// Serve reports it).
 //
 // Fetch rather than Consume: Consume of nats.go v1.55 can lose its next
 // pull when a message of the new pull is handled before the pull's send
@@ -300,8 +301,7 @@ func (s *serving) open(remote string) (*pull, error) {
 // fetchInProgress), and then waits for two missed heartbeats (30 s) —
 // with one message per pull that happened every few thousand messages
 // under the race detector.
-func (s *serving) pullLoop(ctx context.Context, remote string, c jetstream.Consumer, p *pull) {
-	log := s.log.With("remote", remote)
+func (s *serving) pullLoop(ctx context.Context, log *slog.Logger, remote string, c jetstream.Consumer, p *pull) error {
 	for ctx.Err() == nil {
 		batch, err := c.Fetch(max(1, min(s.prefetch, s.share.free())), jetstream.FetchContext(ctx))
 		if err == nil {
@@ -335,8 +335,8 @@ func (s *serving) pullLoop(ctx context.Context, remote string, c jetstream.Consu
 		switch {
 		case err == nil || ctx.Err() != nil:
 		case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, jetstream.ErrConsumerNotFound):
-			log.Debug("queue: consumer gone; made again if messages remain", "error", err)
-			return
+			log.Debug("queue: consumer gone", "error", err)
+			return err
 		default:
 			log.Debug("queue: pull", "error", err)
 			select { // NATS away: do not spin
@@ -345,6 +345,7 @@ func (s *serving) pullLoop(ctx context.Context, remote string, c jetstream.Consu
 			}
 		}
 	}
+	return nil
 }
 
 // run handles msg on the slot it was given.

@@ -202,26 +202,20 @@ func Heartbeat(msg jetstream.Msg, interval time.Duration) (stop func()) {
 // pulling and waits for the handlers in flight, which finish, or leave
 // their message unacknowledged for another worker. A handler that panics
 // does not take the process (and every other message in flight) with it
-// (run).
+// (run). It pulls as Work does (serving.pullLoop, one remote), not with
+// Consume, whose lost pulls stalled it for 30 s.
 func Serve(ctx context.Context, c jetstream.Consumer, concurrency int, handle func(context.Context, jetstream.Msg)) error {
 	if concurrency <= 0 {
 		concurrency = 4
 	}
-	sem := make(chan struct{}, concurrency)
-	cc, err := c.Consume(func(msg jetstream.Msg) {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem }()
-			run(ctx, msg, handle)
-		}()
-	}, jetstream.PullMaxMessages(concurrency*2))
+	info := c.CachedInfo()
+	s := &serving{ctx: ctx, log: slog.Default(), o: Options{AckWait: info.Config.AckWait}.withDefaults(),
+		prefetch: concurrency, handle: handle, share: newShare(concurrency)}
+	err := s.pullLoop(ctx, s.log.With("consumer", info.Name), info.Name, c, &pull{})
+	s.share.refuse()
+	s.share.wait()
 	if err != nil {
-		return fmt.Errorf("queue: consume: %w", err)
-	}
-	<-ctx.Done()
-	cc.Drain()
-	for i := 0; i < cap(sem); i++ {
-		sem <- struct{}{}
+		return fmt.Errorf("queue: consumer %s: %w", info.Name, err)
 	}
 	return nil
 }
