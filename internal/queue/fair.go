@@ -266,9 +266,22 @@ func (s *serving) discover(stream jetstream.Stream, base string, linger time.Dur
 	return errors.Join(errs...)
 }
 
+// errWorkQueueOverlap is JetStream's refusal of a consumer whose filter
+// overlaps another's on a work-queue stream (JSConsumerWQConsumerNotUniqueErr).
+const errWorkQueueOverlap jetstream.ErrorCode = 10100
+
 // open makes sure the remote's consumer exists and starts its pull loop.
+// A process of the previous version that started while no remote had a
+// consumer may have made the shared one again: it is retired again, so a
+// deployment being upgraded ends with the remotes' consumers.
 func (s *serving) open(remote string) (*pull, error) {
 	c, err := EnsureRemoteConsumer(s.ctx, s.w.JS, s.w.Names, s.w.Role, remote, s.o)
+	if apiErr := (*jetstream.APIError)(nil); errors.As(err, &apiErr) && apiErr.ErrorCode == errWorkQueueOverlap {
+		if rerr := retireShared(s.ctx, s.w.JS, s.w.Names, s.w.Role); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		c, err = EnsureRemoteConsumer(s.ctx, s.w.JS, s.w.Names, s.w.Role, remote, s.o)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -250,6 +250,34 @@ func TestSetupRetiresTheSharedConsumer(t *testing.T) {
 	}
 }
 
+// TestSharedConsumerMadeAgainIsRetired: a worker of the previous version
+// that starts while no remote has a consumer makes the shared one again;
+// the workers of this version retire it again and take the messages.
+func TestSharedConsumerMadeAgainIsRetired(t *testing.T) {
+	t.Parallel()
+	js := connect(t)
+	n := names(t, js)
+	ctx := context.Background()
+	o := queue.Options{Memory: true}
+	if err := queue.Setup(ctx, js, n, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateOrUpdateConsumer(ctx, n.Stream(queue.Fetch), jetstream.ConsumerConfig{
+		Durable: n.Consumer(queue.Fetch), AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, js, n, queue.Fetch, "a", 3)
+	var l ledger
+	serve(t, &queue.Work{JS: js, Names: n, Role: queue.Fetch, Options: o}, 2, func(_ context.Context, msg jetstream.Msg) {
+		_ = msg.Ack()
+		l.add("a", string(msg.Data()))
+	})
+	waitFor(t, 20*time.Second, "the messages handled", func() bool { return l.len() == 3 })
+	if _, err := js.Consumer(ctx, n.Stream(queue.Fetch), n.Consumer(queue.Fetch)); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Fatalf("the shared consumer made again is still there: %v", err)
+	}
+}
+
 // TestIdleRemoteConsumerIsDeletedAndComesBack: a remote's consumer is
 // deleted by JetStream once idle past Inactive, and made again when the
 // remote has messages again.
