@@ -82,14 +82,15 @@ func checkLoad(t *testing.T, name, url string, maxConcurrency int, requestsPerSe
 }
 
 // TestLabBoundsHoldAcrossProcesses: a remote bounded to 2 requests in
-// flight and 50 a second, a coordinator, a fetcher and three importers of
+// flight and 100 a second, a coordinator, a fetcher and three importers of
 // four each as processes (each of which alone would send more), a
 // destination with latency: neither lab ever sees more than 2 requests at
 // once, nor more than the rate allows within a second, through the
 // fetch, the import and verify; the import succeeds and verify is clean.
 func TestLabBoundsHoldAcrossProcesses(t *testing.T) {
-	const maxConcurrency, rps = 2, 50
+	const maxConcurrency, rps = 2, 100
 	m := newMigration(t, 400, 77)
+	// 2 at once of 10 ms each could make 200 a second: the rate binds
 	if err := m.dstFaults.Set(sim.FaultConfig{Latency: sim.Duration(10 * time.Millisecond)}); err != nil {
 		t.Fatal(err)
 	}
