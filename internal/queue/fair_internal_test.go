@@ -131,7 +131,7 @@ func BenchmarkFairShare(b *testing.B) {
 						if err != nil {
 							panic(err)
 						}
-						_ = Serve(sctx, c, slots, handle)
+						benchSharedConsume(sctx, c, slots, handle)
 					case "fetch":
 						_ = (&Work{JS: js, Names: n, Role: Import, Options: o}).Serve(sctx, slots, handle)
 					case "fetch1":
@@ -161,6 +161,27 @@ func BenchmarkFairShare(b *testing.B) {
 			b.ReportMetric(float64(cpuClient.Microseconds())/total, "client-µs/msg")
 			b.ReportMetric(float64(cpuServer.Microseconds())/total, "server-µs/msg")
 		})
+	}
+}
+
+// benchSharedConsume is Serve as it was before issue #13: Consume of the
+// one shared consumer, twice the slots buffered.
+func benchSharedConsume(ctx context.Context, c jetstream.Consumer, slots int, handle func(context.Context, jetstream.Msg)) {
+	sem := make(chan struct{}, slots)
+	cc, err := c.Consume(func(msg jetstream.Msg) {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			run(ctx, msg, handle)
+		}()
+	}, jetstream.PullMaxMessages(slots*2))
+	if err != nil {
+		panic(err)
+	}
+	<-ctx.Done()
+	cc.Drain()
+	for i := 0; i < cap(sem); i++ {
+		sem <- struct{}{}
 	}
 }
 
