@@ -1,10 +1,10 @@
 // Package queue is senaite-sync's work on NATS JetStream (ARCHITECTURE.md
-// §3): work-queue streams, durable pull consumers — one per remote for
-// fetch and import, shared fairly between the remotes with work by each
-// worker process (fair.go), one shared by the coordinators for ticks —,
-// explicit acks with a short AckWait kept alive by
-// InProgress heartbeats, and Nats-Msg-Id on every publish so that a
-// re-publish is deduplicated. Messages are at-least-once: handlers are
+// §3): work-queue streams; durable pull consumers, one per remote for
+// fetch and import, which each worker process shares fairly between the
+// remotes with work (fair.go), and one shared by the coordinators for
+// ticks; explicit acks with a short AckWait kept alive by InProgress
+// heartbeats; and Nats-Msg-Id on every publish so that a re-publish is
+// deduplicated. Messages are at-least-once: handlers are
 // idempotent, and the dead-lettering after MaxDeliver is ours (the store
 // marks the object failed).
 package queue
@@ -76,7 +76,7 @@ type Options struct {
 	// MaxAckPending bounds messages in flight across all processes, per
 	// consumer: per remote for fetch and import (default 1000). The
 	// workers' slots are what bound the work (each process holds at most
-	// its concurrency, plus one message per remote waiting for a slot);
+	// its concurrency, plus four messages per remote waiting for a slot);
 	// this is a backstop against a runaway, high enough never to hold back
 	// a lone remote that every process of a role works on.
 	MaxAckPending int
