@@ -129,8 +129,10 @@ func TestSmallLabsAreNotQueuedBehindABigOne(t *testing.T) {
 		ids[r] = start("import", r)
 	}
 	finish("import", ids, started)
-	for _, r := range remotes {
-		d.verifyClean(r)
+	for r, counts := range f.stepsAtOnce("verify", remotes...) { // as verifyClean does, five at once
+		if counts["failed"] != 0 || counts["total"] == 0 {
+			t.Errorf("verify %s: %v", r, counts)
+		}
 	}
 }
 
