@@ -48,10 +48,6 @@ type Handler struct {
 
 	tr translations
 
-	// paths are destination objects' paths seen by the workflow replay
-	// (dest UID → path): the analyses of a sample are then listed by path
-	paths sync.Map
-
 	// retests are the waiting retests of a replay round by the reference
 	// that names what they retest ("RetestOf:<uid>" → retest UID); set
 	// between phases, read-only while a phase's tasks run

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/senaite-sync/senaite-sync/internal/elector"
-	"slices"
 	"sync"
 	"time"
 
@@ -32,7 +31,7 @@ type Verifier func(ctx context.Context, instanceID int64) (*senaite.Client, erro
 // transitions its analyses cause. Objects a transition creates on the
 // destination (retests) are adopted as the replicas of the source's.
 func (h *Handler) ReplayWorkflow(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool) error {
-	_, err := h.replay(ctx, rm, o, verifier, untilChildren, nil, "")
+	_, err := h.replay(ctx, rm, o, verifier, untilChildren, nil, senaite.Item{})
 	return err
 }
 
@@ -125,7 +124,7 @@ const replayTries = 5
 // after a transient error: a transition that timed out or got a cut
 // answer may have happened, so the state is read before the next one is
 // sent (ARCHITECTURE.md §4, Import 8).
-func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known string) (settled bool, err error) {
+func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known senaite.Item) (settled bool, err error) {
 	for try := 1; ; try++ {
 		if try > 1 || h.awaitsAdoption(o.SourceUID) {
 			// a transition that failed transiently may have happened, and
@@ -143,7 +142,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 		}
 		h.Log.Debug("replay: transient error; reading the state again", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "try", try, "error", err)
-		known = ""
+		known = senaite.Item{}
 		select {
 		case <-ctx.Done():
 			return false, ctx.Err()
@@ -152,7 +151,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 	}
 }
 
-func (h *Handler) replayOnce(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known string) (settled bool, err error) {
+func (h *Handler) replayOnce(ctx context.Context, rm store.Remote, o store.Stored, verifier *senaite.Client, untilChildren bool, written map[string]bool, known senaite.Item) (settled bool, err error) {
 	if schema.Structural(o.PortalType, o.SourcePath) {
 		// folders and singletons have one-state workflows: nothing to replay
 		return true, nil
@@ -180,12 +179,11 @@ func (h *Handler) replayOnce(ctx context.Context, rm store.Remote, o store.Store
 		return false, err
 	}
 	var cur senaite.Item
-	if known != "" {
-		cur = senaite.Item{UID: o.DestUID, ReviewState: known}
+	if known.ReviewState != "" {
+		cur = known
+		cur.UID = o.DestUID
 	} else if cur, err = dst.Get(ctx, o.DestUID); err != nil {
 		return false, err
-	} else {
-		h.paths.Store(cur.UID, cur.Path)
 	}
 	steps := Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, untilChildren)
 	full := len(Replay(o.PortalType, it.Workflow[0].History, cur.ReviewState, false))
@@ -228,8 +226,8 @@ func (h *Handler) replayOnce(ctx context.Context, rm store.Remote, o store.Store
 			if senaite.Transient(err) {
 				return false, err // replay reads the state and goes on
 			}
-			if known != "" {
-				return h.replay(ctx, rm, o, verifier, untilChildren, written, "")
+			if known.ReviewState != "" {
+				return h.replay(ctx, rm, o, verifier, untilChildren, written, senaite.Item{})
 			}
 			return true, h.mismatch(ctx, rm, o, err)
 		}
@@ -516,15 +514,12 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			// objects of one phase are independent: replay them concurrently,
 			// within the remote's bound on requests to the lab; analyses go
 			// by container, whose listing tells their states in one request
-			groups := h.replayGroups(phase, todo, objs)
+			groups := h.replayGroups(phase, todo)
 			listed := h.listedStates(ctx, rm, groups)
 			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
 			for _, group := range groups {
 				p.Go(func(ctx context.Context) error {
-					states := h.childStates(ctx, rm, group)
-					if states == nil {
-						states = listed
-					}
+					states := listed
 					objects, err := h.groupData(ctx, rm, group.objects)
 					if err != nil {
 						return err
@@ -599,16 +594,15 @@ func (h *Handler) replaySkips(progress *replayProgress, o store.Stored, round, p
 }
 
 // replayGroup is work of one replay task: objects replayed one after the
-// other; parentPath, when set, is their destination container's path.
+// other.
 type replayGroup struct {
-	parentPath string
-	objects    []store.Stored
+	objects []store.Stored
 }
 
 // replayGroups splits a phase's objects into tasks: analyses by their
-// container (listed at once when the replay has seen its destination
-// path), every other object alone.
-func (h *Handler) replayGroups(phase int, todo, all []store.Stored) []replayGroup {
+// container (one after the other, as their sample's dependencies are), every
+// other object alone.
+func (h *Handler) replayGroups(phase int, todo []store.Stored) []replayGroup {
 	if phase != 2 {
 		out := make([]replayGroup, len(todo))
 		for i, o := range todo {
@@ -616,19 +610,9 @@ func (h *Handler) replayGroups(phase int, todo, all []store.Stored) []replayGrou
 		}
 		return out
 	}
-	destOf := make(map[string]string, len(all))
-	for _, o := range all {
-		destOf[o.SourceUID] = o.DestUID
-	}
 	var out []replayGroup
 	for _, group := range byContainer(todo) {
-		g := replayGroup{objects: group}
-		if dest := destOf[group[0].ParentUID]; dest != "" {
-			if path, ok := h.paths.Load(dest); ok {
-				g.parentPath = path.(string)
-			}
-		}
-		out = append(out, g)
+		out = append(out, replayGroup{objects: group})
 	}
 	return out
 }
@@ -693,82 +677,73 @@ func (h *Handler) fieldsTravel(ctx context.Context, rm store.Remote, sampleUID s
 	return AnalysesStayEditable(it.Workflow[0].History)
 }
 
-// childStates lists a group's container once and returns its children's
-// review states by destination UID; nil when the group has no container
-// or the listing fails (each object is then read on its own).
-func (h *Handler) childStates(ctx context.Context, rm store.Remote, g replayGroup) map[string]string {
-	if g.parentPath == "" || len(g.objects) < 2 {
-		return nil
-	}
-	dst, err := h.Clients(ctx, rm.DestinationID)
-	if err != nil {
-		return nil
-	}
-	var types []string
-	for _, o := range g.objects {
-		if !slices.Contains(types, o.PortalType) {
-			types = append(types, o.PortalType)
-		}
-	}
-	depth := 1
-	states := make(map[string]string, len(g.objects))
-	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: types, Path: g.parentPath, Depth: &depth, Limit: 200}) {
-		if err != nil {
-			h.Log.Debug("container listing failed; reading objects one by one", "remote", rm.Name, "path", g.parentPath, "error", err)
-			return nil
-		}
-		if it.ReviewState != "" {
-			states[it.UID] = it.ReviewState
-		}
-	}
-	return states
-}
-
-// listedStates reads the destination's review states of the objects that
-// no container listing covers (childStates), a hundred by UID per request
-// (the catalog's metadata says the state): replaying a setup object, a
-// client, a sample does not cost a read of its own. A state that changed
+// listedStates reads the destination's review states of a phase's objects
+// a hundred by UID per request (the catalog's metadata says the state):
+// replaying an object — a setup object, a client, a sample, an analysis —
+// does not cost a read of its own, nor a listing of its container. A state that changed
 // since (a cascade) makes the first transition fail, and replay reads the
 // object then. A failed listing leaves the objects to be read one by one.
-func (h *Handler) listedStates(ctx context.Context, rm store.Remote, groups []replayGroup) map[string]string {
-	var uids []string
+func (h *Handler) listedStates(ctx context.Context, rm store.Remote, groups []replayGroup) map[string]senaite.Item {
+	// by type: the query's type picks the catalog, whose metadata has the
+	// state (a UID alone searches one that has not)
+	byType := map[string][]string{}
+	n := 0
 	for _, g := range groups {
-		if g.parentPath != "" && len(g.objects) >= 2 {
-			continue // childStates lists its container
-		}
 		for _, o := range g.objects {
-			// a type whose fields the destination may move by itself
-			// (restoreDrifted: a sample's DateReceived) is read whole
-			if o.DestUID != "" && len(restoredAfter[o.PortalType]) == 0 {
-				uids = append(uids, o.DestUID)
+			if o.DestUID != "" {
+				dt, _ := rm.Options.DestinationType(rm.SourceFlavor, o.PortalType)
+				byType[dt] = append(byType[dt], o.DestUID)
+				n++
 			}
 		}
 	}
-	if len(uids) == 0 {
+	if n == 0 {
 		return nil
 	}
 	dst, err := h.Clients(ctx, rm.DestinationID)
 	if err != nil {
 		return nil
 	}
-	states := make(map[string]string, len(uids))
-	for start := 0; start < len(uids); start += statesBatch {
-		batch := uids[start:min(start+statesBatch, len(uids))]
-		page, err := dst.SearchPage(ctx, senaite.Query{UIDs: batch, Limit: len(batch)}, 0)
-		if err != nil {
-			h.Log.Debug("state listing failed; reading objects one by one", "remote", rm.Name, "error", err)
-			continue
-		}
-		for _, it := range page.Items {
-			if it.ReviewState != "" {
-				states[it.UID] = it.ReviewState
-				if it.Path != "" {
-					h.paths.Store(it.UID, it.Path)
+	states := make(map[string]senaite.Item, n)
+	for pt, uids := range byType {
+		for start := 0; start < len(uids); start += statesBatch {
+			batch := uids[start:min(start+statesBatch, len(uids))]
+			page, err := dst.SearchPage(ctx, senaite.Query{PortalTypes: []string{pt}, UIDs: batch, Limit: len(batch)}, 0)
+			if err != nil {
+				h.Log.Debug("state listing failed; reading objects one by one", "remote", rm.Name, "portal_type", pt, "error", err)
+				continue
+			}
+			for _, it := range page.Items {
+				if it.ReviewState != "" {
+					if cur, ok := listedAsCurrent(pt, it); ok {
+						states[it.UID] = cur
+					}
 				}
 			}
 		}
 	}
 	return states
+}
+
+// listedAsCurrent is what replay needs of a listed object: its state, and
+// the fields the destination may move by itself (restoreDrifted), from
+// their catalog columns (getDateReceived is a sample's DateReceived); ok
+// is false when the listing lacks such a column (the object is read).
+func listedAsCurrent(portalType string, it senaite.Item) (senaite.Item, bool) {
+	cur := senaite.Item{ReviewState: it.ReviewState, Path: it.Path}
+	for _, names := range restoredAfter[portalType] {
+		for _, f := range names {
+			v, ok := it.Raw["get"+f]
+			if !ok {
+				return senaite.Item{}, false
+			}
+			if cur.Raw == nil {
+				cur.Raw = map[string]json.RawMessage{}
+			}
+			cur.Raw[f] = v
+		}
+	}
+	return cur, true
 }
 
 // statesBatch is how many objects' states one listing asks for.

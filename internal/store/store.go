@@ -57,6 +57,11 @@ func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 	if maxConns > 0 && !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = int32(maxConns)
 	}
+	// a role busy a moment ago (a fetcher once the fetch is done) gives
+	// its connections back soon: the database's are shared by every
+	// process of every role
+	cfg.MaxConnIdleTime = idleConn
+	cfg.HealthCheckPeriod = idleConn / 3
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
@@ -71,8 +76,8 @@ func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 	// a burst of imports opens many lock sessions; they close again soon
 	// after it, not half an hour later (pgxpool's default): a managed
 	// database's connections are few and shared
-	lcfg.MaxConnIdleTime = lockIdle
-	lcfg.HealthCheckPeriod = lockIdle / 2
+	lcfg.MaxConnIdleTime = idleConn
+	lcfg.HealthCheckPeriod = idleConn / 3
 	locks, err := pgxpool.NewWithConfig(ctx, lcfg) // connects on first use
 	if err != nil {
 		pool.Close()
@@ -81,8 +86,8 @@ func OpenSized(ctx context.Context, url string, maxConns int) (*Store, error) {
 	return &Store{pool: pool, locks: locks}, nil
 }
 
-// lockIdle is how long an idle lock session stays open.
-const lockIdle = 20 * time.Second
+// idleConn is how long an idle connection stays open.
+const idleConn = 15 * time.Second
 
 // lockConns is the least number of sessions holding locks: an import in
 // flight holds its object's (LockObject) and may wait for its key's
