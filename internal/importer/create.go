@@ -56,8 +56,17 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 				release()
 			}
 		}()
-		if merged, ok, err := h.mergeByKey(ctx, rm, o, ident, key, rule, raw, dst); err != nil || ok {
-			return merged, err
+		// a create of this very object may have reached the destination
+		// (its answer lost): the key's holder may be that object, which is
+		// adopted below as this object's copy, never merged into as another's
+		retry, err := h.Store.HasIntent(ctx, rm.ID, o.SourceUID)
+		if err != nil {
+			return outcome{}, err
+		}
+		if !retry {
+			if merged, ok, err := h.mergeByKey(ctx, rm, o, ident, key, rule, raw, dst); err != nil || ok {
+				return merged, err
+			}
 		}
 	}
 	if CreatedByTransition(o.PortalType, raw) {

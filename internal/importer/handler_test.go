@@ -605,3 +605,48 @@ func simWrites(t *testing.T, base string) int64 {
 	}
 	return st.Requests["writes"]
 }
+
+// TestInterruptedCreateOfAKeyedObjectIsNotAMerge: a create of an object
+// with a natural key that reached the destination before its answer was
+// lost is adopted by the retry as this object's copy — not merged into
+// as if another lab held the key, which would leave its own references
+// unwritten (a merged object's holder is never written).
+func TestInterruptedCreateOfAKeyedObjectIsNotAMerge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t, 54)
+	srcLab, dstLab, dst, st, rm, h := r.srcLab, r.dstLab, r.dst, r.st, r.rm, r.h
+	matrices := srcLab.Objects("SampleMatrix")
+	if len(matrices) == 0 {
+		t.Fatal("no sample matrix in the generated lab")
+	}
+	mine := matrices[0]
+	items := r.fetch(t, mine.UID)
+	page, err := dst.SearchPage(ctx, senaite.Query{PortalTypes: []string{"SampleMatrices"}, Limit: 1}, 0)
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("the destination's sample matrices folder: %v", err)
+	}
+	folder := page.Items[0].UID
+	if _, _, err := st.RecordIntent(ctx, rm.ID, mine.UID, store.Intent{PortalType: "SampleMatrix", DestParentUID: folder}); err != nil {
+		t.Fatal(err)
+	}
+	fields, _ := importer.Payload("SampleMatrix", items[mine.UID].Raw, func(string) (string, bool) { return "", false }, nil)
+	lost, err := dst.Create(ctx, "SampleMatrix", folder, fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := dstLab.Count("SampleMatrix")
+	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: mine.UID}); err != nil || state != store.ObjImported {
+		t.Fatalf("retry: %s %v", state, err)
+	}
+	got, err := st.Object(ctx, rm.ID, mine.UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dstLab.Count("SampleMatrix") != before || got.DestUID != lost.UID {
+		t.Fatalf("the retry made %d matrices (want %d) and took %s for its copy, want %s", dstLab.Count("SampleMatrix"), before, got.DestUID, lost.UID)
+	}
+	if got.Merged {
+		t.Fatal("the retry took its own lost create for another lab's object (merged)")
+	}
+}

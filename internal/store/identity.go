@@ -275,6 +275,18 @@ type Intent struct {
 	CreatedAt     time.Time
 }
 
+// HasIntent tells whether a create of the object may have reached the
+// destination already (its intent is recorded and not yet ended).
+func (s *Store) HasIntent(ctx context.Context, remoteID int64, sourceUID string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM create_intents WHERE remote_id = $1 AND source_uid = $2)`,
+		remoteID, sourceUID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("store: intent of %s: %w", sourceUID, err)
+	}
+	return ok, nil
+}
+
 // RecordIntent writes (or keeps) the intent of a create.
 func (s *Store) RecordIntent(ctx context.Context, remoteID int64, sourceUID string, in Intent) (Intent, bool, error) {
 	var out Intent
