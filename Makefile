@@ -28,7 +28,7 @@ fmt:
 
 # The test command of the README and of CI.
 test: services vet build
-	$(GO) test -count=1 -timeout 15m $(PKGS)
+	$(GO) test -count=1 -timeout 25m $(PKGS)
 
 test-race: services
 	$(GO) test -count=1 -race -timeout 20m $(PKGS)

@@ -261,8 +261,9 @@ func newMigration(t *testing.T, objects int, seed uint64) *migration {
 		srcURL: labServer(t, srcLab), dstURL: labServerWith(t, dstLab, faults)}
 }
 
-// register adds both labs and the remote through the API.
-func (m *migration) register() {
+// register adds both labs and the remote a_to_b (with options, the API's
+// keys, when given).
+func (m *migration) register(options ...map[string]any) {
 	t := m.d.t
 	t.Helper()
 	for _, in := range []map[string]any{
@@ -273,7 +274,13 @@ func (m *migration) register() {
 			t.Fatalf("instance: %d", st)
 		}
 	}
-	if st := m.d.call("POST", "/api/v1/remotes", map[string]any{"name": "a_to_b", "source": "lab_a", "destination": "lab_b"}, nil); st != 201 {
+	body := map[string]any{"name": "a_to_b", "source": "lab_a", "destination": "lab_b"}
+	for _, o := range options {
+		for k, v := range o {
+			body[k] = v
+		}
+	}
+	if st := m.d.call("POST", "/api/v1/remotes", body, nil); st != 201 {
 		t.Fatalf("remote: %d", st)
 	}
 }

@@ -32,7 +32,9 @@ func TestTwoCoordinatorsOneReplay(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		d.start("importer", "--concurrency", "8")
 	}
-	m.register()
+	// leadership is under test, not the lab's protection: the slow lab
+	// may take 16 at once, as the workers sent before lab bounds
+	m.register(map[string]any{"max_concurrency": 16})
 	m.migrate(nil)
 	replayers := 0
 	for _, c := range []*exec.Cmd{a, b} {
@@ -68,7 +70,9 @@ func TestPausedLeaderIsFenced(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		d.start("importer", "--concurrency", "8")
 	}
-	m.register()
+	// leadership is under test, not the lab's protection: the slow lab
+	// may take 16 at once, as the workers sent before lab bounds
+	m.register(map[string]any{"max_concurrency": 16})
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, d.databaseURL())
 	if err != nil {
