@@ -131,66 +131,48 @@ func RunSim(ctx context.Context, o SimOptions) (SimResult, error) {
 	return res, firstErr
 }
 
-func simStats(ctx context.Context, hc *http.Client, siteURL string) (map[string]int, error) {
+// simStatsOf reads a simulator's /__sim/stats: objects by type, requests
+// served (reads, writes) and by route.
+func simStatsOf(ctx context.Context, hc *http.Client, siteURL string) (labStats, error) {
+	var st labStats
 	u, err := url.Parse(siteURL)
 	if err != nil {
-		return nil, err
+		return st, err
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/__sim/stats", nil)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("bench: stats: %w", err)
+		return st, fmt.Errorf("bench: stats: %w", err)
 	}
 	defer resp.Body.Close()
-	var st struct {
-		ByType map[string]int `json:"by_type"`
-	}
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return nil, fmt.Errorf("bench: stats: %w", err)
+		return st, fmt.Errorf("bench: stats: %w", err)
 	}
-	return st.ByType, nil
+	return st, nil
+}
+
+// labStats is what the benchmarks read of /__sim/stats.
+type labStats struct {
+	ByType   map[string]int   `json:"by_type"`
+	Requests map[string]int64 `json:"requests"`
+	ByRoute  map[string]int64 `json:"by_route"`
+}
+
+func simStats(ctx context.Context, hc *http.Client, siteURL string) (map[string]int, error) {
+	st, err := simStatsOf(ctx, hc, siteURL)
+	return st.ByType, err
 }
 
 // simRequests reads how many requests a simulator served (reads, writes).
 func simRequests(ctx context.Context, hc *http.Client, siteURL string) (int64, int64, error) {
-	u, err := url.Parse(siteURL)
-	if err != nil {
-		return 0, 0, err
-	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/__sim/stats", nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, 0, fmt.Errorf("bench: stats: %w", err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		Requests map[string]int64 `json:"requests"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return 0, 0, fmt.Errorf("bench: stats: %w", err)
-	}
-	return st.Requests["reads"], st.Requests["writes"], nil
+	st, err := simStatsOf(ctx, hc, siteURL)
+	return st.Requests["reads"], st.Requests["writes"], err
 }
 
 // simRoutes reads a simulator's requests by method and route.
 func simRoutes(ctx context.Context, hc *http.Client, siteURL string) (map[string]int64, error) {
-	u, err := url.Parse(siteURL)
-	if err != nil {
-		return nil, err
-	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/__sim/stats", nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("bench: stats: %w", err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		ByRoute map[string]int64 `json:"by_route"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return nil, fmt.Errorf("bench: stats: %w", err)
-	}
-	return st.ByRoute, nil
+	st, err := simStatsOf(ctx, hc, siteURL)
+	return st.ByRoute, err
 }
 
 // RouteDelta is what a step cost a lab per route, most first.
