@@ -6,6 +6,8 @@
 //	senaite-bench chaos [--objects 20000] [--seed 1]   a migration and two updates under chaos
 //	senaite-bench labs [--labs 8] [--objects 500] [--latency 20ms] [--capacity 8] [--importers 1,2,4] [--png docs/bench-labs.png]
 //	                                             K labs into one central lab, 1, 2, 4 importer processes
+//	senaite-bench capacity [--objects 5000] [--latency 50ms] [--capacities 2,16]
+//	                                             an import with every default into labs of those thread counts
 package main
 
 import (
@@ -76,18 +78,30 @@ func main() {
 			"PostgreSQL server; the database senaite_sync_labs is recreated on it")
 		*objects = 500 // each lab's default size
 		_ = fs.Parse(os.Args[2:])
-		var counts []int
-		for _, f := range strings.Split(*importers, ",") {
-			var n int
-			if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n < 1 {
-				fmt.Fprintf(os.Stderr, "senaite-bench: importers: want counts like 1,2,4, got %q\n", *importers)
-				os.Exit(2)
-			}
-			counts = append(counts, n)
+		ns, perr := counts("importers", *importers)
+		if perr != nil {
+			fmt.Fprintln(os.Stderr, "senaite-bench:", perr)
+			os.Exit(2)
 		}
 		err = runLabs(ctx, bench.LabsOptions{SyncBinary: *syncBin, SimBinary: *simBin, NatsBinary: *natsBin,
 			DatabaseURL: *db, Labs: *labs, Objects: *objects, Latency: *latency, Capacity: *capacity,
-			Importers: counts, Log: os.Stderr}, *png)
+			Importers: ns, Log: os.Stderr}, *png)
+	case "capacity":
+		syncBin := fs.String("sync", filepath.Join(dir, "senaite-sync"), "senaite-sync binary")
+		natsBin := fs.String("nats", "nats-server", "nats-server binary (each lab measured starts its own)")
+		latency := fs.Duration("latency", 50*time.Millisecond, "the destination's time per request")
+		capacities := fs.String("capacities", "2,16", "the destination's thread counts, one import each")
+		db := fs.String("database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+			"PostgreSQL server; the database senaite_sync_capacity is recreated on it")
+		*objects = 5000
+		_ = fs.Parse(os.Args[2:])
+		caps, perr := counts("capacities", *capacities)
+		if perr != nil {
+			fmt.Fprintln(os.Stderr, "senaite-bench:", perr)
+			os.Exit(2)
+		}
+		err = runCapacity(ctx, bench.CapacityOptions{SyncBinary: *syncBin, SimBinary: *simBin, NatsBinary: *natsBin,
+			DatabaseURL: *db, Objects: *objects, Latency: *latency, Capacities: caps, Log: os.Stderr})
 	default:
 		usage()
 	}
@@ -98,8 +112,47 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: senaite-bench migration|sim|chaos|labs [--objects N] [--concurrency C] [--creates N]")
+	fmt.Fprintln(os.Stderr, "usage: senaite-bench migration|sim|chaos|labs|capacity [--objects N] [--concurrency C] [--creates N]")
 	os.Exit(2)
+}
+
+// counts parses a flag of positive counts like 1,2,4.
+func counts(flag, list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: want counts like 1,2,4, got %q", flag, list)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func runCapacity(ctx context.Context, o bench.CapacityOptions) error {
+	runs, err := bench.RunCapacity(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("a generated lab of %d objects into empty labs at %s a request; every option of the remote and of the processes its default\n",
+		o.Objects, o.Latency)
+	fmt.Println("| lab threads | at most requests/s | import | requests/s | share of the lab used | threads busy | queue wait mean | queue wait p95 | requests/object |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	failed := 0
+	for _, r := range runs {
+		fmt.Printf("| %d | %.0f | %s | %.0f | %.2f | %.2f | %s | %s | %.2f |\n", r.Capacity, r.Ceiling(o.Latency),
+			r.Import.Round(time.Millisecond), r.RequestsPerSecond(), r.Used(o.Latency),
+			r.Usage.BusySeconds/(float64(r.Capacity)*r.Usage.Seconds),
+			time.Duration(r.Usage.QueueWait*1e9).Round(100*time.Microsecond), time.Duration(r.Usage.QueueWaitP95*1e9).Round(100*time.Microsecond),
+			float64(r.Usage.Served)/float64(max(r.Objects, 1)))
+		if r.Status != "succeeded" {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("capacity: %d imports did not succeed", failed)
+	}
+	return nil
 }
 
 func runSim(ctx context.Context, o bench.SimOptions) error {

@@ -241,9 +241,12 @@ type fleet struct {
 	binary string
 	dir    string
 	env    []string
-	mu     sync.Mutex
-	procs  map[string]*proc
-	starts int
+	// defaults starts the workers with their own defaults instead of the
+	// chaos's small concurrency (what a user's deployment does)
+	defaults bool
+	mu       sync.Mutex
+	procs    map[string]*proc
+	starts   int
 }
 
 func (f *fleet) start(name string) error {
@@ -267,9 +270,13 @@ func (f *fleet) start(name string) error {
 		}
 		args = append(args, "--http-addr", p.addr)
 	case "fetcher":
-		args = append(args, "--concurrency", "4")
+		if !f.defaults {
+			args = append(args, "--concurrency", "4")
+		}
 	case "importer":
-		args = append(args, "--concurrency", "6")
+		if !f.defaults {
+			args = append(args, "--concurrency", "6")
+		}
 	}
 	out, err := os.Create(p.log)
 	if err != nil {

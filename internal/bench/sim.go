@@ -156,6 +156,36 @@ type labStats struct {
 	ByType   map[string]int   `json:"by_type"`
 	Requests map[string]int64 `json:"requests"`
 	ByRoute  map[string]int64 `json:"by_route"`
+	Usage    LabUsage         `json:"usage"`
+}
+
+// LabUsage is what a simulated lab's threads did since its stats were
+// last reset (sim.Usage).
+type LabUsage struct {
+	Seconds      float64 `json:"seconds"`
+	Served       int64   `json:"served"`
+	BusySeconds  float64 `json:"busy_seconds"`
+	QueueWait    float64 `json:"queue_wait_mean_seconds"`
+	QueueWaitP95 float64 `json:"queue_wait_p95_seconds"`
+}
+
+// simReset starts a simulator's peaks and usage again (POST
+// /__sim/stats/reset).
+func simReset(ctx context.Context, hc *http.Client, siteURL string) error {
+	u, err := url.Parse(siteURL)
+	if err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u.Scheme+"://"+u.Host+"/__sim/stats/reset", nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("bench: reset stats: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("bench: reset stats: %s", resp.Status)
+	}
+	return nil
 }
 
 func simStats(ctx context.Context, hc *http.Client, siteURL string) (map[string]int, error) {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -30,6 +31,8 @@ type Gate struct {
 	n       int     // the lab's slots; 0 until its bounds are known
 	rps     float64 // the lab's rate; 0: none
 	leases  map[int]*lease
+	inUse   int           // leases a request uses now
+	adapt   *Adaptive     // how many of the slots the lab takes at once, as found
 	waiting int           // Acquire calls without a slot yet
 	changed chan struct{} // closed (and replaced) whenever a slot may have become free
 	wake    chan struct{} // nudges the maintainer
@@ -61,7 +64,15 @@ type lease struct {
 }
 
 func newGate(r *Registry, lab int64) *Gate {
-	return &Gate{r: r, lab: lab, leases: map[int]*lease{}, changed: make(chan struct{}), wake: make(chan struct{}, 1)}
+	return &Gate{r: r, lab: lab, leases: map[int]*lease{}, adapt: NewAdaptive(1), changed: make(chan struct{}), wake: make(chan struct{}, 1)}
+}
+
+// Limit is how many requests this process sends the lab at once now: the
+// lab's capacity as the gate found it (Adaptive), within its bound.
+func (g *Gate) Limit() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.adapt.Limit()
 }
 
 // Acquire waits for a slot of the lab this process leases and trusts, then
@@ -69,7 +80,7 @@ func newGate(r *Registry, lab int64) *Gate {
 // that gives the slot back to the process (not to the store: the slot
 // serves the process's next request). It fails only when ctx ends or the
 // process is shutting down.
-func (g *Gate) Acquire(ctx context.Context) (func(), error) {
+func (g *Gate) Acquire(ctx context.Context) (func(senaite.Outcome), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -79,6 +90,7 @@ func (g *Gate) Acquire(ctx context.Context) (func(), error) {
 		if l := g.pickLocked(time.Now()); l != nil {
 			g.waiting--
 			l.inUse = true
+			g.inUse++
 			lim := g.limiter
 			g.mu.Unlock()
 			if lim != nil {
@@ -118,8 +130,12 @@ func (g *Gate) Acquire(ctx context.Context) (func(), error) {
 	}
 }
 
-// pickLocked is a trusted slot no request uses, or nil.
+// pickLocked is a trusted slot no request uses, or nil; nil too while
+// the requests in flight are at the limit the gate found for the lab.
 func (g *Gate) pickLocked(now time.Time) *lease {
+	if g.inUse >= g.adapt.Limit() {
+		return nil
+	}
 	for _, l := range g.leases {
 		if !l.inUse && g.trustedLocked(l, now) {
 			return l
@@ -135,10 +151,24 @@ func (g *Gate) trustedLocked(l *lease, now time.Time) bool {
 	return !l.lost && !l.owed && l.slot < g.n && now.Before(l.until)
 }
 
-// releaser gives l back to the process once its request is answered.
-func (g *Gate) releaser(l *lease) func() {
+// releaser gives l back to the process once its request is answered,
+// and learns from the answer how much the lab takes.
+func (g *Gate) releaser(l *lease) func(senaite.Outcome) {
 	var once sync.Once
-	return func() { once.Do(func() { g.giveBack(l, true) }) }
+	return func(o senaite.Outcome) {
+		once.Do(func() {
+			g.mu.Lock()
+			before := g.adapt.Limit()
+			if g.adapt.Observe(o, g.inUse+g.waiting) {
+				g.r.Log.Debug("budget: the lab's concurrency", "lab_id", g.lab, "limit", g.adapt.Limit(), "was", before)
+				if g.adapt.Limit() > before && g.waiting > 0 {
+					g.nudgeLocked() // more slots may be claimed
+				}
+			}
+			g.putLocked(l, true)
+			g.mu.Unlock()
+		})
+	}
 }
 
 func (g *Gate) giveBack(l *lease, used bool) {
@@ -149,6 +179,7 @@ func (g *Gate) giveBack(l *lease, used bool) {
 
 func (g *Gate) putLocked(l *lease, used bool) {
 	l.inUse = false
+	g.inUse--
 	if used {
 		now := time.Now()
 		l.used = now
@@ -230,6 +261,7 @@ func (g *Gate) setBoundsLocked(b remote.Bounds, now time.Time) {
 			"max_requests_per_second", b.RequestsPerSecond, "was_max_concurrency", g.n, "was_max_requests_per_second", g.rps)
 	}
 	g.n, g.rps = n, b.RequestsPerSecond
+	g.adapt.SetCeiling(n)
 	g.retuneLocked(now)
 	g.broadcastLocked()
 }
@@ -316,7 +348,7 @@ func (g *Gate) step(ctx context.Context) (next time.Duration, done bool) {
 		}
 	}
 	usable, free := g.usableLocked(now)
-	want := min(usable-free+g.waiting, n) - usable
+	want := min(usable-free+g.waiting, n, g.adapt.Limit()) - usable
 	known := make([]int, 0, len(g.leases))
 	for s := range g.leases {
 		known = append(known, s)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
@@ -74,9 +75,10 @@ func hammer(ctx context.Context, t *testing.T, g *Gate, l *lab, workers int, lat
 					}
 					return
 				}
+				began := time.Now()
 				l.request(latency)
 				sent.Add(1)
-				release()
+				release(senaite.Outcome{Latency: time.Since(began)})
 			}
 		})
 	}
@@ -170,7 +172,7 @@ func TestGateSlotsOfAKilledProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		release()
+		release(senaite.Outcome{})
 		dying.crashed = crash
 		dying.Close()
 		started := time.Now()
@@ -181,7 +183,7 @@ func TestGateSlotsOfAKilledProcess(t *testing.T) {
 		if err != nil {
 			t.Fatalf("crashed %v: the slot never came back: %v", crash, err)
 		}
-		release()
+		release(senaite.Outcome{})
 		waited := time.Since(started)
 		if crash && waited < 500*time.Millisecond {
 			t.Errorf("the killed process's slot was taken after %v, before its lease (1 s) could expire", waited)
@@ -205,7 +207,7 @@ func TestGateGivesIdleSlotsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release()
+	release(senaite.Outcome{})
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) { // poll interval of a bounded wait
 		g.mu.Lock()
 		held, running := len(g.leases), g.running
@@ -295,6 +297,76 @@ func TestGateSequentialWorkGetsTheRate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a process waiting for a slot never got one of the spare: %v", err)
 	}
-	release()
+	release(senaite.Outcome{})
 	t.Logf("alone: %d requests in 2 s; the newcomer waited %v", alone.Load(), time.Since(started).Round(time.Millisecond))
+}
+
+// threadedLab is a lab of a fixed number of threads: a request beyond
+// them waits for one, as behind Zope, and the lab counts the wait.
+type threadedLab struct {
+	threads        chan struct{}
+	waited, served atomic.Int64 // nanoseconds waited in all; requests served
+}
+
+func (l *threadedLab) request(latency time.Duration) {
+	arrived := time.Now()
+	l.threads <- struct{}{}
+	l.waited.Add(int64(time.Since(arrived)))
+	time.Sleep(latency) // the lab's latency, not synchronisation
+	<-l.threads
+	l.served.Add(1)
+}
+
+// TestGateFindsTheLab: within a generous bound (32), a process whose work
+// wants 24 requests at once finds a lab of 4 threads by itself: it keeps
+// the threads busy (a queue, however short) and the lab's queue wait
+// below one latency; the bound of 32 would have queued each request
+// seven latencies.
+func TestGateFindsTheLab(t *testing.T) {
+	t.Parallel()
+	st := storetest.Migrated(t)
+	id := labs(t, st, remote.Options{MaxConcurrency: 32})
+	g := process(t, st, "p").Gate(id)
+	lab := &threadedLab{threads: make(chan struct{}, 4)}
+	const latency = 20 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 24 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				release, err := g.Acquire(ctx)
+				if err != nil {
+					return
+				}
+				began := time.Now()
+				lab.request(latency)
+				release(senaite.Outcome{Latency: time.Since(began)})
+			}
+		})
+	}
+	defer wg.Wait()
+	defer cancel()
+	// the limit settles within a few hundred answers: the first 400 are
+	// its search, the next 400 are measured
+	for deadline := time.Now().Add(20 * time.Second); lab.served.Load() < 400; time.Sleep(10 * time.Millisecond) { // bounded wait
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests served in 20 s", lab.served.Load())
+		}
+	}
+	served, waited := lab.served.Load(), lab.waited.Load()
+	for deadline := time.Now().Add(20 * time.Second); lab.served.Load() < served+400; time.Sleep(10 * time.Millisecond) { // bounded wait
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests served in 20 s", lab.served.Load()-served)
+		}
+	}
+	n := lab.served.Load() - served
+	wait := time.Duration((lab.waited.Load() - waited) / n)
+	limit := g.Limit()
+	t.Logf("limit %d, mean queue wait %s over %d requests", limit, wait, n)
+	if limit < 4 || limit >= 8 {
+		t.Errorf("limit %d for a lab of 4 threads: want at least its threads and less than twice them", limit)
+	}
+	if wait >= latency {
+		t.Errorf("mean queue wait %s, want below one latency (%s)", wait, latency)
+	}
 }

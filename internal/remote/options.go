@@ -32,10 +32,14 @@ type Options struct {
 	MaxRequestsPerSecond float64           `json:"max_requests_per_second,omitempty"`
 }
 
-// Defaults of the bounds that protect the labs.
+// Defaults of the bounds that protect the labs. max_concurrency is a
+// ceiling, not a setting: within it each process finds by itself how many
+// requests the lab takes at once (budget.Adaptive), starting from one, so
+// the default leaves room for a lab of 16–24 Zope threads and an operator
+// lowers it only to keep part of a lab for its people.
 const (
 	DefaultPageSize       = 100
-	DefaultMaxConcurrency = 4
+	DefaultMaxConcurrency = 32
 	MaxPageSize           = 1000
 )
 

@@ -72,10 +72,41 @@ type Config struct {
 
 // Gate admits requests to one lab. Acquire waits until one more request
 // may be sent (a slot in flight, and its share of the lab's rate) or ctx
-// ends; release is called once the answer has been read. A request holds
-// its admission for one attempt only, never across a retry's backoff.
+// ends; release is called once the answer has been read, with what the
+// attempt told of the lab's load. A request holds its admission for one
+// attempt only, never across a retry's backoff.
 type Gate interface {
-	Acquire(ctx context.Context) (release func(), err error)
+	Acquire(ctx context.Context) (release func(Outcome), err error)
+}
+
+// Outcome is what one attempt told of the lab's load, so that a gate can
+// find by itself how many requests the lab takes at once (budget.Adaptive
+// learns from its latency and its overload answers).
+type Outcome struct {
+	// Write is a POST: a lab spends more on a write than on a read, so
+	// each kind has its own latency without load.
+	Write bool
+	// Latency is from sending the request to its answer read.
+	Latency time.Duration
+	// Overload is an answer of a lab past its capacity: a timeout, a
+	// dropped or refused connection, 502, 503, 504 or 429.
+	Overload bool
+}
+
+// overloaded tells whether an attempt's failure says the lab is past its
+// capacity; a 500 is the lab's own exception, not its load.
+func overloaded(err error) bool {
+	var se *Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Kind {
+	case KindTimeout, KindNetwork:
+		return true
+	case KindHTTP, KindHTML:
+		return se.Status == 502 || se.Status == 503 || se.Status == 504 || se.Status == 429
+	}
+	return false
 }
 
 // Client talks to one SENAITE instance; safe for concurrent use.
@@ -215,7 +246,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, int, error) {
 
 // admit waits until a request may be sent within the lab's bounds: the
 // gate's when there is one, else the client's own semaphore and limiter.
-func (c *Client) admit(ctx context.Context) (release func(), err error) {
+func (c *Client) admit(ctx context.Context) (release func(Outcome), err error) {
 	if c.cfg.Gate != nil {
 		return c.cfg.Gate.Acquire(ctx)
 	}
@@ -230,16 +261,26 @@ func (c *Client) admit(ctx context.Context) (release func(), err error) {
 			return nil, err
 		}
 	}
-	return func() { <-c.sem }, nil
+	return func(Outcome) { <-c.sem }, nil
 }
 
-// once sends one request under the concurrency and rate bounds.
-func (c *Client) once(ctx context.Context, r request, payload []byte) ([]byte, int, error) {
+// once sends one request under the concurrency and rate bounds, and tells
+// the gate what the attempt said of the lab's load.
+func (c *Client) once(ctx context.Context, r request, payload []byte) (body []byte, status int, err error) {
 	release, err := c.admit(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer release()
+	sent := time.Now()
+	defer func() {
+		release(Outcome{Write: r.method != http.MethodGet && r.method != http.MethodHead, Latency: time.Since(sent),
+			Overload: overloaded(err)})
+	}()
+	return c.send(ctx, r, payload)
+}
+
+// send is one attempt of a request.
+func (c *Client) send(ctx context.Context, r request, payload []byte) ([]byte, int, error) {
 	base := c.api
 	if r.plone {
 		base = c.site

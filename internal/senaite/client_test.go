@@ -311,9 +311,10 @@ func TestConfigValidation(t *testing.T) {
 type countingGate struct {
 	slot                        chan struct{}
 	acquired, released, refused atomic.Int32
+	overloads, writes           atomic.Int32
 }
 
-func (g *countingGate) Acquire(ctx context.Context) (func(), error) {
+func (g *countingGate) Acquire(ctx context.Context) (func(Outcome), error) {
 	select {
 	case g.slot <- struct{}{}:
 	case <-ctx.Done():
@@ -321,7 +322,16 @@ func (g *countingGate) Acquire(ctx context.Context) (func(), error) {
 		return nil, ctx.Err()
 	}
 	g.acquired.Add(1)
-	return func() { g.released.Add(1); <-g.slot }, nil
+	return func(o Outcome) {
+		g.released.Add(1)
+		if o.Overload {
+			g.overloads.Add(1)
+		}
+		if o.Write {
+			g.writes.Add(1)
+		}
+		<-g.slot
+	}, nil
 }
 
 // TestGateAdmitsEveryAttempt: with a Gate, every attempt — retries
@@ -358,6 +368,10 @@ func TestGateAdmitsEveryAttempt(t *testing.T) {
 	}
 	if p := peak.Load(); p != 1 {
 		t.Fatalf("%d requests in flight at once through a gate of one", p)
+	}
+	// the 503 told the gate the lab was past its capacity; reads are no writes
+	if o, w := g.overloads.Load(), g.writes.Load(); o != 1 || w != 0 {
+		t.Fatalf("the gate heard of %d overloads and %d writes, want 1 and 0", o, w)
 	}
 	g.slot <- struct{}{} // the lab is busy elsewhere: nothing is admitted
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)

@@ -21,7 +21,7 @@
 // content GET/PATCH with its AT and DX deserializers and serializer;
 // py2fmt.go and pyvalues.go hold Python 2's formats and value semantics),
 // setup_schema.go and setup.go (the setup singletons), fault.go (faults
-// and admin routes), load.go (requests in flight and per second),
+// and admin routes), load.go (requests in flight and per second, thread usage),
 // generate.go and gen_setup.go (realistic labs) and persist.go (--data).
 //
 // Admin routes, at the server's root, apart from the site (never counted
@@ -31,7 +31,9 @@
 // and route, "GET search", "POST update", "GET <uid>" —, and the load: in_flight,
 // the site's requests being answered now, peak_in_flight the most at once
 // and peak_requests_per_second the most that arrived within one second,
-// sliding in 100-ms steps — what a test of a lab's bounds checks); POST
-// /__sim/stats/reset starts both peaks again from now and answers the
-// stats; POST /__sim/save writes the lab to its --data file.
+// sliding in 100-ms steps — what a test of a lab's bounds checks; and
+// usage: requests served, thread time held, mean and 95th-percentile wait
+// for a thread — what a benchmark of adaptive concurrency compares with
+// --capacity/--latency); POST /__sim/stats/reset starts the peaks and the
+// usage again from now and answers the stats; POST /__sim/save writes the lab to its --data file.
 package sim

@@ -134,8 +134,9 @@ func (f *Faults) Set(c FaultConfig) error {
 }
 
 // admit waits for a free slot when capacity is bounded: requests beyond it
-// queue, as behind a Zope server with a fixed number of threads.
-func (f *Faults) admit(ctx context.Context) (func(), bool) {
+// queue, as behind a Zope server with a fixed number of threads. It
+// answers when the request got its thread.
+func (f *Faults) admit(ctx context.Context) (func(), time.Time, bool) {
 	f.mu.Lock()
 	sem := f.sem
 	lat := time.Duration(f.cfg.Latency)
@@ -144,9 +145,10 @@ func (f *Faults) admit(ctx context.Context) (func(), bool) {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			return nil, false
+			return nil, time.Time{}, false
 		}
 	}
+	got := time.Now()
 	if lat > 0 {
 		t := time.NewTimer(lat)
 		select {
@@ -159,7 +161,7 @@ func (f *Faults) admit(ctx context.Context) (func(), bool) {
 		if sem != nil {
 			<-sem
 		}
-	}, true
+	}, got, true
 }
 
 // pick decides which fault (if any) hits a request.
@@ -271,6 +273,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		st.Requests = map[string]int64{"reads": s.reads.Load(), "writes": s.writes.Load()}
 		st.ByRoute = s.routeCounts()
 		st.InFlight, st.PeakInFlight, st.PeakRequestsPerSecond = s.load.read()
+		st.Usage = s.load.usage(time.Now())
 		writeJSON(200, st)
 	case "/__sim/stats/reset":
 		if r.Method != http.MethodPost {
@@ -282,6 +285,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		st.Requests = map[string]int64{"reads": s.reads.Load(), "writes": s.writes.Load()}
 		st.ByRoute = s.routeCounts()
 		st.InFlight, st.PeakInFlight, st.PeakRequestsPerSecond = s.load.read()
+		st.Usage = s.load.usage(time.Now())
 		writeJSON(200, st)
 	case "/__sim/save":
 		if r.Method != http.MethodPost {
@@ -318,6 +322,8 @@ type Stats struct {
 	InFlight              int64 `json:"in_flight"`
 	PeakInFlight          int64 `json:"peak_in_flight"`
 	PeakRequestsPerSecond int64 `json:"peak_requests_per_second"`
+	// Usage is what the lab's threads did over the same span.
+	Usage Usage `json:"usage"`
 }
 
 // Stats counts objects per portal type.

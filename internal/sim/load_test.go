@@ -105,3 +105,86 @@ func TestStatsCountLoad(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// TestStatsCountThreadUsage: behind a capacity of one thread, two requests
+// sent together are served one after the other: the lab reports both
+// served, one thread held for both latencies, and the second's wait for
+// the thread; a reset starts the usage again.
+func TestStatsCountThreadUsage(t *testing.T) {
+	t.Parallel()
+	lab, err := NewLab(Options{Users: []User{{Username: "admin", Password: "secret"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lat = 200 * time.Millisecond
+	faults := NewFaults(1)
+	if err := faults.Set(FaultConfig{Latency: Duration(lat), Capacity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(NewServer(lab, faults, nil))
+	t.Cleanup(srv.Close)
+	stats := func(method, route string) Stats {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+route, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st Stats
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	stats("POST", "/__sim/stats/reset")
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			resp, err := http.Get(srv.URL + "/senaite/@@API/senaite/v1/version")
+			if err == nil {
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	u := stats("GET", "/__sim/stats").Usage
+	if u.Served != 2 {
+		t.Fatalf("served %d, want 2", u.Served)
+	}
+	if u.BusySeconds < 2*lat.Seconds() || u.BusySeconds > 4*lat.Seconds() {
+		t.Errorf("busy %.3fs, want about %.3fs (two requests of %s on one thread)", u.BusySeconds, 2*lat.Seconds(), lat)
+	}
+	// one waited a whole latency, the other none: the mean is half of it
+	if u.QueueWait < 0.4*lat.Seconds() || u.QueueWait > 1.5*lat.Seconds() {
+		t.Errorf("mean queue wait %.3fs, want about %.3fs", u.QueueWait, lat.Seconds()/2)
+	}
+	if u.QueueWaitP95 < 0.8*lat.Seconds() || u.QueueWaitP95 > 2*lat.Seconds() {
+		t.Errorf("95th percentile of the wait %.3fs, want about %.3fs", u.QueueWaitP95, lat.Seconds())
+	}
+	if u := stats("POST", "/__sim/stats/reset").Usage; u.Served != 0 || u.BusySeconds != 0 || u.QueueWaitP95 != 0 {
+		t.Errorf("after a reset: %+v, want nothing served", u)
+	}
+}
+
+// TestWaitQuantile: the histogram answers a quantile within a bucket's
+// width (25 %).
+func TestWaitQuantile(t *testing.T) {
+	t.Parallel()
+	var h waitHistogram
+	for i := range 100 {
+		h[waitBucket(time.Duration(i+1)*time.Millisecond)]++
+	}
+	for _, tt := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 50 * time.Millisecond}, {0.95, 95 * time.Millisecond}, {0, time.Millisecond}} {
+		got := h.quantile(tt.q)
+		if got < tt.want || float64(got) > 1.3*float64(tt.want) {
+			t.Errorf("quantile(%g) = %s, want %s within 25 %%", tt.q, got, tt.want)
+		}
+	}
+	if got := (&waitHistogram{}).quantile(0.95); got != 0 {
+		t.Errorf("empty: %s", got)
+	}
+}

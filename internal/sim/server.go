@@ -53,7 +53,7 @@ func NewServer(lab *Lab, faults *Faults, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{lab: lab, faults: faults, log: log, sessions: map[string]string{}}
+	return &Server{lab: lab, faults: faults, log: log, sessions: map[string]string{}, load: load{since: time.Now()}}
 }
 
 // Lab returns the served lab.
@@ -83,11 +83,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.load.begin(time.Now())()
-	release, ok := s.faults.admit(r.Context())
+	arrived := time.Now()
+	release, admitted, ok := s.faults.admit(r.Context())
 	if !ok {
 		return
 	}
-	defer release()
+	defer func() {
+		release()
+		s.load.record(admitted.Sub(arrived), time.Since(admitted))
+	}()
 	site := "/" + s.lab.opts.Site
 	p := r.URL.Path
 	if !strings.HasPrefix(p, site+"/") && p != site {

@@ -1,0 +1,174 @@
+package budget
+
+import (
+	"time"
+
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+)
+
+// Adaptive finds by itself how many requests a lab takes at once, within
+// the lab's bound (max_concurrency): a SENAITE site serves a fixed number
+// of Zope threads, and every request beyond them waits in its queue. The
+// rule follows TCP Vegas and Netflix's concurrency-limits (no Go port of
+// them is served here, and the rule is a page): a lab's latency is its
+// time without load plus the time a request queued, so the queue is what
+// latency adds to the time without load. The limit rises while that queue
+// stays short and the work wants more, falls when the queue grows, and
+// falls in proportion to the share of answers that said the lab was past
+// its capacity (5xx of a proxy, 429, timeouts, dropped connections).
+//
+// Samples are judged by window (max(2·limit, 10) answers): one answer is
+// noise, a window is a round trip of the whole limit. Reads and writes
+// have their own time without load, for a lab spends more on a create
+// than on a search; the queue is shared, so a kind learnt without load
+// teaches the other's: time without load = latency − queue. The time
+// without load is the least seen, and rises slowly only in windows whose
+// requests were too few to queue behind each other.
+//
+// Pure (no clock, no lock): the gate serialises its calls.
+type Adaptive struct {
+	limit, min, max float64
+
+	// the window being gathered
+	n, overloads int
+	peak         int // the most requests an answer saw in flight or waiting
+	sum          [2]time.Duration
+	cnt          [2]int
+
+	base [2]time.Duration // each kind's latency without load; 0 unknown
+}
+
+// Thresholds of the queue, as a share of the latency without load (qd/base):
+// below low the limit rises by one, below slow by half (nothing queues:
+// the limit is far from the lab's); above High(limit) it falls by one.
+const (
+	adaptiveLow  = 0.1
+	adaptiveSlow = 0.02
+)
+
+// adaptiveHigh is the queue above which the limit falls: 0.4 of the
+// latency without load, or 2/limit where the limit is small — over 2
+// threads a limit of 3 keeps one request queued (half a latency) and is
+// kept, for a limit that never queues leaves threads idle between a
+// request's answer and the next one sent.
+func adaptiveHigh(limit float64) float64 { return max(0.4, 2/limit) }
+
+// NewAdaptive starts at one request in flight (the first window learns
+// the lab's latency without load) and stays within [1, ceiling].
+func NewAdaptive(ceiling int) *Adaptive {
+	a := &Adaptive{limit: 1, min: 1}
+	a.SetCeiling(ceiling)
+	return a
+}
+
+// Limit is how many requests may be in flight now.
+func (a *Adaptive) Limit() int { return max(int(a.limit), 1) }
+
+// SetCeiling follows the lab's bound when it changes.
+func (a *Adaptive) SetCeiling(ceiling int) {
+	a.max = float64(max(ceiling, 1))
+	a.limit = min(a.limit, a.max)
+}
+
+// Observe learns from one answered attempt; demand counts the requests in
+// flight when it was answered, itself included, and those waiting for the
+// limit. It answers whether the limit changed.
+func (a *Adaptive) Observe(o senaite.Outcome, demand int) bool {
+	a.n++
+	a.peak = max(a.peak, demand)
+	if o.Overload {
+		a.overloads++
+	} else if o.Latency > 0 {
+		k := 0
+		if o.Write {
+			k = 1
+		}
+		a.sum[k] += o.Latency
+		a.cnt[k]++
+	}
+	if a.n < max(2*a.Limit(), 10) {
+		return false
+	}
+	before := a.Limit()
+	a.judge()
+	a.n, a.overloads, a.peak, a.sum, a.cnt = 0, 0, 0, [2]time.Duration{}, [2]int{}
+	return a.Limit() != before
+}
+
+// enough samples of a kind in a window to learn from
+const adaptiveSamples = 3
+
+// judge moves the limit at the end of a window.
+func (a *Adaptive) judge() {
+	if a.overloads > 0 {
+		share := float64(a.overloads) / float64(a.n)
+		a.limit = max(a.min, a.limit*(1-share/2))
+		return
+	}
+	var mean [2]time.Duration
+	for k := range mean {
+		if a.cnt[k] >= adaptiveSamples {
+			mean[k] = a.sum[k] / time.Duration(a.cnt[k])
+		}
+	}
+	// the queue: what latency adds to a known latency without load
+	var qsum time.Duration
+	qn := 0
+	for k := range mean {
+		if mean[k] > 0 && a.base[k] > 0 {
+			qsum += (mean[k] - a.base[k]) * time.Duration(a.cnt[k])
+			qn += a.cnt[k]
+		}
+	}
+	var queue time.Duration
+	if qn > 0 {
+		queue = qsum / time.Duration(qn)
+	}
+	// saturated: the work wanted the whole limit, or more
+	saturated := a.peak >= a.Limit()
+	// too few requests to queue behind each other: what latency adds is
+	// not this work's queue but a slower lab
+	light := a.peak <= 1 || float64(a.peak) <= a.limit/2
+	for k := range mean {
+		if mean[k] <= 0 {
+			continue
+		}
+		seen := max(mean[k]-max(queue, 0), time.Microsecond)
+		switch {
+		case a.base[k] == 0 || seen < a.base[k]:
+			a.base[k] = seen
+		case light:
+			a.base[k] += (mean[k] - a.base[k]) / 8
+		}
+	}
+	if qn == 0 || light {
+		return // nothing to compare yet, or nothing of this work's to judge
+	}
+	var base time.Duration // the window's latency without load, by its mix
+	for k := range mean {
+		if mean[k] > 0 {
+			base += a.base[k] * time.Duration(a.cnt[k])
+		}
+	}
+	base /= time.Duration(a.cnt[0]*boolInt(mean[0] > 0) + a.cnt[1]*boolInt(mean[1] > 0))
+	share := float64(max(queue, 0)) / float64(base)
+	switch {
+	case share > 2*adaptiveHigh(a.limit):
+		a.limit = max(a.min, a.limit*0.8)
+	case share > adaptiveHigh(a.limit):
+		a.limit = max(a.min, a.limit-1)
+	case !saturated:
+		// the work did not use the limit: no evidence the lab takes more
+	case share < adaptiveSlow:
+		a.limit = min(a.max, max(a.limit+1, a.limit*1.5))
+	case share < adaptiveLow:
+		a.limit = min(a.max, a.limit+1)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

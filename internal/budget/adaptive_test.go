@@ -1,0 +1,143 @@
+package budget
+
+import (
+	"testing"
+	"time"
+
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+)
+
+// fluidLab is a fluid model of a SENAITE site: threads serving reads of
+// lat each and writes of 1.5·lat (one in three), requests beyond the
+// threads waiting in one queue, so that with n in flight each waits
+// (n-threads)/threads of the mean service time before its own.
+type fluidLab struct {
+	threads int
+	lat     time.Duration
+}
+
+func (l fluidLab) latency(inFlight int, write bool) time.Duration {
+	own := l.lat
+	if write {
+		own = own * 3 / 2
+	}
+	mean := float64(l.lat) * (2.0/3 + 1.5/3)
+	wait := max(0, float64(inFlight-l.threads)) / float64(l.threads) * mean
+	return own + time.Duration(wait)
+}
+
+// drive feeds a work of demand requests at once (every third a write)
+// through the limit for samples answers, and answers the limit at the end.
+func drive(a *Adaptive, l fluidLab, demand, samples int) {
+	for i := range samples {
+		n := min(a.Limit(), demand)
+		a.Observe(senaite.Outcome{Latency: l.latency(n, i%3 == 0), Write: i%3 == 0}, demand)
+	}
+}
+
+// TestAdaptiveFindsTheLab: from one request at a time, the limit finds a
+// lab of 1, 2, 4, 16 and 40 threads: on average at least its threads in
+// flight (every thread busy), and a queue shorter than a request's time.
+func TestAdaptiveFindsTheLab(t *testing.T) {
+	for _, threads := range []int{1, 2, 4, 16, 40} {
+		a := NewAdaptive(64)
+		l := fluidLab{threads: threads, lat: 50 * time.Millisecond}
+		drive(a, l, 1000, 10000)
+		sum := 0
+		const samples = 10000
+		for i := range samples {
+			n := a.Limit()
+			sum += n
+			a.Observe(senaite.Outcome{Latency: l.latency(n, i%3 == 0), Write: i%3 == 0}, 1000)
+		}
+		mean := float64(sum) / samples
+		// the queue's wait: (in flight - threads)/threads of a request's time
+		wait := (mean - float64(threads)) / float64(threads)
+		if mean < float64(threads) || wait >= 1 {
+			t.Errorf("%d threads: %.2f in flight on average (a queue wait of %.2f of a request's time), want at least %d and a wait below one",
+				threads, mean, wait, threads)
+		}
+	}
+}
+
+// TestAdaptiveKeepsToTheCeiling: a lab of more threads than the bound gets
+// the bound, and a lowered bound holds at once.
+func TestAdaptiveKeepsToTheCeiling(t *testing.T) {
+	a := NewAdaptive(8)
+	drive(a, fluidLab{threads: 32, lat: 50 * time.Millisecond}, 1000, 5000)
+	if a.Limit() != 8 {
+		t.Fatalf("limit %d, want the ceiling 8", a.Limit())
+	}
+	a.SetCeiling(3)
+	if a.Limit() != 3 {
+		t.Fatalf("limit %d after the ceiling fell to 3", a.Limit())
+	}
+}
+
+// TestAdaptiveWithoutDemand: work that never fills the limit gives no
+// evidence the lab takes more; the limit does not climb to the ceiling.
+func TestAdaptiveWithoutDemand(t *testing.T) {
+	a := NewAdaptive(64)
+	drive(a, fluidLab{threads: 32, lat: 50 * time.Millisecond}, 3, 5000)
+	if a.Limit() > 5 {
+		t.Fatalf("limit %d for work of 3 requests at once", a.Limit())
+	}
+}
+
+// TestAdaptiveBacksOff: overload answers bring the limit down in
+// proportion to their share; the lab's own exceptions do not count.
+func TestAdaptiveBacksOff(t *testing.T) {
+	l := fluidLab{threads: 16, lat: 50 * time.Millisecond}
+	for _, tt := range []struct {
+		name      string
+		every     int // one overload in every
+		wantBelow int
+	}{
+		{"half refused", 2, 4},
+		{"a fifth refused", 5, 12},
+	} {
+		a := NewAdaptive(64)
+		drive(a, l, 1000, 5000)
+		before := a.Limit()
+		for i := range 400 {
+			n := min(a.Limit(), 1000)
+			a.Observe(senaite.Outcome{Latency: l.latency(n, false), Overload: i%tt.every == 0}, 1000)
+		}
+		if got := a.Limit(); got >= tt.wantBelow || got >= before {
+			t.Errorf("%s: limit %d (from %d), want below %d", tt.name, got, before, tt.wantBelow)
+		}
+	}
+	// a rare failure (1 in 50) costs little: the limit stays near the lab
+	a := NewAdaptive(64)
+	for i := range 20000 {
+		n := min(a.Limit(), 1000)
+		a.Observe(senaite.Outcome{Latency: l.latency(n, false), Overload: i%50 == 0}, 1000)
+	}
+	if got := a.Limit(); got < 12 {
+		t.Errorf("one failure in 50: limit %d, want near the lab's 16 threads", got)
+	}
+}
+
+// TestAdaptiveFollowsRisingLatency: a lab that slows down (its threads
+// taken by others: fewer for us) brings the limit down.
+func TestAdaptiveFollowsRisingLatency(t *testing.T) {
+	a := NewAdaptive(64)
+	drive(a, fluidLab{threads: 16, lat: 50 * time.Millisecond}, 1000, 10000)
+	high := a.Limit()
+	drive(a, fluidLab{threads: 4, lat: 50 * time.Millisecond}, 1000, 10000)
+	if got := a.Limit(); got >= high || float64(got-4)/4 >= 1 {
+		t.Fatalf("limit %d after the lab fell from 16 threads to 4 (was %d)", got, high)
+	}
+}
+
+// TestAdaptiveLearnsASlowerLab: a lab whose time without load doubles is
+// learnt while the work is light, and the limit then finds it again.
+func TestAdaptiveLearnsASlowerLab(t *testing.T) {
+	a := NewAdaptive(64)
+	drive(a, fluidLab{threads: 8, lat: 20 * time.Millisecond}, 1000, 5000)
+	drive(a, fluidLab{threads: 8, lat: 40 * time.Millisecond}, 1, 5000) // light work
+	drive(a, fluidLab{threads: 8, lat: 40 * time.Millisecond}, 1000, 10000)
+	if got := a.Limit(); got < 8 || float64(got-8)/8 >= 1 {
+		t.Fatalf("limit %d, want at least the lab's 8 threads and a queue below one latency", got)
+	}
+}
