@@ -10,7 +10,7 @@ BIN      := bin
 PKGS     := ./...
 FUZZTIME ?= 1m
 
-.PHONY: all build test test-race fuzz bench bench-labs bench-sim chaos demo services vet fmt clean
+.PHONY: all build test test-race fuzz bench bench-labs bench-capacity bench-sim chaos demo services vet fmt clean
 
 all: build
 
@@ -73,6 +73,15 @@ BENCH_LAB_CAPACITY ?= 8
 bench-labs: build services
 	$(BIN)/senaite-bench labs --labs $(BENCH_LABS) --objects $(BENCH_LAB_OBJECTS) --latency $(BENCH_LAB_LATENCY) \
 		--capacity $(BENCH_LAB_CAPACITY) --importers 1,2,4 --png docs/bench-labs.png
+
+# An import with every default (the remote's and the processes') into an
+# empty lab of 2 and of 16 threads at 50 ms a request: the share of the
+# lab's capacity (threads/latency requests a second) it used, the lab's
+# queue wait, and its threads' use second by second (the adaptive
+# concurrency of internal/budget).
+BENCH_CAPACITY_OBJECTS ?= 1500
+bench-capacity: build services
+	$(BIN)/senaite-bench capacity --objects $(BENCH_CAPACITY_OBJECTS) --latency 50ms --capacities 2,16
 
 # The simulator's raw capacity: complete items/s on listings, creates/s,
 # memory for a 50,000-object lab.

@@ -99,7 +99,15 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 		}
 		return serveImporter(ctx, rt, concurrency)
 	}}
-	c.Flags().IntVar(&concurrency, "concurrency", envInt("SENAITE_SYNC_CONCURRENCY", 8), "messages handled at once (SENAITE_SYNC_CONCURRENCY)")
+	// an importer's objects each wait on the destination, one request after
+	// another: it takes 16 at once, as standalone does, so that the lab's
+	// adaptive limit (internal/budget) has work enough to fill a lab of
+	// 16 threads; a fetcher's pages are fewer and larger
+	def := 8
+	if role == "importer" {
+		def = 16
+	}
+	c.Flags().IntVar(&concurrency, "concurrency", envInt("SENAITE_SYNC_CONCURRENCY", def), "messages handled at once (SENAITE_SYNC_CONCURRENCY)")
 	return c
 }
 

@@ -138,9 +138,10 @@ func TestLabBoundsSurviveAKilledImporter(t *testing.T) {
 		t.Fatalf("fetch %s: %s", r.Run.Status, r.Run.Error)
 	}
 	var (
-		dead        string    // the killed importer's holder
-		deadSlots   int       // the slots it held
-		deadExpires time.Time // when their leases expire
+		dead        string                // the killed importer's holder
+		deadSlots   int                   // the slots it held
+		deadExpires time.Time             // when the last of their leases expires
+		leases      = map[int]time.Time{} // each slot it held, until when
 		killedAt    time.Time
 		takenAfter  time.Duration // from the kill to another holder on one of its slots
 	)
@@ -168,19 +169,37 @@ func TestLabBoundsSurviveAKilledImporter(t *testing.T) {
 				}
 				_ = victim.Process.Kill() // SIGKILL: no slot given back, messages in flight unacknowledged
 				dead, deadSlots, killedAt = h, held, time.Now()
+				rows, _ = conn.Query(ctx, `SELECT slot, expires_at FROM lab_slots WHERE instance_id = $1 AND holder = $2 AND expires_at > now()`, dstID, h)
+				for rows.Next() {
+					var slot int
+					var until time.Time
+					_ = rows.Scan(&slot, &until)
+					leases[slot] = until
+				}
+				rows.Close()
 				t.Logf("killed importer %d holding %d slot(s) of the destination, leased until %v", pid, held, deadExpires.Format(time.RFC3339Nano))
 				return
 			}
 		case dead != "" && takenAfter == 0:
 			var still int
 			_ = conn.QueryRow(ctx, `SELECT count(*) FROM lab_slots WHERE instance_id = $1 AND holder = $2`, dstID, dead).Scan(&still)
-			if still < deadSlots { // another process claimed one of its slots: only possible once its lease expired
-				takenAfter = time.Since(killedAt)
+			// another process may claim one of its slots only once that
+			// slot's own lease expired (slots claimed at different times
+			// expire at different times)
+			for slot, until := range leases {
+				var holder string
 				var after bool
-				_ = conn.QueryRow(ctx, `SELECT now() >= $1`, deadExpires).Scan(&after)
-				if !after {
-					t.Errorf("a slot of the killed importer changed hands before its lease expired")
+				_ = conn.QueryRow(ctx, `SELECT coalesce(holder, ''), now() >= $3 FROM lab_slots WHERE instance_id = $1 AND slot = $2`,
+					dstID, slot, until).Scan(&holder, &after)
+				if holder != dead {
+					if !after {
+						t.Errorf("slot %d of the killed importer changed hands before its lease expired (%s)", slot, until.Format(time.RFC3339Nano))
+					}
+					delete(leases, slot)
 				}
+			}
+			if still < deadSlots { // another process claimed one of its slots
+				takenAfter = time.Since(killedAt)
 			}
 		}
 	})
