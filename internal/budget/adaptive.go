@@ -22,8 +22,8 @@ import (
 // have their own time without load, for a lab spends more on a create
 // than on a search; the queue is shared, so a kind learnt without load
 // teaches the other's: time without load = latency − queue. The time
-// without load is the least seen, and rises slowly only in windows whose
-// requests were too few to queue behind each other.
+// without load is the least seen: a lab that grows slower for good brings
+// the limit to its floor (AdaptiveFloor), where it was before it adapted.
 //
 // Pure (no clock, no lock): the gate serialises its calls.
 type Adaptive struct {
@@ -53,10 +53,20 @@ const (
 // request's answer and the next one sent.
 func adaptiveHigh(limit float64) float64 { return max(0.4, 2/limit) }
 
+// AdaptiveFloor is the least a limiter goes to once it has learnt the
+// lab: four requests at once, the bound every lab had before the limit
+// adapted. A latency signal is noisy where the lab's latency is short
+// and this host's CPU is contended (a request's time then grows with
+// concurrency though the lab has threads to spare: make bench-labs lost
+// half its throughput without a floor), so the limit only adds to what
+// was safe. A lab of fewer threads is bounded by its max_concurrency.
+const AdaptiveFloor = 4
+
 // NewAdaptive starts at one request in flight (the first window learns
-// the lab's latency without load) and stays within [1, ceiling].
+// the lab's latency without load), then stays within
+// [min(AdaptiveFloor, ceiling), ceiling].
 func NewAdaptive(ceiling int) *Adaptive {
-	a := &Adaptive{limit: 1, min: 1}
+	a := &Adaptive{limit: 1}
 	a.SetCeiling(ceiling)
 	return a
 }
@@ -67,6 +77,7 @@ func (a *Adaptive) Limit() int { return max(int(a.limit), 1) }
 // SetCeiling follows the lab's bound when it changes.
 func (a *Adaptive) SetCeiling(ceiling int) {
 	a.max = float64(max(ceiling, 1))
+	a.min = min(AdaptiveFloor, a.max)
 	a.limit = min(a.limit, a.max)
 }
 
@@ -127,22 +138,23 @@ func (a *Adaptive) judge() {
 	// saturated: the work wanted the whole limit, or more
 	saturated := a.peak >= a.Limit()
 	// too few requests to queue behind each other: what latency adds is
-	// not this work's queue but a slower lab
+	// not this work's queue
 	light := a.peak <= 1 || float64(a.peak) <= a.limit/2
 	for k := range mean {
 		if mean[k] <= 0 {
 			continue
 		}
 		seen := max(mean[k]-max(queue, 0), time.Microsecond)
-		switch {
-		case a.base[k] == 0 || seen < a.base[k]:
+		if a.base[k] == 0 || seen < a.base[k] {
 			a.base[k] = seen
-		case light:
-			a.base[k] += (mean[k] - a.base[k]) / 8
 		}
 	}
-	if qn == 0 || light {
-		return // nothing to compare yet, or nothing of this work's to judge
+	if qn == 0 {
+		a.limit = max(a.limit, a.min) // learnt: now at least the floor
+		return
+	}
+	if light {
+		return // nothing of this work's to judge
 	}
 	var base time.Duration // the window's latency without load, by its mix
 	for k := range mean {

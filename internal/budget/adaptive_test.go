@@ -35,12 +35,17 @@ func drive(a *Adaptive, l fluidLab, demand, samples int) {
 	}
 }
 
-// TestAdaptiveFindsTheLab: from one request at a time, the limit finds a
-// lab of 1, 2, 4, 16 and 40 threads: on average at least its threads in
-// flight (every thread busy), and a queue shorter than a request's time.
+// TestAdaptiveFindsTheLab: the limit finds a lab of 4, 8, 16 and 40
+// threads within a ceiling of 64, and one of 1 and 2 within its own
+// max_concurrency: on average at least its threads in flight (every
+// thread busy), and a queue shorter than a request's time.
 func TestAdaptiveFindsTheLab(t *testing.T) {
-	for _, threads := range []int{1, 2, 4, 16, 40} {
-		a := NewAdaptive(64)
+	for _, threads := range []int{1, 2, 4, 8, 16, 40} {
+		ceiling := 64
+		if threads < AdaptiveFloor {
+			ceiling = threads
+		}
+		a := NewAdaptive(ceiling)
 		l := fluidLab{threads: threads, lat: 50 * time.Millisecond}
 		drive(a, l, 1000, 10000)
 		sum := 0
@@ -93,7 +98,7 @@ func TestAdaptiveBacksOff(t *testing.T) {
 		every     int // one overload in every
 		wantBelow int
 	}{
-		{"half refused", 2, 4},
+		{"half refused", 2, AdaptiveFloor + 1}, // down to the floor
 		{"a fifth refused", 5, 12},
 	} {
 		a := NewAdaptive(64)
@@ -130,14 +135,17 @@ func TestAdaptiveFollowsRisingLatency(t *testing.T) {
 	}
 }
 
-// TestAdaptiveLearnsASlowerLab: a lab whose time without load doubles is
-// learnt while the work is light, and the limit then finds it again.
-func TestAdaptiveLearnsASlowerLab(t *testing.T) {
+// TestAdaptiveSlowerLabKeepsTheFloor: a lab that grows slower for good
+// (its queue seen as ours) brings the limit down to the floor, never
+// below: what every lab was given before the limit adapted.
+func TestAdaptiveSlowerLabKeepsTheFloor(t *testing.T) {
 	a := NewAdaptive(64)
-	drive(a, fluidLab{threads: 8, lat: 20 * time.Millisecond}, 1000, 5000)
-	drive(a, fluidLab{threads: 8, lat: 40 * time.Millisecond}, 1, 5000) // light work
-	drive(a, fluidLab{threads: 8, lat: 40 * time.Millisecond}, 1000, 10000)
-	if got := a.Limit(); got < 8 || float64(got-8)/8 >= 1 {
-		t.Fatalf("limit %d, want at least the lab's 8 threads and a queue below one latency", got)
+	drive(a, fluidLab{threads: 16, lat: 20 * time.Millisecond}, 1000, 5000)
+	if a.Limit() < 16 {
+		t.Fatalf("limit %d on a lab of 16 threads", a.Limit())
+	}
+	drive(a, fluidLab{threads: 16, lat: 60 * time.Millisecond}, 1000, 5000)
+	if got := a.Limit(); got != AdaptiveFloor {
+		t.Fatalf("limit %d, want the floor %d", got, AdaptiveFloor)
 	}
 }

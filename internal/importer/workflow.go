@@ -751,7 +751,7 @@ const statesBatch = 100
 
 // ReplayConcurrency is how many objects of one replay phase are worked on
 // at once; requests to the lab stay bounded by its client.
-const ReplayConcurrency = 32
+const ReplayConcurrency = 16
 
 // failTroubled fails the objects whose replay transient errors kept from
 // settling, with a reason that says so: the next import or update takes
