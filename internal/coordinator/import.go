@@ -1,10 +1,12 @@
 package coordinator
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +16,6 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/ids"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
-	"github.com/senaite-sync/senaite-sync/internal/plan"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
@@ -75,46 +76,53 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 			c.Log.Info("1.x retests linked to their originals", "run_id", r.ID, "remote", rm.Name, "analyses", n)
 		}
 	}
-	objs, refLists, err := c.Store.ObjectsForPlan(ctx, r.RemoteID)
-	if err != nil {
-		return err
-	}
-	if len(objs) == 0 {
-		return errNothingFetched
-	}
 	formats, err := c.idFormats(ctx, rm)
 	if err != nil {
 		return err
 	}
-	nodes := importer.PlanNodes(objs, refLists, nil, func(pt, field string) bool {
+	// planned from the store as numbers (importer.PlanLab): a lab's plan
+	// holds a UID and a few numbers per object, not the lab
+	lab, err := importer.PlanLab(ctx, c.Store, r.RemoteID, func(pt, field string) bool {
 		if rm.SourceFlavor != remote.Flavor1x {
 			return schema.RequiredRef(pt, field)
 		}
 		dt, _ := rm.Options.DestinationType(rm.SourceFlavor, pt)
 		f2, ok := schema.Field2x(dt, field)
 		return ok && schema.RequiredRef(dt, f2)
-	})
-	importer.Sequence(nodes, objs, refLists, formats, func(pt string) string {
+	}, formats, func(pt string) string {
 		d, _ := rm.Options.DestinationType(rm.SourceFlavor, pt)
 		return d
 	}, rm.SourceFlavor == remote.Flavor1x)
-	p, err := plan.Build(nodes)
 	if err != nil {
 		return err
 	}
-	seqs := map[string]store.Sequenced{}
-	for key, uids := range p.Sequences {
-		for i, u := range uids {
-			seqs[u] = store.Sequenced{Key: key, Seq: i}
-		}
+	if len(lab.UIDs) == 0 {
+		return errNothingFetched
 	}
-	if err := c.Store.SetLevels(ctx, r.RemoteID, p.Level, seqs); err != nil {
+	l := lab.Layout
+	unsequenced := 0
+	if err := c.Store.SetLevels(ctx, r.RemoteID, len(lab.UIDs), func(i int) store.Planned {
+		p := store.Planned{SourceUID: lab.UIDs[i], Level: int(l.Level[i])}
+		if key, seq, ok := l.Sequence(int32(i)); ok {
+			p.Key, p.Seq = key, seq
+		} else if l.Unsequenced(int32(i)) {
+			unsequenced++
+		}
+		return p
+	}); err != nil {
 		return err
 	}
-	deferred := make([]store.DeferredRef, len(p.Deferred))
-	for i, e := range p.Deferred {
-		deferred[i] = store.DeferredRef{SourceUID: e.From, Field: e.Field, TargetUID: e.To}
-	}
+	// deferred references are a few per cycle of the lab: listed whole,
+	// once each (an object may name a target twice in one field)
+	var deferred []store.DeferredRef
+	_ = l.EachDeferred(func(from, to int32, field string, _ bool) error {
+		deferred = append(deferred, store.DeferredRef{SourceUID: lab.UIDs[from], Field: field, TargetUID: lab.UIDs[to]})
+		return nil
+	})
+	slices.SortFunc(deferred, func(a, b store.DeferredRef) int {
+		return cmp.Or(cmp.Compare(a.SourceUID, b.SourceUID), cmp.Compare(a.Field, b.Field), cmp.Compare(a.TargetUID, b.TargetUID))
+	})
+	deferred = slices.Compact(deferred)
 	if err := c.Store.SaveDeferred(ctx, r.RemoteID, deferred); err != nil {
 		return err
 	}
@@ -123,8 +131,8 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if err := c.Store.Analyze(ctx); err != nil {
 		return err
 	}
-	c.Log.Info("import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(objs), "levels", len(p.Levels),
-		"deferred", len(p.Deferred), "id_sequences", len(p.Sequences), "unsequenced", len(p.Unsequenced))
+	c.Log.Info("import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(lab.UIDs), "dependencies", lab.Edges,
+		"levels", l.Levels, "deferred", len(deferred), "id_sequences", l.SequencesKept(), "unsequenced", unsequenced)
 	return nil
 }
 

@@ -372,10 +372,11 @@ func (s *Store) MarkObject(ctx context.Context, remoteID int64, uid string, from
 }
 
 // ObjectsForPlan lists a remote's objects with their parents and
-// references: the import plan's input.
+// references, in plan order: the import plan's input held in memory, for
+// tests (importer.PlanNodes); a whole lab's plan streams PlanGraph.
 func (s *Store) ObjectsForPlan(ctx context.Context, remoteID int64) ([]Stored, [][]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, ''), refs FROM objects WHERE remote_id = $1 ORDER BY source_path`, remoteID)
+		coalesce(dest_uid, ''), refs FROM objects WHERE remote_id = $1 ORDER BY source_path, source_uid`, remoteID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: objects for plan: %w", err)
 	}
@@ -392,43 +393,6 @@ func (s *Store) ObjectsForPlan(ctx context.Context, remoteID int64) ([]Stored, [
 		refs = append(refs, r)
 	}
 	return objs, refs, rows.Err()
-}
-
-// Sequenced is an object's place in the destination's ID numbering: the
-// objects of one Key are created one at a time, in Seq order.
-type Sequenced struct {
-	Key string
-	Seq int
-}
-
-// SetLevels records the import plan's level of each object (the import
-// run's order) and its place in an ID sequence (none when absent from
-// seqs), and marks what is to be imported in this run: objects not yet
-// imported go back to `fetched`.
-func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string]int, seqs map[string]Sequenced) error {
-	uids := make([]string, 0, len(levels))
-	lv := make([]int32, 0, len(levels))
-	keys := make([]string, 0, len(levels))
-	nums := make([]int32, 0, len(levels))
-	for u, l := range levels {
-		uids = append(uids, u)
-		lv = append(lv, int32(l))
-		sq := seqs[u]
-		keys = append(keys, sq.Key)
-		nums = append(nums, int32(sq.Seq))
-	}
-	_, err := s.leaderExec(ctx, `UPDATE objects o SET level = x.l, id_key = nullif(x.k, ''),
-		id_seq = CASE WHEN x.k = '' THEN NULL ELSE x.n END,
-		state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END,
-		failures = CASE WHEN o.state IN ('waiting', 'failed') THEN 0 ELSE o.failures END,
-		wait_kind = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.wait_kind END,
-		waiting_for = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.waiting_for END
-		FROM unnest($2::text[], $3::int[], $4::text[], $5::int[]) AS x(u, l, k, n)
-		WHERE o.remote_id = $1 AND o.source_uid = x.u`, remoteID, uids, lv, keys, nums)
-	if err != nil {
-		return fmt.Errorf("store: set levels: %w", err)
-	}
-	return nil
 }
 
 // Pending is an object waiting to be imported; Attempts changes every
