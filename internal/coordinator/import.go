@@ -366,11 +366,13 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, status, reason)
 }
 
-// readBackBatch is how many copies one light listing reads back, and
-// readBackConcurrency how many listings are read at once.
+// readBackBatch is how many copies one light listing reads back,
+// readBackConcurrency how many listings are read at once, and
+// readBackListed how many copies are listed from the store at a time.
 const (
 	readBackBatch       = 100
 	readBackConcurrency = 4
+	readBackListed      = 2000
 )
 
 // readBack records the version of every copy the run wrote, as the
@@ -378,36 +380,40 @@ const (
 // analysis' submit moves its sample): a later change there is someone
 // else's, which the next update must not overwrite.
 func (c *Coordinator) readBack(ctx context.Context, rm store.Remote, scope *uuid.UUID) error {
-	uids, err := c.Store.WrittenCopies(ctx, rm.ID, scope)
-	if err != nil || len(uids) == 0 {
-		return err
-	}
-	dst, err := c.InstanceClient(ctx, rm.DestinationID)
-	if err != nil {
-		return err
-	}
+	var dst *senaite.Client
 	started := time.Now()
-	// batches are independent: a few at once, within the client's bound
-	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(readBackConcurrency)
-	for start := 0; start < len(uids); start += readBackBatch {
-		batch := uids[start:min(start+readBackBatch, len(uids))]
-		p.Go(func(ctx context.Context) error {
-			page, err := dst.SearchPage(ctx, senaite.Query{UIDs: batch, Limit: len(batch)}, 0)
-			if err != nil {
-				return fmt.Errorf("read back copies: %w", err)
+	// batches are independent: a few at once, within the client's bound;
+	// the copies come from the store a thousand at a time, each thousand
+	// read back before the next is listed
+	err := c.Store.WrittenCopies(ctx, rm.ID, scope, readBackListed, func(uids []string) error {
+		if dst == nil {
+			var err error
+			if dst, err = c.InstanceClient(ctx, rm.DestinationID); err != nil {
+				return err
 			}
-			got := make([]string, 0, len(page.Items))
-			mods := make([]time.Time, 0, len(page.Items))
-			for _, it := range page.Items {
-				if it.UID != "" && !it.Modified.IsZero() {
-					got = append(got, it.UID)
-					mods = append(mods, it.Modified)
+		}
+		p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(readBackConcurrency)
+		for start := 0; start < len(uids); start += readBackBatch {
+			batch := uids[start:min(start+readBackBatch, len(uids))]
+			p.Go(func(ctx context.Context) error {
+				page, err := dst.SearchPage(ctx, senaite.Query{UIDs: batch, Limit: len(batch)}, 0)
+				if err != nil {
+					return fmt.Errorf("read back copies: %w", err)
 				}
-			}
-			return c.Store.SetSeen(ctx, rm.DestinationID, got, mods, true)
-		})
-	}
-	if err := p.Wait(); err != nil {
+				got := make([]string, 0, len(page.Items))
+				mods := make([]time.Time, 0, len(page.Items))
+				for _, it := range page.Items {
+					if it.UID != "" && !it.Modified.IsZero() {
+						got = append(got, it.UID)
+						mods = append(mods, it.Modified)
+					}
+				}
+				return c.Store.SetSeen(ctx, rm.DestinationID, got, mods, true)
+			})
+		}
+		return p.Wait()
+	})
+	if err != nil || dst == nil {
 		return err
 	}
 	c.Log.Info("copies read back", "remote", rm.Name, "elapsed", time.Since(started).Round(time.Millisecond))
