@@ -234,14 +234,36 @@ func (c *Coordinator) published(id string) bool {
 	return ok && time.Since(at) < republishAfter
 }
 
+// markPublished records a message id published now. What is older than
+// republishAfter is of no use (published says no): it goes whenever the
+// map has doubled since it was last swept, so the map holds about what
+// this process published within republishAfter, not every message of a
+// lab's import (issue #13); past maxPublished it starts over, which only
+// costs duplicate publishes the stream drops.
 func (c *Coordinator) markPublished(id string) {
 	c.pubMu.Lock()
 	defer c.pubMu.Unlock()
-	if c.pub == nil || len(c.pub) > 1_000_000 {
-		c.pub = map[string]time.Time{} // bounded: forgetting only costs a duplicate publish
+	now := time.Now()
+	if c.pub == nil || len(c.pub) >= maxPublished {
+		c.pub = map[string]time.Time{}
 	}
-	c.pub[id] = time.Now()
+	if len(c.pub) >= c.pubSweepAt {
+		for k, at := range c.pub {
+			if now.Sub(at) >= republishAfter {
+				delete(c.pub, k)
+			}
+		}
+		c.pubSweepAt = max(2*len(c.pub), minPubSweep)
+	}
+	c.pub[id] = now
 }
+
+// maxPublished bounds the published message ids a coordinator keeps, and
+// minPubSweep is the least size at which it sweeps the expired ones.
+const (
+	maxPublished = 200_000
+	minPubSweep  = 10_000
+)
 
 func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
