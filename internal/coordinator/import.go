@@ -52,7 +52,7 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		if c.levelListed(r.ID, level) {
 			return nil // published; its objects are on their way
 		}
-		pending, err := c.Store.LevelPending(ctx, r.RemoteID, level)
+		pending, err := c.Store.LevelPending(ctx, r.RemoteID, level, publishWindow)
 		if err != nil {
 			return err
 		}
@@ -161,7 +161,7 @@ func (c *Coordinator) idFormats(ctx context.Context, rm store.Remote) ([]ids.For
 func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []store.Pending) error {
 	subject := c.Names.Subject(queue.Import, r.Remote)
 	msgs := make([]queue.Msg, 0, len(pending))
-	for _, p := range importer.Heads(pending) {
+	for _, p := range pending {
 		id := importer.MessageID(r.ID.String(), p)
 		if c.published(id) {
 			continue // this process published it already; the stream keeps it until acked
@@ -180,6 +180,13 @@ func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []s
 	}
 	return nil
 }
+
+// publishWindow is how many objects of a level outside ID sequences are
+// listed and published at a time: the stream and this process hold that
+// many messages of a level, not the level, and an import settles fewer
+// than that between two listings (relistEvery) — some 500 objects a
+// second on a 2-core machine.
+const publishWindow = 10_000
 
 // relistEvery is how long a published level is trusted before its
 // pending objects are listed again: reading a whole level on every tick

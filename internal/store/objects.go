@@ -421,11 +421,20 @@ func (s *Store) CurrentLevel(ctx context.Context, remoteID int64) (int, error) {
 	return int(*level), nil
 }
 
-// LevelPending lists the objects of a level still in `fetched`.
-func (s *Store) LevelPending(ctx context.Context, remoteID int64, level int) ([]Pending, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, attempts, coalesce(id_key, ''), coalesce(id_seq, 0)
-		FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level = $2
-		ORDER BY source_uid`, remoteID, level)
+// LevelPending lists what a level has to publish: the first object still
+// in `fetched` of each ID sequence of the level (the importer that settles
+// it publishes the next: SequenceHead), and, in UID order, at most limit
+// of its other objects still in `fetched` — a level of a hundred thousand
+// objects is published as those before settle, not listed and queued whole
+// (issue #13); the coordinator lists it again every few seconds.
+func (s *Store) LevelPending(ctx context.Context, remoteID int64, level, limit int) ([]Pending, error) {
+	rows, err := s.pool.Query(ctx, `(SELECT DISTINCT ON (id_key) source_uid, attempts, id_key, id_seq
+			FROM objects WHERE remote_id = $1 AND id_key IS NOT NULL AND state = 'fetched' AND level = $2
+			ORDER BY id_key, id_seq, source_uid)
+		UNION ALL
+		(SELECT source_uid, attempts, '', 0 FROM objects
+			WHERE remote_id = $1 AND state = 'fetched' AND level = $2 AND id_key IS NULL
+			ORDER BY source_uid LIMIT $3)`, remoteID, level, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending of level %d: %w", level, err)
 	}

@@ -104,3 +104,43 @@ func TestReplayBatches(t *testing.T) {
 		t.Errorf("fetched %d, %v; want 1", n, err)
 	}
 }
+
+// TestLevelPending: a level lists the first object still to create of each
+// of its ID sequences, and at most limit of its other objects, in UID
+// order.
+func TestLevelPending(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	rm := seedRemote(t, s)
+	var page []store.Fetched
+	planned := map[string]store.Planned{}
+	for _, p := range []store.Planned{
+		{SourceUID: "a0", Level: 1, Key: "A", Seq: 0}, {SourceUID: "a1", Level: 1, Key: "A", Seq: 1},
+		{SourceUID: "b0", Level: 1, Key: "B", Seq: 0}, {SourceUID: "b1", Level: 1, Key: "B", Seq: 1},
+		{SourceUID: "n3", Level: 1}, {SourceUID: "n1", Level: 1}, {SourceUID: "n2", Level: 1}, {SourceUID: "n0", Level: 1},
+		{SourceUID: "x", Level: 2}, {SourceUID: "c0", Level: 2, Key: "C"},
+	} {
+		page = append(page, store.Fetched{SourceUID: p.SourceUID, PortalType: "Client", SourcePath: "/senaite/" + p.SourceUID,
+			Data: []byte(`{}`)})
+		planned[p.SourceUID] = p
+	}
+	storeFetched(t, s, rm, page)
+	if err := s.SetLevels(ctx, rm.ID, len(page), func(i int) store.Planned { return planned[page[i].SourceUID] }); err != nil {
+		t.Fatal(err)
+	}
+	for _, uid := range []string{"a0", "n0"} { // created already
+		if err := s.MarkObject(ctx, rm.ID, uid, []store.ObjState{store.ObjFetched}, store.ObjImported, "", "d-"+uid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.LevelPending(ctx, rm.ID, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Pending{{SourceUID: "a1", Attempts: 0, Sequence: "A", Seq: 1}, {SourceUID: "b0", Sequence: "B"},
+		{SourceUID: "n1"}, {SourceUID: "n2"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("level 1: %+v, want %+v", got, want)
+	}
+}
