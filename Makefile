@@ -46,8 +46,11 @@ fuzz:
 # read completely against what changed, and the requests it sent the labs).
 BENCH_OBJECTS ?= 50000
 BENCH_CHANGED ?= 0.01
+# BENCH_DATABASE is dropped and recreated: two benchmarks at once on one
+# PostgreSQL server need a name each.
+BENCH_DATABASE ?= senaite_sync_bench
 bench: build services
-	$(BIN)/senaite-bench migration --objects $(BENCH_OBJECTS) --changed $(BENCH_CHANGED)
+	$(BIN)/senaite-bench migration --objects $(BENCH_OBJECTS) --changed $(BENCH_CHANGED) --database $(BENCH_DATABASE)
 
 # A 20,000-object migration and two updates while a seeded harness kills
 # importers, fetchers and the leading coordinator (SIGKILL, SIGSTOP),

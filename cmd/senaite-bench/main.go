@@ -48,11 +48,13 @@ func main() {
 		syncBin := fs.String("sync", filepath.Join(dir, "senaite-sync"), "senaite-sync binary")
 		seed := fs.Int("seed", 7, "seed of the generated lab")
 		db := fs.String("database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
-			"PostgreSQL server; the database senaite_sync_bench is recreated on it")
+			"PostgreSQL server; the bench database is recreated on it")
+		database := fs.String("database", "senaite_sync_bench", "name of the bench database (dropped and recreated): "+
+			"one of its own for each benchmark run at the same time on the server")
 		changed := fs.Float64("changed", 0, "after the migration, edit this fraction of the source (0.01 = 1%) and time an update")
 		_ = fs.Parse(os.Args[2:])
 		err = runMigration(ctx, bench.MigrationOptions{SimBinary: *simBin, SyncBinary: *syncBin, Objects: *objects,
-			Seed: *seed, Concurrency: *conc, Creates: *creates, Changed: *changed, DatabaseURL: *db, Log: os.Stderr})
+			Seed: *seed, Concurrency: *conc, Creates: *creates, Changed: *changed, DatabaseURL: *db, Database: *database, Log: os.Stderr})
 	case "chaos":
 		syncBin := fs.String("sync", filepath.Join(dir, "senaite-sync"), "senaite-sync binary")
 		natsBin := fs.String("nats", "nats-server", "nats-server binary (the run starts and restarts its own)")

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,9 +34,17 @@ type MigrationOptions struct {
 	Changed float64
 	// DatabaseURL is a server URL; the bench database is recreated on it.
 	DatabaseURL string
+	// Database names the bench database ("" = senaite_sync_bench): two
+	// benchmarks on one server at once each need their own, as a run
+	// drops and recreates it. The standalone log is named after it.
+	Database string
 	// Log receives progress lines.
 	Log io.Writer
 }
+
+// benchDatabaseName is what a bench database may be called: the name is
+// written into DROP and CREATE DATABASE as it is.
+var benchDatabaseName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // MigrationResult is one migration measured end to end.
 type MigrationResult struct {
@@ -142,7 +151,13 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 		return res, err
 	}
 
-	dbURL, err := recreateDatabase(ctx, o.DatabaseURL, "senaite_sync_bench")
+	if o.Database == "" {
+		o.Database = "senaite_sync_bench"
+	}
+	if !benchDatabaseName.MatchString(o.Database) {
+		return res, fmt.Errorf("bench: database name %q: want lower-case letters, digits and _", o.Database)
+	}
+	dbURL, err := recreateDatabase(ctx, o.DatabaseURL, o.Database)
 	if err != nil {
 		return res, err
 	}
@@ -158,6 +173,9 @@ func RunMigration(ctx context.Context, o MigrationOptions) (MigrationResult, err
 	addr := ln.Addr().String()
 	ln.Close()
 	res.LogFile = filepath.Join(os.TempDir(), "senaite-bench-standalone.log")
+	if o.Database != "senaite_sync_bench" {
+		res.LogFile = filepath.Join(os.TempDir(), o.Database+"-standalone.log")
+	}
 	logFile, err := os.Create(res.LogFile)
 	if err != nil {
 		return res, err

@@ -50,9 +50,10 @@ type Coordinator struct {
 	clients   map[string]*senaite.Client
 	byID      map[int64]cachedClient
 
-	pubMu  sync.Mutex
-	pub    map[string]time.Time
-	listed map[uuid.UUID]listedLevel
+	pubMu      sync.Mutex
+	pub        map[string]time.Time
+	pubSweepAt int // len(pub) at which expired ids are swept
+	listed     map[uuid.UUID]listedLevel
 
 	stepMu   sync.Mutex
 	stepping map[uuid.UUID]bool

@@ -1,10 +1,12 @@
 package coordinator
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +16,6 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/ids"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
-	"github.com/senaite-sync/senaite-sync/internal/plan"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
@@ -51,7 +52,7 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		if c.levelListed(r.ID, level) {
 			return nil // published; its objects are on their way
 		}
-		pending, err := c.Store.LevelPending(ctx, r.RemoteID, level)
+		pending, err := c.Store.LevelPending(ctx, r.RemoteID, level, publishWindow)
 		if err != nil {
 			return err
 		}
@@ -75,46 +76,53 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 			c.Log.Info("1.x retests linked to their originals", "run_id", r.ID, "remote", rm.Name, "analyses", n)
 		}
 	}
-	objs, refLists, err := c.Store.ObjectsForPlan(ctx, r.RemoteID)
-	if err != nil {
-		return err
-	}
-	if len(objs) == 0 {
-		return errNothingFetched
-	}
 	formats, err := c.idFormats(ctx, rm)
 	if err != nil {
 		return err
 	}
-	nodes := importer.PlanNodes(objs, refLists, nil, func(pt, field string) bool {
+	// planned from the store as numbers (importer.PlanLab): a lab's plan
+	// holds a UID and a few numbers per object, not the lab
+	lab, err := importer.PlanLab(ctx, c.Store, r.RemoteID, func(pt, field string) bool {
 		if rm.SourceFlavor != remote.Flavor1x {
 			return schema.RequiredRef(pt, field)
 		}
 		dt, _ := rm.Options.DestinationType(rm.SourceFlavor, pt)
 		f2, ok := schema.Field2x(dt, field)
 		return ok && schema.RequiredRef(dt, f2)
-	})
-	importer.Sequence(nodes, objs, refLists, formats, func(pt string) string {
+	}, formats, func(pt string) string {
 		d, _ := rm.Options.DestinationType(rm.SourceFlavor, pt)
 		return d
 	}, rm.SourceFlavor == remote.Flavor1x)
-	p, err := plan.Build(nodes)
 	if err != nil {
 		return err
 	}
-	seqs := map[string]store.Sequenced{}
-	for key, uids := range p.Sequences {
-		for i, u := range uids {
-			seqs[u] = store.Sequenced{Key: key, Seq: i}
-		}
+	if len(lab.UIDs) == 0 {
+		return errNothingFetched
 	}
-	if err := c.Store.SetLevels(ctx, r.RemoteID, p.Level, seqs); err != nil {
+	l := lab.Layout
+	unsequenced := 0
+	if err := c.Store.SetLevels(ctx, r.RemoteID, len(lab.UIDs), func(i int) store.Planned {
+		p := store.Planned{SourceUID: lab.UIDs[i], Level: int(l.Level[i])}
+		if key, seq, ok := l.Sequence(int32(i)); ok {
+			p.Key, p.Seq = key, seq
+		} else if l.Unsequenced(int32(i)) {
+			unsequenced++
+		}
+		return p
+	}); err != nil {
 		return err
 	}
-	deferred := make([]store.DeferredRef, len(p.Deferred))
-	for i, e := range p.Deferred {
-		deferred[i] = store.DeferredRef{SourceUID: e.From, Field: e.Field, TargetUID: e.To}
-	}
+	// deferred references are a few per cycle of the lab: listed whole,
+	// once each (an object may name a target twice in one field)
+	var deferred []store.DeferredRef
+	_ = l.EachDeferred(func(from, to int32, field string, _ bool) error {
+		deferred = append(deferred, store.DeferredRef{SourceUID: lab.UIDs[from], Field: field, TargetUID: lab.UIDs[to]})
+		return nil
+	})
+	slices.SortFunc(deferred, func(a, b store.DeferredRef) int {
+		return cmp.Or(cmp.Compare(a.SourceUID, b.SourceUID), cmp.Compare(a.Field, b.Field), cmp.Compare(a.TargetUID, b.TargetUID))
+	})
+	deferred = slices.Compact(deferred)
 	if err := c.Store.SaveDeferred(ctx, r.RemoteID, deferred); err != nil {
 		return err
 	}
@@ -123,8 +131,8 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if err := c.Store.Analyze(ctx); err != nil {
 		return err
 	}
-	c.Log.Info("import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(objs), "levels", len(p.Levels),
-		"deferred", len(p.Deferred), "id_sequences", len(p.Sequences), "unsequenced", len(p.Unsequenced))
+	c.Log.Info("import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(lab.UIDs), "dependencies", lab.Edges,
+		"levels", l.Levels, "deferred", len(deferred), "id_sequences", l.SequencesKept(), "unsequenced", unsequenced)
 	return nil
 }
 
@@ -153,7 +161,7 @@ func (c *Coordinator) idFormats(ctx context.Context, rm store.Remote) ([]ids.For
 func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []store.Pending) error {
 	subject := c.Names.Subject(queue.Import, r.Remote)
 	msgs := make([]queue.Msg, 0, len(pending))
-	for _, p := range importer.Heads(pending) {
+	for _, p := range pending {
 		id := importer.MessageID(r.ID.String(), p)
 		if c.published(id) {
 			continue // this process published it already; the stream keeps it until acked
@@ -172,6 +180,13 @@ func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []s
 	}
 	return nil
 }
+
+// publishWindow is how many objects of a level outside ID sequences are
+// listed and published at a time: the stream and this process hold that
+// many messages of a level, not the level, and an import settles fewer
+// than that between two listings (relistEvery) — some 500 objects a
+// second on a 2-core machine.
+const publishWindow = 10_000
 
 // relistEvery is how long a published level is trusted before its
 // pending objects are listed again: reading a whole level on every tick
@@ -226,14 +241,36 @@ func (c *Coordinator) published(id string) bool {
 	return ok && time.Since(at) < republishAfter
 }
 
+// markPublished records a message id published now. What is older than
+// republishAfter is of no use (published says no): it goes whenever the
+// map has doubled since it was last swept, so the map holds about what
+// this process published within republishAfter, not every message of a
+// lab's import (issue #13); past maxPublished it starts over, which only
+// costs duplicate publishes the stream drops.
 func (c *Coordinator) markPublished(id string) {
 	c.pubMu.Lock()
 	defer c.pubMu.Unlock()
-	if c.pub == nil || len(c.pub) > 1_000_000 {
-		c.pub = map[string]time.Time{} // bounded: forgetting only costs a duplicate publish
+	now := time.Now()
+	if c.pub == nil || len(c.pub) >= maxPublished {
+		c.pub = map[string]time.Time{}
 	}
-	c.pub[id] = time.Now()
+	if len(c.pub) >= c.pubSweepAt {
+		for k, at := range c.pub {
+			if now.Sub(at) >= republishAfter {
+				delete(c.pub, k)
+			}
+		}
+		c.pubSweepAt = max(2*len(c.pub), minPubSweep)
+	}
+	c.pub[id] = now
 }
+
+// maxPublished bounds the published message ids a coordinator keeps, and
+// minPubSweep is the least size at which it sweeps the expired ones.
+const (
+	maxPublished = 200_000
+	minPubSweep  = 10_000
+)
 
 func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
@@ -358,11 +395,13 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, status, reason)
 }
 
-// readBackBatch is how many copies one light listing reads back, and
-// readBackConcurrency how many listings are read at once.
+// readBackBatch is how many copies one light listing reads back,
+// readBackConcurrency how many listings are read at once, and
+// readBackListed how many copies are listed from the store at a time.
 const (
 	readBackBatch       = 100
 	readBackConcurrency = 4
+	readBackListed      = 2000
 )
 
 // readBack records the version of every copy the run wrote, as the
@@ -370,36 +409,40 @@ const (
 // analysis' submit moves its sample): a later change there is someone
 // else's, which the next update must not overwrite.
 func (c *Coordinator) readBack(ctx context.Context, rm store.Remote, scope *uuid.UUID) error {
-	uids, err := c.Store.WrittenCopies(ctx, rm.ID, scope)
-	if err != nil || len(uids) == 0 {
-		return err
-	}
-	dst, err := c.InstanceClient(ctx, rm.DestinationID)
-	if err != nil {
-		return err
-	}
+	var dst *senaite.Client
 	started := time.Now()
-	// batches are independent: a few at once, within the client's bound
-	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(readBackConcurrency)
-	for start := 0; start < len(uids); start += readBackBatch {
-		batch := uids[start:min(start+readBackBatch, len(uids))]
-		p.Go(func(ctx context.Context) error {
-			page, err := dst.SearchPage(ctx, senaite.Query{UIDs: batch, Limit: len(batch)}, 0)
-			if err != nil {
-				return fmt.Errorf("read back copies: %w", err)
+	// batches are independent: a few at once, within the client's bound;
+	// the copies come from the store a thousand at a time, each thousand
+	// read back before the next is listed
+	err := c.Store.WrittenCopies(ctx, rm.ID, scope, readBackListed, func(uids []string) error {
+		if dst == nil {
+			var err error
+			if dst, err = c.InstanceClient(ctx, rm.DestinationID); err != nil {
+				return err
 			}
-			got := make([]string, 0, len(page.Items))
-			mods := make([]time.Time, 0, len(page.Items))
-			for _, it := range page.Items {
-				if it.UID != "" && !it.Modified.IsZero() {
-					got = append(got, it.UID)
-					mods = append(mods, it.Modified)
+		}
+		p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(readBackConcurrency)
+		for start := 0; start < len(uids); start += readBackBatch {
+			batch := uids[start:min(start+readBackBatch, len(uids))]
+			p.Go(func(ctx context.Context) error {
+				page, err := dst.SearchPage(ctx, senaite.Query{UIDs: batch, Limit: len(batch)}, 0)
+				if err != nil {
+					return fmt.Errorf("read back copies: %w", err)
 				}
-			}
-			return c.Store.SetSeen(ctx, rm.DestinationID, got, mods, true)
-		})
-	}
-	if err := p.Wait(); err != nil {
+				got := make([]string, 0, len(page.Items))
+				mods := make([]time.Time, 0, len(page.Items))
+				for _, it := range page.Items {
+					if it.UID != "" && !it.Modified.IsZero() {
+						got = append(got, it.UID)
+						mods = append(mods, it.Modified)
+					}
+				}
+				return c.Store.SetSeen(ctx, rm.DestinationID, got, mods, true)
+			})
+		}
+		return p.Wait()
+	})
+	if err != nil || dst == nil {
 		return err
 	}
 	c.Log.Info("copies read back", "remote", rm.Name, "elapsed", time.Since(started).Round(time.Millisecond))

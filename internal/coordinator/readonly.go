@@ -24,8 +24,20 @@ func (c *Coordinator) rewriteReadOnly(ctx context.Context, r store.Run, rm store
 	if err != nil {
 		return err
 	}
+	// a page of copies at a time: those of a lab's read-only types are
+	// never all in memory (issue #13)
 	var uids []string
 	var modified []time.Time
+	requeued := 0
+	check := func() error {
+		edited, err := c.Store.EditedCopies(ctx, rm, uids, modified)
+		if err == nil && len(edited) > 0 {
+			err = c.Store.Requeue(ctx, rm.ID, r.ID, edited)
+			requeued += len(edited)
+		}
+		uids, modified = uids[:0], modified[:0]
+		return err
+	}
 	q := senaite.Query{PortalTypes: rm.Options.ReadOnlyTypes, Limit: rm.Options.Normalize().PageSize, SortOn: "created"}
 	for it, err := range dst.Search(ctx, q) {
 		if err != nil {
@@ -35,12 +47,24 @@ func (c *Coordinator) rewriteReadOnly(ctx context.Context, r store.Run, rm store
 			uids = append(uids, it.UID)
 			modified = append(modified, it.Modified)
 		}
+		if len(uids) >= readOnlyBatch {
+			if err := check(); err != nil {
+				return err
+			}
+		}
 	}
-	edited, err := c.Store.EditedCopies(ctx, rm, uids, modified)
-	if err != nil || len(edited) == 0 {
-		return err
+	if len(uids) > 0 {
+		if err := check(); err != nil {
+			return err
+		}
 	}
-	c.Log.Warn("update: read-only objects edited on the destination are written back", "run_id", r.ID,
-		"remote", rm.Name, "objects", len(edited))
-	return c.Store.Requeue(ctx, rm.ID, r.ID, edited)
+	if requeued > 0 {
+		c.Log.Warn("update: read-only objects edited on the destination are written back", "run_id", r.ID,
+			"remote", rm.Name, "objects", requeued)
+	}
+	return nil
 }
+
+// readOnlyBatch is how many destination copies of read-only types are
+// checked for edits at a time.
+const readOnlyBatch = 1000

@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Format is one row of bika_setup's IDFormatting.
@@ -209,6 +210,46 @@ var placeholder = regexp.MustCompile(`\{([A-Za-z_]+)(?::([^}]*))?\}`)
 
 // match reads an id against a format: the values of its variables.
 func match(form, id string) (map[string]string, bool) {
+	c := compiled(form)
+	if c.rx == nil {
+		return nil, false
+	}
+	sub := c.rx.FindStringSubmatch(id)
+	if sub == nil {
+		return nil, false
+	}
+	vars := make(map[string]string, len(c.names))
+	for i, n := range c.names {
+		vars[n] = sub[i+1]
+	}
+	return vars, true
+}
+
+// compiledForm is a format as a regular expression, with its variables'
+// names in order; rx is nil for a format that makes none.
+type compiledForm struct {
+	rx    *regexp.Regexp
+	names []string
+}
+
+// forms keeps each format compiled: an import plan reads every object's
+// id against its format, and compiling it each time was half of the
+// planning's allocations. A lab has a few dozen formats; past maxForms
+// (labs' formats that keep changing) they are compiled each time.
+var forms struct {
+	sync.Mutex
+	m map[string]compiledForm
+}
+
+const maxForms = 1000
+
+func compiled(form string) compiledForm {
+	forms.Lock()
+	c, ok := forms.m[form]
+	forms.Unlock()
+	if ok {
+		return c
+	}
 	var re strings.Builder
 	re.WriteString("^")
 	var names []string
@@ -239,22 +280,17 @@ func match(form, id string) (map[string]string, bool) {
 	}
 	re.WriteString(regexp.QuoteMeta(form[last:]))
 	re.WriteString("$")
-	rx, err := regexp.Compile(re.String())
-	if err != nil {
-		return nil, false
+	c = compiledForm{names: names}
+	c.rx, _ = regexp.Compile(re.String())
+	forms.Lock()
+	if forms.m == nil {
+		forms.m = map[string]compiledForm{}
 	}
-	sub := rx.FindStringSubmatch(id)
-	if sub == nil {
-		return nil, false
+	if len(forms.m) < maxForms {
+		forms.m[form] = c
 	}
-	vars := make(map[string]string, len(names))
-	for i, n := range names {
-		if prev, seen := vars[n]; seen && prev != sub[i+1] {
-			return nil, false
-		}
-		vars[n] = sub[i+1]
-	}
-	return vars, true
+	forms.Unlock()
+	return c
 }
 
 // number is the sequence number of an id's variables: {seq}, or {alpha}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,5 +119,20 @@ func TestPlanOrdersStandIns(t *testing.T) {
 	}
 	if len(p.Deferred) == 0 || p.Deferred[0].From != "lc1" {
 		t.Fatalf("deferred %+v, want lc1's Departments", p.Deferred)
+	}
+}
+
+// TestPhaseTypesMatchReplayPhase: the types each replay phase lists from
+// the store are those replayPhase puts in it.
+func TestPhaseTypesMatchReplayPhase(t *testing.T) {
+	for _, pt := range []string{"AnalysisRequest", "Analysis", "DuplicateAnalysis", "ReferenceAnalysis", "Worksheet",
+		"Client", "Contact", "AnalysisService", "ARReport", "Batch", "Invoice", "RejectAnalysis"} {
+		for phase := range phaseTypes {
+			listed := slices.Contains(phaseTypes[phase], pt) != (phase == 0)
+			want := replayPhase(pt) == phase || phase == 3 && replayPhase(pt) == 1
+			if listed != want {
+				t.Errorf("%s: listed in phase %d: %v, want %v", pt, phase, listed, want)
+			}
+		}
 	}
 }

@@ -18,7 +18,10 @@ const replayFlush = 200
 // (store.ReplayMark), shared by a pass's tasks and recorded in the store in
 // batches, so that a pass of the same run started again — a leader that
 // stepped down, a process killed — skips what an earlier one did and a
-// replay interrupted again and again still moves forward.
+// replay interrupted again and again still moves forward. It knows the
+// marks of the batch being replayed (listed with it, store.ReplayBatches),
+// never the lab's: a phase's batches are different objects, and a phase
+// records its marks before the next one lists its own.
 type replayProgress struct {
 	st       *store.Store
 	remoteID int64
@@ -29,16 +32,26 @@ type replayProgress struct {
 	pending map[store.ReplayMark][]string
 }
 
-func loadReplayProgress(ctx context.Context, st *store.Store, remoteID int64, run uuid.UUID) (*replayProgress, error) {
-	marks, err := st.Replayed(ctx, remoteID, run)
-	if err != nil {
-		return nil, err
-	}
-	return &replayProgress{st: st, remoteID: remoteID, run: run, marks: marks,
-		pending: map[store.ReplayMark][]string{}}, nil
+func newReplayProgress(st *store.Store, remoteID int64, run uuid.UUID) *replayProgress {
+	return &replayProgress{st: st, remoteID: remoteID, run: run, marks: map[string]store.ReplayMark{},
+		pending: map[store.ReplayMark][]string{}}
 }
 
-// reached tells whether the replay took the object at least as far as m.
+// batch takes the marks of a listed batch, in place of the previous
+// batch's.
+func (p *replayProgress) batch(objs []store.ReplayObject) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.marks)
+	for _, o := range objs {
+		if o.Mark > 0 {
+			p.marks[o.SourceUID] = o.Mark
+		}
+	}
+}
+
+// reached tells whether the replay took an object of the batch at least
+// as far as m.
 func (p *replayProgress) reached(uid string, m store.ReplayMark) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -79,11 +92,4 @@ func (p *replayProgress) flush(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// count is how many objects the replay took anywhere.
-func (p *replayProgress) count() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.marks)
 }

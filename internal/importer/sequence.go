@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -16,35 +15,10 @@ import (
 // samples, the worksheets, a sample's partitions) are created one at a
 // time, in the source's order, so that the destination's ID server gives
 // them the source's ids (internal/ids). The coordinator publishes only the
-// first of each sequence (Heads); the importer that settles one publishes
-// the next (Next) — keys proceed in parallel, each at the pace of its own
-// creates. A settled object is any outcome: created, linked, skipped,
+// first of each sequence (store.LevelPending); the importer that settles
+// one publishes the next (Sequencer) — keys proceed in parallel, each at
+// the pace of its own creates. A settled object is any outcome: created, linked, skipped,
 // failed or parked (a parked one's id is lost; the others keep theirs).
-
-// Heads keeps, of a level's pending objects, those of no ID sequence and
-// the first of each sequence.
-func Heads(pending []store.Pending) []store.Pending {
-	first := map[string]store.Pending{}
-	out := make([]store.Pending, 0, len(pending))
-	for _, p := range pending {
-		if p.Sequence == "" {
-			out = append(out, p)
-			continue
-		}
-		if f, ok := first[p.Sequence]; !ok || p.Seq < f.Seq {
-			first[p.Sequence] = p
-		}
-	}
-	keys := make([]string, 0, len(first))
-	for k := range first {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out = append(out, first[k])
-	}
-	return out
-}
 
 // MessageID is the Nats-Msg-Id of an object's import message: the stream
 // drops a re-publish of one still queued; it changes with the object's
@@ -54,7 +28,7 @@ func MessageID(runID string, p store.Pending) string {
 }
 
 // Sequencer publishes the next object of an ID sequence once one is
-// settled: the importer's side of Heads.
+// settled: the importer's side of store.LevelPending.
 type Sequencer struct {
 	JS    jetstream.JetStream
 	Names queue.Names

@@ -16,8 +16,10 @@ type translations struct {
 	m  map[[2]int64]map[string]string // (source, destination) → source UID → destination UID
 }
 
-// maxTranslations bounds the memory: past it the cache starts over.
-const maxTranslations = 500_000
+// maxTranslations bounds the memory (some 150 bytes a translation): past
+// it the cache starts over, and what is asked again — the setup a lab's
+// objects keep referring to — comes back at the next miss (issue #13).
+const maxTranslations = 100_000
 
 // translate maps source UIDs to their replicas on the destination: from
 // memory what was confirmed, from the store the rest.

@@ -401,17 +401,18 @@ func replayPhase(portalType string) int {
 // histories then need replaying). Replays are computed from the
 // destination's current state, so running it again changes nothing.
 // scope, when set, limits it to the objects a run (an update) stored.
+// Each phase walks its objects a batch at a time (store.ReplayBatches):
+// what the replay holds is a batch, whatever the lab's size (issue #13).
 func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client, scope *uuid.UUID) (err error) {
 	// settled objects reached the source's state (or a recorded mismatch):
 	// later rounds and phase 3 skip them; a sample is looked at again while
 	// something in it is not settled, as adopted retests change it. What an
 	// earlier, interrupted pass of this run did stays done.
 	var settledMu sync.Mutex // guards troubled
-	progress, err := loadReplayProgress(ctx, h.Store, rm.ID, run)
-	if err != nil {
+	progress := newReplayProgress(h.Store, rm.ID, run)
+	if n, err := h.Store.CountReplayed(ctx, rm.ID, run); err != nil {
 		return err
-	}
-	if n := progress.count(); n > 0 {
+	} else if n > 0 {
 		h.Log.Info("replay: resuming after what an earlier pass of the run did", "remote", rm.Name, "objects", n)
 	}
 	troubled := map[string]string{} // unsettled by transient errors: uid → last error
@@ -432,12 +433,27 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 	}
 	h.held = held
 	defer func() { h.held = nil }()
-	for round := 0; round < 4; round++ {
-		objs, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []store.ObjState{store.ObjImported}, scope)
-		if err != nil {
-			return err
+	walk := func(phase int, fn func([]store.ReplayObject) error) error {
+		w := store.ReplayWalk{Run: run, Scope: scope, State: store.ObjImported, Types: phaseTypes[phase],
+			Except: phase == 0, ByContainer: phase == 2, Batch: replayBatch}
+		return h.Store.ReplayBatches(ctx, rm.ID, w, func(batch []store.ReplayObject) error {
+			progress.batch(batch)
+			return fn(batch)
+		})
+	}
+	// written: analyses of the batch whose own fields are written (by
+	// this pass or an earlier one of the run)
+	writtenOf := func(batch []store.ReplayObject) map[string]bool {
+		written := map[string]bool{}
+		for _, o := range batch {
+			if o.PortalType == "Analysis" && o.Mark >= store.ReplayFields {
+				written[o.SourceUID] = true
+			}
 		}
-		waitingBefore, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []store.ObjState{store.ObjWaiting}, scope)
+		return written
+	}
+	for round := 0; round < 4; round++ {
+		waitingBefore, err := h.Store.CountInState(ctx, rm.ID, store.ObjWaiting, scope)
 		if err != nil {
 			return err
 		}
@@ -446,54 +462,55 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			return err
 		}
 		h.retests = retests
-		written := map[string]bool{}
-		wrote := 0 // fields written by this pass
-		for _, o := range objs {
-			if o.PortalType == "Analysis" && progress.reached(o.SourceUID, store.ReplayFields) {
-				written[o.SourceUID] = true // by an earlier pass of the run
-			}
-		}
 		if round == 0 {
 			started := time.Now()
 			var mu sync.Mutex
-			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
-			// by sample: a sample's analyses' data comes in one query
-			var analyses []store.Stored
-			for _, o := range objs {
-				if o.PortalType == "Analysis" && o.Written != store.WrittenUpdated && !written[o.SourceUID] {
-					// (one an earlier pass of the run wrote or settled is done)
-					// an update wrote the changed fields of an existing copy already
-					analyses = append(analyses, o)
+			wrote := 0 // fields written by this pass
+			err := walk(2, func(batch []store.ReplayObject) error {
+				written := writtenOf(batch)
+				p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
+				// by sample: a sample's analyses' data comes in one query
+				var analyses []store.Stored
+				for _, o := range batch {
+					if o.PortalType == "Analysis" && o.Written != store.WrittenUpdated && !written[o.SourceUID] {
+						// (one an earlier pass of the run wrote or settled is done)
+						// an update wrote the changed fields of an existing copy already
+						analyses = append(analyses, o.Stored)
+					}
 				}
-			}
-			for _, group := range byContainer(analyses) {
-				p.Go(func(ctx context.Context) error {
-					if h.fieldsTravel(ctx, rm, group[0].ParentUID) {
-						return nil // written with each analysis' first transition
-					}
-					loaded, err := h.groupData(ctx, rm, group)
-					if err != nil {
-						return err
-					}
-					for _, o := range loaded {
-						ok, err := h.analysisFieldsPhase(ctx, rm, o)
-						if err != nil {
-							return fmt.Errorf("importer: fields of analysis %s: %w", o.SourceUID, err)
+				for _, group := range byContainer(analyses) {
+					p.Go(func(ctx context.Context) error {
+						if h.fieldsTravel(ctx, rm, group[0].ParentUID) {
+							return nil // written with each analysis' first transition
 						}
-						if ok {
-							mu.Lock()
-							written[o.SourceUID] = true
-							wrote++
-							mu.Unlock()
-							if _, err := progress.mark(ctx, o.SourceUID, store.ReplayFields); err != nil {
-								return err
+						loaded, err := h.groupData(ctx, rm, group)
+						if err != nil {
+							return err
+						}
+						for _, o := range loaded {
+							ok, err := h.analysisFieldsPhase(ctx, rm, o)
+							if err != nil {
+								return fmt.Errorf("importer: fields of analysis %s: %w", o.SourceUID, err)
+							}
+							if ok {
+								mu.Lock()
+								wrote++
+								mu.Unlock()
+								if _, err := progress.mark(ctx, o.SourceUID, store.ReplayFields); err != nil {
+									return err
+								}
 							}
 						}
-					}
-					return nil
-				})
+						return nil
+					})
+				}
+				return p.Wait()
+			})
+			if err != nil {
+				return err
 			}
-			if err := p.Wait(); err != nil {
+			// phase 2 reads which fields are written from the store
+			if err := progress.flush(ctx); err != nil {
 				return err
 			}
 			h.Log.Info("replay: analysis fields written", "remote", rm.Name, "analyses", wrote,
@@ -501,81 +518,98 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 		}
 		for phase := 0; phase <= 4; phase++ {
 			started := time.Now()
-			var todo []store.Stored
-			for _, o := range objs {
-				ph := replayPhase(o.PortalType)
-				if ph != phase && !(phase == 3 && ph == 1) {
-					continue
-				}
-				if !h.replaySkips(progress, o, round, phase) {
-					todo = append(todo, o)
-				}
-			}
-			// objects of one phase are independent: replay them concurrently,
-			// within the remote's bound on requests to the lab; analyses go
-			// by container, whose listing tells their states in one request
-			groups := h.replayGroups(phase, todo)
-			listed := h.listedStates(ctx, rm, groups)
-			p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
-			for _, group := range groups {
-				p.Go(func(ctx context.Context) error {
-					states := listed
-					objects, err := h.groupData(ctx, rm, group.objects)
-					if err != nil {
-						return err
+			replayed := 0
+			err := walk(phase, func(batch []store.ReplayObject) error {
+				written := writtenOf(batch)
+				var todo []store.Stored
+				for _, o := range batch {
+					if !h.replaySkips(progress, o.Stored, round, phase) {
+						todo = append(todo, o.Stored)
 					}
-					for _, o := range objects {
-						// a sample always stops before what its analyses cause: if a
-						// retest is still pending it waits for the next round
-						ok, err := h.replay(ctx, rm, o, verifier, true, written, states[o.DestUID])
-						if senaite.Transient(err) {
-							// the lab kept failing for this one: the others go on,
-							// and the next round (or run) tries it again
-							settledMu.Lock()
-							troubled[o.SourceUID] = err.Error()
-							settledMu.Unlock()
-							continue
-						}
+				}
+				replayed += len(todo)
+				// objects of one phase are independent: replay them concurrently,
+				// within the remote's bound on requests to the lab; analyses go
+				// by container, whose listing tells their states in one request
+				groups := h.replayGroups(phase, todo)
+				listed := h.listedStates(ctx, rm, groups)
+				p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(ReplayConcurrency)
+				for _, group := range groups {
+					p.Go(func(ctx context.Context) error {
+						states := listed
+						objects, err := h.groupData(ctx, rm, group.objects)
 						if err != nil {
-							return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
-						}
-						mark := store.ReplaySettled
-						if !ok && phase == 1 && o.PortalType == "AnalysisRequest" {
-							mark = store.ReplayFirstPart // up to what its analyses cause
-						} else if !ok {
-							continue
-						}
-						settledMu.Lock()
-						delete(troubled, o.SourceUID)
-						settledMu.Unlock()
-						// a long phase records its progress as it goes: a pass
-						// stopped midway resumes after it
-						if _, err := progress.mark(ctx, o.SourceUID, mark); err != nil {
 							return err
 						}
-					}
-					return nil
-				})
-			}
-			if err := p.Wait(); err != nil {
+						for _, o := range objects {
+							// a sample always stops before what its analyses cause: if a
+							// retest is still pending it waits for the next round
+							ok, err := h.replay(ctx, rm, o, verifier, true, written, states[o.DestUID])
+							if senaite.Transient(err) {
+								// the lab kept failing for this one: the others go on,
+								// and the next round (or run) tries it again
+								settledMu.Lock()
+								troubled[o.SourceUID] = err.Error()
+								settledMu.Unlock()
+								continue
+							}
+							if err != nil {
+								return fmt.Errorf("importer: replay %s %s: %w", o.PortalType, o.SourceUID, err)
+							}
+							mark := store.ReplaySettled
+							if !ok && phase == 1 && o.PortalType == "AnalysisRequest" {
+								mark = store.ReplayFirstPart // up to what its analyses cause
+							} else if !ok {
+								continue
+							}
+							settledMu.Lock()
+							delete(troubled, o.SourceUID)
+							settledMu.Unlock()
+							// a long phase records its progress as it goes: a pass
+							// stopped midway resumes after it
+							if _, err := progress.mark(ctx, o.SourceUID, mark); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+				}
+				return p.Wait()
+			})
+			if err != nil {
 				return err
 			}
 			if err := progress.flush(ctx); err != nil {
 				return err
 			}
-			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", len(todo),
+			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", replayed,
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
-		waitingAfter, err := h.Store.ObjectsByStateHeaders(ctx, rm.ID, []store.ObjState{store.ObjWaiting}, scope)
+		waitingAfter, err := h.Store.CountInState(ctx, rm.ID, store.ObjWaiting, scope)
 		if err != nil {
 			return err
 		}
-		if len(waitingAfter) == len(waitingBefore) {
+		if waitingAfter == waitingBefore {
 			return nil
 		}
 	}
 	return nil
 }
+
+// phaseTypes are the portal types each replay phase walks (replayPhase);
+// phase 0 walks every other type.
+var phaseTypes = [5][]string{
+	0: {"AnalysisRequest", "Analysis", "DuplicateAnalysis", "ReferenceAnalysis", "Worksheet"},
+	1: {"AnalysisRequest"},
+	2: {"Analysis", "DuplicateAnalysis", "ReferenceAnalysis"},
+	3: {"AnalysisRequest"},
+	4: {"Worksheet"},
+}
+
+// replayBatch is how many objects a replay phase lists and works on at a
+// time: the tasks of a batch run ReplayConcurrency at once, and the next
+// batch is listed when they are through.
+const replayBatch = 2000
 
 // replaySkips tells whether a phase leaves an object alone: what the run's
 // replay settled, save worksheets (their QC analyses change them); in phase

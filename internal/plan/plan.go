@@ -7,6 +7,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -94,20 +95,13 @@ func cmpString(a, b string) int {
 	return 0
 }
 
-// edge is a dependency: from needs to.
-type edge struct {
-	from, to int
-	field    string
-	// ref is false for containment.
-	ref      bool
-	required bool
-}
-
 // Build plans the import of nodes. A duplicate UID is an error; references
 // to objects outside the plan are ignored here (the importer resolves them
-// on the destination or imports them on demand).
+// on the destination or imports them on demand). It is Graph.Plan over
+// strings and maps: the form tests and small plans read best; a whole
+// lab is planned on a Graph built straight from the store.
 func Build(nodes []Node) (Plan, error) {
-	index := make(map[string]int, len(nodes))
+	index := make(map[string]int32, len(nodes))
 	for i, n := range nodes {
 		if n.UID == "" {
 			return Plan{}, fmt.Errorf("plan: node %d has no UID", i)
@@ -115,190 +109,60 @@ func Build(nodes []Node) (Plan, error) {
 		if _, dup := index[n.UID]; dup {
 			return Plan{}, fmt.Errorf("plan: UID %s appears twice", n.UID)
 		}
-		index[n.UID] = i
+		index[n.UID] = int32(i)
 	}
-	var edges []edge
+	g := NewGraph(len(nodes), 0)
+	for _, n := range nodes {
+		g.AddNode(n.First, n.Sequence, n.Order)
+	}
 	for i, n := range nodes {
-		if p, ok := index[n.Parent]; ok && p != i {
-			edges = append(edges, edge{from: i, to: p})
+		if p, ok := index[n.Parent]; ok && p != int32(i) {
+			if err := g.AddEdge(int32(i), p, "", false, false); err != nil {
+				return Plan{}, err
+			}
 		}
 		for _, r := range n.Refs {
-			t, ok := index[r.Target]
-			if !ok {
-				continue
+			if t, ok := index[r.Target]; ok {
+				if err := g.AddEdge(int32(i), t, r.Field, true, r.Required); err != nil {
+					return Plan{}, err
+				}
 			}
-			edges = append(edges, edge{from: i, to: t, field: r.Field, ref: true, required: r.Required})
 		}
 	}
-	deferred := breakCycles(len(nodes), edges)
-	for k, e := range edges {
-		if e.ref && nodes[e.from].First {
-			deferred[k] = true
-		}
-	}
-	group, dissolved := sequenceGroups(nodes, edges, deferred)
-	kept := make([]edge, 0, len(edges))
-	var out []Edge
-	for k, e := range edges {
-		if deferred[k] {
-			out = append(out, Edge{From: nodes[e.from].UID, Field: e.field, To: nodes[e.to].UID, Required: e.required})
-			continue
-		}
-		kept = append(kept, e)
-	}
-	levels, err := levelizeGroups(len(nodes), kept, group)
+	l, err := g.Plan()
 	if err != nil {
+		var ce *CycleError
+		if errors.As(err, &ce) {
+			return Plan{}, fmt.Errorf("plan: %s is in a containment cycle", nodes[ce.Object].UID)
+		}
 		return Plan{}, err
 	}
-	p := Plan{Level: make(map[string]int, len(nodes)), Deferred: out}
-	p.Sequences, p.Unsequenced = sequences(nodes, dissolved)
-	for i, lv := range levels {
-		p.Level[nodes[i].UID] = lv
-		for len(p.Levels) <= lv {
-			p.Levels = append(p.Levels, nil)
+	p := Plan{Level: make(map[string]int, len(nodes)), Levels: make([][]string, l.Levels),
+		Sequences: map[string][]string{}}
+	for i, n := range nodes {
+		lv := int(l.Level[i])
+		p.Level[n.UID] = lv
+		p.Levels[lv] = append(p.Levels[lv], n.UID)
+		if key, pos, ok := l.Sequence(int32(i)); ok {
+			seq := p.Sequences[key]
+			for len(seq) <= pos {
+				seq = append(seq, "")
+			}
+			seq[pos] = n.UID
+			p.Sequences[key] = seq
+		} else if l.Unsequenced(int32(i)) {
+			p.Unsequenced = append(p.Unsequenced, n.UID)
 		}
-		p.Levels[lv] = append(p.Levels[lv], nodes[i].UID)
 	}
-	for _, l := range p.Levels {
-		sort.Strings(l)
+	for _, lv := range p.Levels {
+		sort.Strings(lv)
 	}
+	sort.Strings(p.Unsequenced)
+	_ = l.EachDeferred(func(from, to int32, field string, required bool) error {
+		p.Deferred = append(p.Deferred, Edge{From: nodes[from].UID, Field: field, To: nodes[to].UID, Required: required})
+		return nil
+	})
 	slices.SortFunc(p.Deferred, compareEdge)
 	p.Deferred = slices.CompactFunc(p.Deferred, func(a, b Edge) bool { return compareEdge(a, b) == 0 })
 	return p, nil
-}
-
-// breakCycles chooses the edges to defer: inside every strongly connected
-// component, first every optional reference edge; if a cycle survives
-// (required references and containment alone), its required reference
-// edges too. Containment is never deferred: a child cannot exist before
-// its container.
-func breakCycles(n int, edges []edge) map[int]bool {
-	deferred := map[int]bool{}
-	for _, pass := range []func(e edge) bool{
-		func(e edge) bool { return e.ref && !e.required },
-		func(e edge) bool { return e.ref },
-	} {
-		comp := scc(n, edges, deferred)
-		for k, e := range edges {
-			if deferred[k] || comp[e.from] != comp[e.to] {
-				continue
-			}
-			if e.from == e.to || inCycle(comp, e) {
-				if pass(e) {
-					deferred[k] = true
-				}
-			}
-		}
-	}
-	return deferred
-}
-
-func inCycle(comp []int, e edge) bool { return comp[e.from] == comp[e.to] }
-
-// scc returns a component id per node (Tarjan, iterative), ignoring the
-// deferred edges. Nodes in a cycle share an id; a node with a self edge
-// is in a cycle of its own.
-func scc(n int, edges []edge, skip map[int]bool) []int {
-	adj := make([][]int, n)
-	for k, e := range edges {
-		if !skip[k] && e.from != e.to {
-			adj[e.from] = append(adj[e.from], e.to)
-		}
-	}
-	index := make([]int, n)
-	low := make([]int, n)
-	onStack := make([]bool, n)
-	comp := make([]int, n)
-	for i := range index {
-		index[i] = -1
-	}
-	var stack []int
-	next, nComp := 0, 0
-	type frame struct{ v, i int }
-	for root := 0; root < n; root++ {
-		if index[root] >= 0 {
-			continue
-		}
-		call := []frame{{root, 0}}
-		index[root], low[root] = next, next
-		next++
-		stack = append(stack, root)
-		onStack[root] = true
-		for len(call) > 0 {
-			f := &call[len(call)-1]
-			if f.i < len(adj[f.v]) {
-				w := adj[f.v][f.i]
-				f.i++
-				if index[w] < 0 {
-					index[w], low[w] = next, next
-					next++
-					stack = append(stack, w)
-					onStack[w] = true
-					call = append(call, frame{w, 0})
-				} else if onStack[w] && index[w] < low[f.v] {
-					low[f.v] = index[w]
-				}
-				continue
-			}
-			v := f.v
-			call = call[:len(call)-1]
-			if len(call) > 0 {
-				if u := call[len(call)-1].v; low[v] < low[u] {
-					low[u] = low[v]
-				}
-			}
-			if low[v] == index[v] {
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					comp[w] = nComp
-					if w == v {
-						break
-					}
-				}
-				nComp++
-			}
-		}
-	}
-	return comp
-}
-
-// levelize gives each node the length of its longest dependency chain
-// (Kahn's algorithm); a cycle left in the graph is a bug in breakCycles.
-func levelize(n int, edges []edge) ([]int, error) {
-	indeg := make([]int, n)
-	dependents := make([][]int, n)
-	for _, e := range edges {
-		if e.from == e.to {
-			continue
-		}
-		indeg[e.from]++
-		dependents[e.to] = append(dependents[e.to], e.from)
-	}
-	level := make([]int, n)
-	queue := make([]int, 0, n)
-	for i, d := range indeg {
-		if d == 0 {
-			queue = append(queue, i)
-		}
-	}
-	done := 0
-	for len(queue) > 0 {
-		v := queue[0]
-		queue = queue[1:]
-		done++
-		for _, d := range dependents[v] {
-			if level[v]+1 > level[d] {
-				level[d] = level[v] + 1
-			}
-			if indeg[d]--; indeg[d] == 0 {
-				queue = append(queue, d)
-			}
-		}
-	}
-	if done != n {
-		return nil, fmt.Errorf("plan: %d objects remain in a containment cycle", n-done)
-	}
-	return level, nil
 }

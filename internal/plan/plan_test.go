@@ -1,6 +1,10 @@
 package plan
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -278,4 +282,83 @@ func TestSequencesDeferOptionalFirst(t *testing.T) {
 	if p.Level["lc1"] != p.Level["lc2"] || p.Level["d1"] != p.Level["d2"] || p.Level["d1"] <= p.Level["lc1"] {
 		t.Fatalf("levels %v", p.Level)
 	}
+}
+
+// TestBuildMatchesReference: the compact planner gives random labs the
+// same levels, deferred references, sequences and dissolved sequences as
+// the planner it replaced (reference_test.go) — containment forests,
+// optional and required references with their cycles, self references,
+// duplicate references, sequences whose members depend on each other, and
+// the setups whose references all wait.
+func TestBuildMatchesReference(t *testing.T) {
+	t.Parallel()
+	for seed := range 3000 {
+		rnd := rand.New(rand.NewPCG(uint64(seed), 7))
+		nodes := randomNodes(rnd)
+		want, werr := refBuild(nodes)
+		got, gerr := Build(nodes)
+		if (werr != nil) != (gerr != nil) {
+			t.Fatalf("seed %d: error %v, reference %v", seed, gerr, werr)
+		}
+		if werr != nil {
+			continue
+		}
+		if !reflect.DeepEqual(got.Level, want.Level) {
+			t.Fatalf("seed %d: levels\n got %v\nwant %v", seed, got.Level, want.Level)
+		}
+		if !reflect.DeepEqual(got.Levels, want.Levels) {
+			t.Fatalf("seed %d: level lists\n got %v\nwant %v", seed, got.Levels, want.Levels)
+		}
+		if !slices.Equal(got.Deferred, want.Deferred) {
+			t.Fatalf("seed %d: deferred\n got %v\nwant %v", seed, got.Deferred, want.Deferred)
+		}
+		if len(got.Sequences) != len(want.Sequences) || !reflect.DeepEqual(got.Unsequenced, want.Unsequenced) {
+			t.Fatalf("seed %d: sequences %v / %v, want %v / %v", seed, got.Sequences, got.Unsequenced, want.Sequences, want.Unsequenced)
+		}
+		for k, v := range want.Sequences {
+			if !slices.Equal(got.Sequences[k], v) {
+				t.Fatalf("seed %d: sequence %s = %v, want %v", seed, k, got.Sequences[k], v)
+			}
+		}
+		checkOrder(t, nodes, got)
+	}
+}
+
+// randomNodes is a random lab: a containment forest (now and then a
+// containment cycle), references of every kind, a few sequences.
+func randomNodes(rnd *rand.Rand) []Node {
+	n := 1 + rnd.IntN(60)
+	if rnd.IntN(10) == 0 {
+		n = 200 + rnd.IntN(300)
+	}
+	uid := func(i int) string { return fmt.Sprintf("u%03d", i) }
+	perm := rnd.Perm(n) // node order is not UID order
+	nodes := make([]Node, n)
+	seqs := 1 + rnd.IntN(4)
+	refDensity := rnd.Float64() * 3
+	for j := range nodes {
+		i := perm[j]
+		nd := Node{UID: uid(i), First: rnd.IntN(40) == 0}
+		if i > 0 && rnd.IntN(3) > 0 {
+			nd.Parent = uid(rnd.IntN(i)) // containers come first: a forest
+		} else if rnd.IntN(4) == 0 {
+			nd.Parent = "outside"
+		}
+		if rnd.IntN(300) == 0 && i+1 < n {
+			nd.Parent = uid(i + 1 + rnd.IntN(n-i-1)) // may close a containment cycle
+		}
+		for range int(refDensity * rnd.Float64() * 2) {
+			target := uid(rnd.IntN(n))
+			if rnd.IntN(8) == 0 {
+				target = "elsewhere"
+			}
+			nd.Refs = append(nd.Refs, Ref{Field: fmt.Sprintf("F%d", rnd.IntN(4)), Target: target, Required: rnd.IntN(4) == 0})
+		}
+		if rnd.IntN(3) == 0 {
+			nd.Sequence = fmt.Sprintf("seq-%d", rnd.IntN(seqs))
+			nd.Order = rnd.IntN(n) // ties happen: node order breaks them
+		}
+		nodes[j] = nd
+	}
+	return nodes
 }

@@ -372,10 +372,11 @@ func (s *Store) MarkObject(ctx context.Context, remoteID int64, uid string, from
 }
 
 // ObjectsForPlan lists a remote's objects with their parents and
-// references: the import plan's input.
+// references, in plan order: the import plan's input held in memory, for
+// tests (importer.PlanNodes); a whole lab's plan streams PlanGraph.
 func (s *Store) ObjectsForPlan(ctx context.Context, remoteID int64) ([]Stored, [][]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT source_uid, portal_type, source_path, coalesce(parent_uid, ''), state,
-		coalesce(dest_uid, ''), refs FROM objects WHERE remote_id = $1 ORDER BY source_path`, remoteID)
+		coalesce(dest_uid, ''), refs FROM objects WHERE remote_id = $1 ORDER BY source_path, source_uid`, remoteID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: objects for plan: %w", err)
 	}
@@ -392,43 +393,6 @@ func (s *Store) ObjectsForPlan(ctx context.Context, remoteID int64) ([]Stored, [
 		refs = append(refs, r)
 	}
 	return objs, refs, rows.Err()
-}
-
-// Sequenced is an object's place in the destination's ID numbering: the
-// objects of one Key are created one at a time, in Seq order.
-type Sequenced struct {
-	Key string
-	Seq int
-}
-
-// SetLevels records the import plan's level of each object (the import
-// run's order) and its place in an ID sequence (none when absent from
-// seqs), and marks what is to be imported in this run: objects not yet
-// imported go back to `fetched`.
-func (s *Store) SetLevels(ctx context.Context, remoteID int64, levels map[string]int, seqs map[string]Sequenced) error {
-	uids := make([]string, 0, len(levels))
-	lv := make([]int32, 0, len(levels))
-	keys := make([]string, 0, len(levels))
-	nums := make([]int32, 0, len(levels))
-	for u, l := range levels {
-		uids = append(uids, u)
-		lv = append(lv, int32(l))
-		sq := seqs[u]
-		keys = append(keys, sq.Key)
-		nums = append(nums, int32(sq.Seq))
-	}
-	_, err := s.leaderExec(ctx, `UPDATE objects o SET level = x.l, id_key = nullif(x.k, ''),
-		id_seq = CASE WHEN x.k = '' THEN NULL ELSE x.n END,
-		state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END,
-		failures = CASE WHEN o.state IN ('waiting', 'failed') THEN 0 ELSE o.failures END,
-		wait_kind = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.wait_kind END,
-		waiting_for = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.waiting_for END
-		FROM unnest($2::text[], $3::int[], $4::text[], $5::int[]) AS x(u, l, k, n)
-		WHERE o.remote_id = $1 AND o.source_uid = x.u`, remoteID, uids, lv, keys, nums)
-	if err != nil {
-		return fmt.Errorf("store: set levels: %w", err)
-	}
-	return nil
 }
 
 // Pending is an object waiting to be imported; Attempts changes every
@@ -457,11 +421,20 @@ func (s *Store) CurrentLevel(ctx context.Context, remoteID int64) (int, error) {
 	return int(*level), nil
 }
 
-// LevelPending lists the objects of a level still in `fetched`.
-func (s *Store) LevelPending(ctx context.Context, remoteID int64, level int) ([]Pending, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, attempts, coalesce(id_key, ''), coalesce(id_seq, 0)
-		FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level = $2
-		ORDER BY source_uid`, remoteID, level)
+// LevelPending lists what a level has to publish: the first object still
+// in `fetched` of each ID sequence of the level (the importer that settles
+// it publishes the next: SequenceHead), and, in UID order, at most limit
+// of its other objects still in `fetched` — a level of a hundred thousand
+// objects is published as those before settle, not listed and queued whole
+// (issue #13); the coordinator lists it again every few seconds.
+func (s *Store) LevelPending(ctx context.Context, remoteID int64, level, limit int) ([]Pending, error) {
+	rows, err := s.pool.Query(ctx, `(SELECT DISTINCT ON (id_key) source_uid, attempts, id_key, id_seq
+			FROM objects WHERE remote_id = $1 AND id_key IS NOT NULL AND state = 'fetched' AND level = $2
+			ORDER BY id_key, id_seq, source_uid)
+		UNION ALL
+		(SELECT source_uid, attempts, '', 0 FROM objects
+			WHERE remote_id = $1 AND state = 'fetched' AND level = $2 AND id_key IS NULL
+			ORDER BY source_uid LIMIT $3)`, remoteID, level, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending of level %d: %w", level, err)
 	}
@@ -706,22 +679,135 @@ func (s *Store) MissingReferenced(ctx context.Context, rm Remote) ([]string, err
 	return collectStrings(rows, "missing referenced objects")
 }
 
-// ObjectsByStateHeaders lists a remote's objects in one of the given
-// states without their fetched data, for walks over a whole lab (the
-// workflow replay) that load data where they need it: fifty thousand items
-// would otherwise sit in memory at once.
-func (s *Store) ObjectsByStateHeaders(ctx context.Context, remoteID int64, states []ObjState, runID *uuid.UUID) ([]Stored, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+storedWithoutData+` FROM objects WHERE remote_id = $1 AND state = ANY($2)
-		AND ($3::uuid IS NULL OR run_id = $3)
-		ORDER BY source_created, source_path`, remoteID, stateStrings(states), runID)
-	if err != nil {
-		return nil, fmt.Errorf("store: objects by state: %w", err)
+// ReplayObject is an object as the workflow replay lists it: without its
+// fetched data, and how far the run's replay took it (0 for not at all).
+type ReplayObject struct {
+	Stored
+	Mark ReplayMark
+}
+
+// ReplayWalk says which objects ReplayBatches lists, and how.
+type ReplayWalk struct {
+	// Run is the replay's run: its marks are read (ReplayObject.Mark).
+	Run uuid.UUID
+	// Scope, when set, keeps the objects a run (an update) stored.
+	Scope *uuid.UUID
+	State ObjState
+	// Types are the portal types listed; with Except, every other type.
+	Types  []string
+	Except bool
+	// ByContainer lists objects container by container, each container's
+	// in the order they were created, and never splits a container
+	// between batches; otherwise they come in UID order.
+	ByContainer bool
+	// Batch is how many objects a batch holds (a container with more
+	// makes a batch of its own).
+	Batch int
+}
+
+// ReplayBatches calls fn with the objects w names, a batch at a time: a
+// walk over a whole lab (the workflow replay) holds a batch, not the lab
+// (issue #13). Each batch is a query of its own, resuming after the last
+// key (UID, or container) of the one before; objects that move into the
+// walk meanwhile are listed when their key comes (the replay is made to
+// be run again: it starts from the destination's states).
+func (s *Store) ReplayBatches(ctx context.Context, remoteID int64, w ReplayWalk, fn func([]ReplayObject) error) error {
+	types := w.Types
+	if types == nil {
+		types = []string{}
 	}
-	out, err := collectStored(rows)
-	if err != nil {
-		return nil, fmt.Errorf("store: objects by state: %w", err)
+	size := max(w.Batch, 1)
+	const cols = storedWithoutData + `, CASE WHEN replayed_run = $2 THEN replay_mark ELSE 0 END`
+	const where = `remote_id = $1 AND state = $3 AND (portal_type = ANY($4)) <> $5 AND ($6::uuid IS NULL OR run_id = $6)`
+	args := []any{remoteID, w.Run, w.State, types, w.Except, w.Scope}
+	query := func(what, sql string, more ...any) ([]ReplayObject, error) {
+		rows, err := s.pool.Query(ctx, sql, append(args, more...)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: replay batch %s: %w", what, err)
+		}
+		out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ReplayObject, error) {
+			var o ReplayObject
+			err := r.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
+				&o.Written, &o.Sequence, &o.Seq, &o.Merged, &o.Data, &o.Mark)
+			return o, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: replay batch %s: %w", what, err)
+		}
+		return out, nil
 	}
-	return out, nil
+	if !w.ByContainer {
+		for after := ""; ; {
+			batch, err := query("by UID", `SELECT `+cols+` FROM objects WHERE `+where+` AND source_uid > $7
+				ORDER BY source_uid LIMIT $8`, after, size)
+			if err != nil {
+				return err
+			}
+			if len(batch) > 0 {
+				if err := fn(batch); err != nil {
+					return err
+				}
+				after = batch[len(batch)-1].SourceUID
+			}
+			if len(batch) < size {
+				return nil
+			}
+		}
+	}
+	// objects in no container first, as one
+	batch, err := query("without container", `SELECT `+cols+` FROM objects WHERE `+where+` AND parent_uid IS NULL
+		ORDER BY source_created, source_path, source_uid`)
+	if err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		if err := fn(batch); err != nil {
+			return err
+		}
+	}
+	for after := ""; ; {
+		batch, err := query("by container", `SELECT `+cols+` FROM objects WHERE `+where+` AND parent_uid > $7
+			ORDER BY parent_uid, source_created, source_path, source_uid LIMIT $8`, after, size+1)
+		if err != nil {
+			return err
+		}
+		last := len(batch) <= size
+		if !last {
+			// the last container may go on past the limit: it comes whole
+			// in the next batch, or alone when it fills one by itself
+			end := batch[len(batch)-1].ParentUID
+			keep := len(batch)
+			for keep > 0 && batch[keep-1].ParentUID == end {
+				keep--
+			}
+			if keep > 0 {
+				batch = batch[:keep]
+			} else if batch, err = query("of a container", `SELECT `+cols+` FROM objects WHERE `+where+` AND parent_uid = $7
+				ORDER BY source_created, source_path, source_uid`, end); err != nil {
+				return err
+			}
+		}
+		if len(batch) > 0 {
+			if err := fn(batch); err != nil {
+				return err
+			}
+			after = batch[len(batch)-1].ParentUID
+		}
+		if last {
+			return nil
+		}
+	}
+}
+
+// CountInState counts a remote's objects in a state (a run's, when scope
+// is set): whether a replay round moved anything.
+func (s *Store) CountInState(ctx context.Context, remoteID int64, state ObjState, scope *uuid.UUID) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM objects WHERE remote_id = $1 AND state = $2
+		AND ($3::uuid IS NULL OR run_id = $3)`, remoteID, state, scope).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: objects %s: %w", state, err)
+	}
+	return n, nil
 }
 
 // StateTally is how many of a remote's objects are in a state.
@@ -764,27 +850,15 @@ const (
 	ReplaySettled ReplayMark = 3
 )
 
-// Replayed returns how far the run's replay took each object it marked,
-// by source UID.
-func (s *Store) Replayed(ctx context.Context, remoteID int64, runID uuid.UUID) (map[string]ReplayMark, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, replay_mark FROM objects WHERE remote_id = $1 AND replayed_run = $2`, remoteID, runID)
-	if err != nil {
-		return nil, fmt.Errorf("store: replayed objects of run %s: %w", runID, err)
+// CountReplayed counts the objects a run's replay marked: what an
+// earlier pass of the run did.
+func (s *Store) CountReplayed(ctx context.Context, remoteID int64, runID uuid.UUID) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM objects WHERE remote_id = $1 AND replayed_run = $2`,
+		remoteID, runID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: replayed objects of run %s: %w", runID, err)
 	}
-	defer rows.Close()
-	out := map[string]ReplayMark{}
-	for rows.Next() {
-		var uid string
-		var mark ReplayMark
-		if err := rows.Scan(&uid, &mark); err != nil {
-			return nil, fmt.Errorf("store: replayed objects of run %s: %w", runID, err)
-		}
-		out[uid] = mark
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: replayed objects of run %s: %w", runID, err)
-	}
-	return out, nil
+	return n, nil
 }
 
 // MarkReplayed records that a run's replay took these objects as far as

@@ -186,21 +186,54 @@ func (s *Store) CopyVersions(ctx context.Context, identityID, sourceID, destID i
 	return written, seen, nil
 }
 
-// WrittenCopies lists the destination UIDs of a remote's imported objects
-// — and of those that failed or ended in another state after their copy
-// was made, which the run wrote too (a later run retries them, and must
-// not take its own half-done write for someone's edit) — all of them, or
-// those a run touched (run_id): the copies whose version
-// after the run is read back and recorded as seen. Copies found unchanged
-// are not: the system did not write them, and an edit made there that has
-// not travelled yet must stay a change of that copy.
-func (s *Store) WrittenCopies(ctx context.Context, remoteID int64, runID *uuid.UUID) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT dest_uid FROM objects WHERE remote_id = $1 AND dest_uid IS NOT NULL
-		AND state IN ('imported', 'failed', 'state-mismatch') AND ($2::uuid IS NULL OR run_id = $2) ORDER BY dest_uid`, remoteID, runID)
-	if err != nil {
-		return nil, fmt.Errorf("store: written copies: %w", err)
+// WrittenCopies calls fn with the destination UIDs of a remote's imported
+// objects — and of those that failed or ended in another state after their
+// copy was made, which the run wrote too (a later run retries them, and
+// must not take its own half-done write for someone's edit) — all of
+// them, or those a run touched (run_id), up to size at a time: the copies
+// whose version after the run is read back and recorded as seen. Copies
+// found unchanged are not: the system did not write them, and an edit made
+// there that has not travelled yet must stay a change of that copy. Each
+// batch is a query of its own (by source UID, a batch's copies once each):
+// a lab's copies are never all in memory (issue #13).
+func (s *Store) WrittenCopies(ctx context.Context, remoteID int64, runID *uuid.UUID, size int, fn func([]string) error) error {
+	size = max(size, 1)
+	for after := ""; ; {
+		var last string
+		var uids []string
+		rows, err := s.pool.Query(ctx, `SELECT source_uid, dest_uid FROM objects WHERE remote_id = $1 AND source_uid > $3
+			AND dest_uid IS NOT NULL AND state IN ('imported', 'failed', 'state-mismatch') AND ($2::uuid IS NULL OR run_id = $2)
+			ORDER BY source_uid LIMIT $4`, remoteID, runID, after, size)
+		if err != nil {
+			return fmt.Errorf("store: written copies: %w", err)
+		}
+		n := 0
+		seen := map[string]bool{}
+		for rows.Next() {
+			var dest string
+			if err := rows.Scan(&last, &dest); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: written copies: %w", err)
+			}
+			n++
+			if !seen[dest] {
+				seen[dest] = true
+				uids = append(uids, dest)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: written copies: %w", err)
+		}
+		if len(uids) > 0 {
+			if err := fn(uids); err != nil {
+				return err
+			}
+		}
+		if n < size {
+			return nil
+		}
+		after = last
 	}
-	return collectStrings(rows, "written copies")
 }
 
 // MarkUpdated records that an update wrote changed fields to an object's
