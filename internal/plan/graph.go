@@ -11,9 +11,11 @@ import (
 // object they leave (compressed sparse rows), field names and ID sequence
 // keys interned. A lab's plan used to hold every object as strings, maps
 // and structs — some 2 KB an object while planning (issue #13); here it is
-// about 30 bytes an object and 8 an edge, so that planning a lab of a
-// quarter of a million objects stays within tens of megabytes. Objects
-// are added in order, each with its edges: AddEdge's from never goes back.
+// 7 bytes an edge and about 100 an object with the walks' arrays (150 in
+// all for a lab's 7 edges an object: BenchmarkGraphPlan), so that planning
+// a lab of a quarter of a million objects stays within tens of megabytes.
+// Objects are added in order, each with its edges: AddEdge's from never
+// goes back.
 type Graph struct {
 	first []bool
 	seq   []int32 // the object's ID sequence, -1 for none
