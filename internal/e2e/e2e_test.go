@@ -196,7 +196,14 @@ type run struct {
 func (d *deployment) runStep(remote, kind string, while func(r run)) run {
 	d.t.Helper()
 	var r run
-	if st := d.call("POST", "/api/v1/remotes/"+remote+"/"+kind, nil, &r); st != http.StatusAccepted {
+	// 409: another run of the remote is active (an auto-sync slot that
+	// began meanwhile); a user starts the step once it has ended
+	st := d.call("POST", "/api/v1/remotes/"+remote+"/"+kind, nil, &r)
+	for deadline := time.Now().Add(120 * time.Second); st == http.StatusConflict && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond) // polling the API, bounded
+		st = d.call("POST", "/api/v1/remotes/"+remote+"/"+kind, nil, &r)
+	}
+	if st != http.StatusAccepted {
 		d.t.Fatalf("%s: %d", kind, st)
 	}
 	id := r.Run.ID
