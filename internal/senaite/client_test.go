@@ -2,6 +2,7 @@ package senaite
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -378,5 +379,34 @@ func TestGateAdmitsEveryAttempt(t *testing.T) {
 	defer cancel()
 	if _, err := c.Version(ctx); !errors.Is(err, context.DeadlineExceeded) || sent.Load() != 5 || g.refused.Load() != 1 {
 		t.Fatalf("not admitted: %v, %d sent", err, sent.Load())
+	}
+}
+
+// TestSwallowedExceptionsRetried: an HTTP-200 error is asked again only
+// when the database failed (a conflict, a ZEO disconnection); the code's
+// own exceptions answer the same every time.
+func TestSwallowedExceptionsRetried(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		message string
+		retry   bool
+	}{
+		{"ConflictError: database conflict error (oid 0x2f3a)", true},
+		{"ReadConflictError: database read conflict error", true},
+		{"ClientDisconnected: ZEO client disconnected", true},
+		{"AttributeError: 'str' object has no attribute 'output'", false},
+		{"KeyError: 'Analyses'", false},
+		{"404 Not Found: The requested URL was not found on the server.", false},
+		{"No object found for UID 0123", false},
+		{"ValueError: invalid literal for int()", false},
+	} {
+		body, _ := json.Marshal(map[string]any{"success": false, "message": tt.message})
+		e := classify("GET", "/search", 200, "application/json", body)
+		if e == nil || e.Kind != KindAPI {
+			t.Fatalf("%s: classified %v, want an API error", tt.message, e)
+		}
+		if got := e.retryable(); got != tt.retry {
+			t.Errorf("%s: retried %v, want %v", tt.message, got, tt.retry)
+		}
 	}
 }
