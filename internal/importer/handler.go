@@ -41,7 +41,7 @@ type Handler struct {
 	Deferred func(sourceUID, field string) bool
 
 	keyMu sync.Mutex
-	keys  map[string]map[string]string // instance/type → natural key value → UID
+	keys  map[string]*keyIndex // instance/type → its natural keys (naturalKeys)
 
 	remoteMu sync.Mutex
 	remotes  map[int64]cachedRemote

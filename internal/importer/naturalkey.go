@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
@@ -118,12 +119,24 @@ func (h *Handler) forgetKeys(instanceID int64, portalType string) {
 // value, once per process: the objects that were there before (what this
 // system creates or links is in store.KeyHolder at once). One made at the
 // destination since is found when its create is refused, see forgetKeys.
+// Each type is listed under its own lock: the sixty setup types of a lab
+// are listed at once, not one after the other behind one lock.
 func (h *Handler) naturalKeys(ctx context.Context, instanceID int64, portalType, key string, dst *senaite.Client) (map[string]string, error) {
-	h.keyMu.Lock()
-	defer h.keyMu.Unlock()
 	k := fmt.Sprintf("%d/%s", instanceID, portalType)
-	if m, ok := h.keys[k]; ok {
-		return m, nil
+	h.keyMu.Lock()
+	if h.keys == nil {
+		h.keys = map[string]*keyIndex{}
+	}
+	idx := h.keys[k]
+	if idx == nil {
+		idx = &keyIndex{}
+		h.keys[k] = idx
+	}
+	h.keyMu.Unlock()
+	idx.mu.Lock()
+	defer idx.mu.Unlock()
+	if idx.m != nil {
+		return idx.m, nil
 	}
 	m := map[string]string{}
 	for it, err := range dst.Search(ctx, senaite.Query{PortalTypes: []string{portalType}, Complete: true, Limit: 200}) {
@@ -136,11 +149,15 @@ func (h *Handler) naturalKeys(ctx context.Context, instanceID int64, portalType,
 			}
 		}
 	}
-	if h.keys == nil {
-		h.keys = map[string]map[string]string{}
-	}
-	h.keys[k] = m
+	idx.m = m
 	return m, nil
+}
+
+// keyIndex is one destination type's natural keys as listed once (m is
+// nil until then), filled under its own lock.
+type keyIndex struct {
+	mu sync.Mutex
+	m  map[string]string
 }
 
 // stillMerged is an update's outcome for an object merged by its key: the
