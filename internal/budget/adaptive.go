@@ -62,8 +62,8 @@ func adaptiveHigh(limit float64) float64 { return max(0.4, 2/limit) }
 // was safe. A lab of fewer threads is bounded by its max_concurrency.
 const AdaptiveFloor = 4
 
-// NewAdaptive starts at one request in flight (the first window learns
-// the lab's latency without load), then stays within
+// NewAdaptive starts at one request in flight (the first window, of
+// three answers, learns the lab's latency without load), then stays within
 // [min(AdaptiveFloor, ceiling), ceiling].
 func NewAdaptive(ceiling int) *Adaptive {
 	a := &Adaptive{limit: 1}
@@ -97,13 +97,26 @@ func (a *Adaptive) Observe(o senaite.Outcome, demand int) bool {
 		a.sum[k] += o.Latency
 		a.cnt[k]++
 	}
-	if a.n < max(2*a.Limit(), 10) {
+	if !a.windowDone() {
 		return false
 	}
 	before := a.Limit()
 	a.judge()
 	a.n, a.overloads, a.peak, a.sum, a.cnt = 0, 0, 0, [2]time.Duration{}, [2]int{}
 	return a.Limit() != before
+}
+
+// windowDone tells whether the answers gathered are judged now: by
+// max(2·limit, 10), or, while no latency without load is known, as soon
+// as one kind has adaptiveSamples answers — a process's first requests to
+// a lab wait at a limit of one for three answers, not ten (an import's
+// first objects, setup folders, come as a burst that a limit of one made
+// queue for a second).
+func (a *Adaptive) windowDone() bool {
+	if a.base == [2]time.Duration{} && max(a.cnt[0], a.cnt[1]) >= adaptiveSamples {
+		return true
+	}
+	return a.n >= max(2*a.Limit(), 10)
 }
 
 // enough samples of a kind in a window to learn from
