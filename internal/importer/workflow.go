@@ -738,24 +738,33 @@ func (h *Handler) listedStates(ctx context.Context, rm store.Remote, groups []re
 	if err != nil {
 		return nil
 	}
+	// the listings at once, within the lab's bound: a setup phase lists
+	// some sixty types of a few objects each
 	states := make(map[string]senaite.Item, n)
+	var mu sync.Mutex
+	p := pool.New().WithMaxGoroutines(ReplayConcurrency)
 	for pt, uids := range byType {
 		for start := 0; start < len(uids); start += statesBatch {
 			batch := uids[start:min(start+statesBatch, len(uids))]
-			page, err := dst.SearchPage(ctx, senaite.Query{PortalTypes: []string{pt}, UIDs: batch, Limit: len(batch)}, 0)
-			if err != nil {
-				h.Log.Debug("state listing failed; reading objects one by one", "remote", rm.Name, "portal_type", pt, "error", err)
-				continue
-			}
-			for _, it := range page.Items {
-				if it.ReviewState != "" {
-					if cur, ok := listedAsCurrent(pt, it); ok {
-						states[it.UID] = cur
+			p.Go(func() {
+				page, err := dst.SearchPage(ctx, senaite.Query{PortalTypes: []string{pt}, UIDs: batch, Limit: len(batch)}, 0)
+				if err != nil {
+					h.Log.Debug("state listing failed; reading objects one by one", "remote", rm.Name, "portal_type", pt, "error", err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				for _, it := range page.Items {
+					if it.ReviewState != "" {
+						if cur, ok := listedAsCurrent(pt, it); ok {
+							states[it.UID] = cur
+						}
 					}
 				}
-			}
+			})
 		}
 	}
+	p.Wait()
 	return states
 }
 
