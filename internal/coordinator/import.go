@@ -24,9 +24,12 @@ import (
 )
 
 // advanceImport: a queued import is planned (levels, deferred edges); a
-// running one publishes its lowest unfinished level; when every level is
-// done, deferred references are set, the workflow is replayed and the run
-// is closed: succeeded, or partial when objects failed.
+// running one publishes what is ready (store.ReadyPending: objects whose
+// container has settled, lowest levels first) whenever its lowest level
+// with objects to bring changes, and every relistEvery — the importers
+// publish what each settled object lets go meanwhile; when no object is
+// left to bring, deferred references are set, the workflow is replayed
+// and the run is closed: succeeded, or partial when objects failed.
 func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 	switch r.Status {
 	case store.StatusQueued:
@@ -52,7 +55,14 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		if c.levelListed(r.ID, level) {
 			return nil // published; its objects are on their way
 		}
-		pending, err := c.Store.LevelPending(ctx, r.RemoteID, level, publishWindow)
+		if n, err := c.Store.WakeStranded(ctx, r.RemoteID); err != nil {
+			return err
+		} else if n > 0 {
+			// their arrival settled and no importer woke them yet (it is about
+			// to, or stopped before it could)
+			c.Log.Debug("objects waiting for a settled arrival put back", "run_id", r.ID, "remote", r.Remote, "objects", n)
+		}
+		pending, err := c.Store.ReadyPending(ctx, r.RemoteID, publishWindow)
 		if err != nil {
 			return err
 		}
@@ -153,9 +163,9 @@ func (c *Coordinator) idFormats(ctx context.Context, rm store.Remote) ([]ids.For
 	return ids.Formats(data.IDFormatting), nil
 }
 
-// publishLevel publishes a level's pending objects — of an ID sequence,
+// publishLevel publishes the objects ready to import — of an ID sequence,
 // only its next one (the importer that settles it publishes the one after:
-// importer.Worker) —; message ids make a re-publish on the next tick a
+// importer.Sequencer) —; message ids make a re-publish on the next tick a
 // no-op, and change with each parking so that a requeued object is
 // delivered again.
 func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []store.Pending) error {
@@ -181,17 +191,19 @@ func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []s
 	return nil
 }
 
-// publishWindow is how many objects of a level outside ID sequences are
-// listed and published at a time: the stream and this process hold that
-// many messages of a level, not the level, and an import settles fewer
-// than that between two listings (relistEvery) — some 500 objects a
-// second on a 2-core machine.
+// publishWindow is how many objects outside ID sequences are listed and
+// published at a time: the stream and this process hold that many
+// messages, not the lab, and an import settles fewer than that between two
+// listings (relistEvery) — some 500 objects a second on a 2-core machine.
 const publishWindow = 10_000
 
-// relistEvery is how long a published level is trusted before its
-// pending objects are listed again: reading a whole level on every tick
-// was a quarter of a core of PostgreSQL on a 50,000-object import, and an
-// object put back in `fetched` meanwhile (requeued) waits at most this.
+// relistEvery is how long a listing is trusted, while the lowest level
+// with objects to bring stays the same, before the ready objects are
+// listed again: listing on every tick was a quarter of a core of
+// PostgreSQL on a 50,000-object import; the importers publish what settled
+// objects let go, so that this listing only catches what they could not
+// (an importer stopped between settling and publishing), and an object put
+// back in `fetched` (requeued, or woken by WakeStranded) waits at most this.
 const relistEvery = 5 * time.Second
 
 // levelListed tells whether this process listed and published a run's

@@ -245,7 +245,11 @@ func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, fi
 }
 
 // payload translates the object's fields; references without a replica
-// are left for the deferred-reference pass.
+// are left for the deferred-reference pass. A target that lands while the
+// fields are translated (objects go as soon as their container is there,
+// so one may be created meanwhile) is translated by the copy its state
+// names, read in the same snapshot as the state: a reference is never
+// left out for having been created a moment too late.
 func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, raw map[string]json.RawMessage) (map[string]any, string, error) {
 	var uids []string
 	for _, r := range refs.Extract(o.PortalType, raw) {
@@ -272,29 +276,49 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 		return slices.Contains(held, field) || h.Deferred != nil && h.Deferred(o.SourceUID, field)
 	}
 	translate := func(s string) (string, bool) { d, ok := tr[s]; return d, ok }
-	fields, unresolved := Payload(o.PortalType, raw, translate, deferred)
-	note := ""
-	if hidden {
-		var more []refs.Ref
-		var missing string
-		note, more, missing = rebuildHidden(o.PortalType, raw, fields, translate, func(pt string) (string, string, bool) {
-			uid, path, ok, err := h.Store.AnyImported(ctx, rm.ID, pt)
-			return uid, path, ok && err == nil
-		})
-		if missing != "" {
-			return nil, "", waitFor(missing, "%s: no %s imported yet to stand in for its unreadable required reference",
-				o.SourceUID, missing)
+	var (
+		fields         map[string]any
+		unresolved     []refs.Ref
+		note           string
+		pendingTargets map[string]store.Position
+	)
+	for {
+		fields, unresolved = Payload(o.PortalType, raw, translate, deferred)
+		note = ""
+		if hidden {
+			var more []refs.Ref
+			var missing string
+			note, more, missing = rebuildHidden(o.PortalType, raw, fields, translate, func(pt string) (string, string, bool) {
+				uid, path, ok, err := h.Store.AnyImported(ctx, rm.ID, pt)
+				return uid, path, ok && err == nil
+			})
+			if missing != "" {
+				return nil, "", waitFor(missing, "%s: no %s imported yet to stand in for its unreadable required reference",
+					o.SourceUID, missing)
+			}
+			unresolved = append(unresolved, more...)
 		}
-		unresolved = append(unresolved, more...)
-	}
-	var pendingTargets map[string]store.Position
-	if len(unresolved) > 0 {
+		if len(unresolved) == 0 {
+			break
+		}
 		targets := make([]string, len(unresolved))
 		for i, u := range unresolved {
 			targets[i] = u.UID
 		}
 		if pendingTargets, err = h.Store.ObjectStates(ctx, rm.ID, targets); err != nil {
 			return nil, "", err
+		}
+		landed := 0
+		for _, t := range targets {
+			if p := pendingTargets[t]; p.Landed() {
+				if _, ok := tr[t]; !ok {
+					tr[t] = p.DestUID
+					landed++
+				}
+			}
+		}
+		if landed == 0 {
+			break
 		}
 	}
 	var left []string
@@ -317,11 +341,13 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 			}
 			return nil, "", waitFor(u.UID, "%s.%s -> %s", o.SourceUID, u.Field, u.UID)
 		}
-		h.Log.Warn("reference left out: its target has no replica", "remote", rm.Name, "uid", o.SourceUID,
-			"portal_type", o.PortalType, "field", u.Field, "target", u.UID)
 		left = append(left, fmt.Sprintf("%s → %s (%s)", u.Field, u.UID, stateOr(pendingTargets[u.UID].State, "never fetched")))
 	}
 	if len(left) > 0 {
+		// said once it is sure the object goes without them (a target
+		// further on may still make it wait)
+		h.Log.Warn("references left out: their targets have no replica", "remote", rm.Name, "uid", o.SourceUID,
+			"portal_type", o.PortalType, "references", strings.Join(left, ", "))
 		// never written half: the field is left out, and the object says so
 		note = strings.TrimPrefix(note+"; references left out, their targets have no copy: "+strings.Join(left, ", "), "; ")
 	}

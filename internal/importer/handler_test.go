@@ -346,8 +346,9 @@ func TestImportWholeLab(t *testing.T) {
 }
 
 // TestParkedObjectImportedOnceItsParentLands: an object whose container
-// has no replica yet is parked (not failed, no delivery spent) and imported
-// when requeued after the container landed.
+// has no replica yet is parked (not failed, no delivery spent) waiting for
+// the container's arrival, woken when the container is imported, and
+// imported then.
 func TestParkedObjectImportedOnceItsParentLands(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -361,7 +362,7 @@ func TestParkedObjectImportedOnceItsParentLands(t *testing.T) {
 		t.Fatalf("contact before its client: %s %v", state, err)
 	}
 	rows, err := st.ListObjects(ctx, rm.ID, store.ObjectFilter{State: store.ObjWaiting})
-	if err != nil || len(rows) != 1 || rows[0].Wait != store.WaitDependency || rows[0].WaitingFor != client.UID {
+	if err != nil || len(rows) != 1 || rows[0].Wait != store.WaitArrival || rows[0].WaitingFor != client.UID {
 		t.Fatalf("parked contact: %+v %v", rows, err)
 	}
 	// what the object waits for is a column, not its message: rewording
@@ -372,8 +373,8 @@ func TestParkedObjectImportedOnceItsParentLands(t *testing.T) {
 	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: client.UID}); err != nil || state != store.ObjImported {
 		t.Fatalf("client: %s %v", state, err)
 	}
-	if n, err := st.RequeueWaiting(ctx, rm.ID, 3); err != nil || n != 1 {
-		t.Fatalf("requeued %d (%v)", n, err)
+	if o, err := st.Object(ctx, rm.ID, contact.UID); err != nil || o.State != store.ObjFetched {
+		t.Fatalf("contact once its client was imported: %s %v; want woken (fetched)", o.State, err)
 	}
 	if state, err := h.Import(ctx, importer.Object{RemoteID: rm.ID, SourceUID: contact.UID}); err != nil || state != store.ObjImported {
 		t.Fatalf("parked contact after its client landed: %s %v", state, err)

@@ -35,26 +35,78 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 		// again, under a new message id
 		return o.State, h.Store.Bump(ctx, rm.ID, o.SourceUID)
 	}
-	out, err := h.execute(ctx, rm, o) // an error never comes with a lock held (createCopy)
-	var we *waitError
-	if errors.As(err, &we) {
-		out, err = outcome{state: store.ObjWaiting, wait: store.WaitDependency, waitingFor: we.on, reason: we.Error()}, nil
+	for attempt := 0; ; attempt++ {
+		out, err := h.execute(ctx, rm, o) // an error never comes with a lock held (createCopy)
+		var we *waitError
+		if errors.As(err, &we) {
+			// parked on what it cannot be created without: woken when that
+			// arrives, or, if it arrived meanwhile, tried again at once
+			kind, err := h.Store.ParkOn(ctx, rm.ID, o.SourceUID, pending, we.on, we.Error(), attempt < 2)
+			switch {
+			case err != nil:
+				return h.settledMeanwhile(ctx, rm, o, err)
+			case kind == "":
+				continue
+			case kind == store.WaitArrival:
+				return store.ObjWaiting, nil // keeps its sequence's turn
+			}
+			out = outcome{state: store.ObjWaiting}
+		} else if err != nil {
+			return "", err
+		} else {
+			state, err := h.report(ctx, rm, o, out)
+			if out.unlock != nil {
+				out.unlock()
+			}
+			if err != nil {
+				return h.settledMeanwhile(ctx, rm, o, err)
+			}
+			out.state = state
+		}
+		h.letGo(ctx, rm, m.RunID, o, out)
+		return out.state, nil
 	}
-	if err != nil {
+}
+
+// settledMeanwhile answers an outcome that could not be recorded: when
+// the object left the states an import takes it from because another
+// settled it meanwhile (a sample adopting its analysis as the analysis'
+// own message was being handled), that is its outcome, not a failure.
+func (h *Handler) settledMeanwhile(ctx context.Context, rm store.Remote, o store.Stored, err error) (store.ObjState, error) {
+	if !errors.Is(err, store.ErrStaleState) {
 		return "", err
 	}
-	state, err := h.report(ctx, rm, o, out)
-	if out.unlock != nil {
-		out.unlock()
+	now, rerr := h.Store.ObjectHead(ctx, rm.ID, o.SourceUID)
+	if rerr != nil || !now.State.Final() {
+		return "", err
 	}
+	return now.State, nil
+}
+
+// letGo publishes, once an object is settled, what that lets go: the next
+// of its ID sequence, what waited for it or for the analyses adopted with
+// it, its children (Sequencer). A publish that fails is left to the
+// coordinator's listing, which finds them all within seconds.
+func (h *Handler) letGo(ctx context.Context, rm store.Remote, runID string, o store.Stored, out outcome) {
+	uids := []string{o.SourceUID}
+	for _, a := range out.analyses {
+		uids = append(uids, a.SourceUID)
+	}
+	free, err := h.Store.Settled(ctx, rm.ID, uids, letGoLimit)
 	if err == nil && o.Sequence != "" {
-		// settled: the next of its ID sequence may be created
-		if perr := h.Sequencer.next(ctx, h.Store, rm, m.RunID, o.Sequence); perr != nil && !errors.Is(perr, queue.ErrDuplicate) {
-			h.Log.Warn("next of an id sequence not published; the coordinator will", "remote", rm.Name,
-				"uid", o.SourceUID, "sequence", o.Sequence, "error", perr)
+		var head store.Pending
+		var ok bool
+		if head, ok, err = h.Store.SequenceHead(ctx, rm.ID, o.Sequence); ok {
+			free = append(free, head)
 		}
 	}
-	return state, err
+	if err == nil {
+		err = h.Sequencer.publish(ctx, rm, runID, free)
+	}
+	if err != nil && !errors.Is(err, queue.ErrDuplicate) {
+		h.Log.Warn("what a settled object lets go was not published; the coordinator will", "remote", rm.Name,
+			"uid", o.SourceUID, "sequence", o.Sequence, "error", err)
+	}
 }
 
 // execute decides what becomes of a pending object, writing to the

@@ -15,10 +15,12 @@ import (
 // samples, the worksheets, a sample's partitions) are created one at a
 // time, in the source's order, so that the destination's ID server gives
 // them the source's ids (internal/ids). The coordinator publishes only the
-// first of each sequence (store.LevelPending); the importer that settles
+// first of each sequence (store.ReadyPending); the importer that settles
 // one publishes the next (Sequencer) — keys proceed in parallel, each at
-// the pace of its own creates. A settled object is any outcome: created, linked, skipped,
-// failed or parked (a parked one's id is lost; the others keep theirs).
+// the pace of its own creates. A settled object is any outcome: created,
+// linked, skipped, failed or parked on what this import will not bring (a
+// parked one's id is lost; the others keep theirs). One waiting for an
+// arrival keeps its turn: the sequence goes on when it is woken.
 
 // MessageID is the Nats-Msg-Id of an object's import message: the stream
 // drops a re-publish of one still queued; it changes with the object's
@@ -27,22 +29,31 @@ func MessageID(runID string, p store.Pending) string {
 	return fmt.Sprintf("import:%s:%s:%d", runID, p.SourceUID, p.Attempts)
 }
 
-// Sequencer publishes the next object of an ID sequence once one is
-// settled: the importer's side of store.LevelPending.
+// Sequencer publishes what a settled object lets go: the next object of
+// its ID sequence, the objects that waited for its arrival, its children
+// (store.Settled) — the importer's side of store.ReadyPending, so that an
+// import moves at the pace of its objects, not of the coordinator's
+// listings.
 type Sequencer struct {
 	JS    jetstream.JetStream
 	Names queue.Names
 }
 
-// next publishes the head of an object's ID sequence, if any is left.
-func (s *Sequencer) next(ctx context.Context, st *store.Store, rm store.Remote, runID, key string) error {
-	if s == nil || s.JS == nil || key == "" {
+// letGoLimit bounds the children one settled object publishes (a client
+// folder's thousands of clients): the coordinator's listing takes the rest.
+const letGoLimit = 2000
+
+// publish publishes import messages of a remote's objects; without a
+// stream (a test's handler) the coordinator's listing publishes them.
+func (s *Sequencer) publish(ctx context.Context, rm store.Remote, runID string, objects []store.Pending) error {
+	if s == nil || s.JS == nil || len(objects) == 0 {
 		return nil
 	}
-	head, ok, err := st.SequenceHead(ctx, rm.ID, key)
-	if err != nil || !ok {
-		return err
+	subject := s.Names.Subject(queue.Import, rm.Name)
+	msgs := make([]queue.Msg, len(objects))
+	for i, p := range objects {
+		raw, _ := json.Marshal(Object{RemoteID: rm.ID, SourceUID: p.SourceUID, RunID: runID})
+		msgs[i] = queue.Msg{Subject: subject, ID: MessageID(runID, p), Data: raw}
 	}
-	raw, _ := json.Marshal(Object{RemoteID: rm.ID, SourceUID: head.SourceUID, RunID: runID})
-	return queue.Publish(ctx, s.JS, s.Names.Subject(queue.Import, rm.Name), MessageID(runID, head), raw)
+	return queue.PublishBatch(ctx, s.JS, msgs)
 }

@@ -30,27 +30,30 @@ func (h *Handler) updateOnly(ctx context.Context, rm store.Remote, o store.Store
 	if origin == rm.DestinationID && hasCopy {
 		return destUID, true, "", nil
 	}
-	if !hasCopy && rm.Options.LocalPrefix != "" {
-		if own, found := strings.CutPrefix(remote.IDOf(o.SourcePath), rm.Options.LocalPrefix); found && own != "" {
-			uid, modified, err := h.findOwn(ctx, o.PortalType, own, dst)
+	if own, found := strings.CutPrefix(remote.IDOf(o.SourcePath), rm.Options.LocalPrefix); rm.Options.LocalPrefix != "" && found && own != "" {
+		if hasCopy {
+			// linked by its local prefix before (an earlier attempt that
+			// then waited for a reference, or stopped): the destination's own
+			return destUID, true, "", nil
+		}
+		uid, modified, err := h.findOwn(ctx, o.PortalType, own, dst)
+		if err != nil {
+			return "", false, "", err
+		}
+		if uid != "" {
+			linked, err := h.Store.Link(ctx, ident, rm.DestinationID, uid)
 			if err != nil {
 				return "", false, "", err
 			}
-			if uid != "" {
-				linked, err := h.Store.Link(ctx, ident, rm.DestinationID, uid)
-				if err != nil {
+			if linked {
+				// the source's copy came from this version (the original
+				// add-on sent it): the source's changes update it
+				if err := h.Store.SetSeen(ctx, rm.DestinationID, []string{uid}, []time.Time{modified}, false); err != nil {
 					return "", false, "", err
 				}
-				if linked {
-					// the source's copy came from this version (the original
-					// add-on sent it): the source's changes update it
-					if err := h.Store.SetSeen(ctx, rm.DestinationID, []string{uid}, []time.Time{modified}, false); err != nil {
-						return "", false, "", err
-					}
-					h.Log.Info("update-only: linked by the local prefix", "remote", rm.Name, "uid", o.SourceUID,
-						"portal_type", o.PortalType, "dest_uid", uid, "id", own)
-					return uid, true, "", nil
-				}
+				h.Log.Info("update-only: linked by the local prefix", "remote", rm.Name, "uid", o.SourceUID,
+					"portal_type", o.PortalType, "dest_uid", uid, "id", own)
+				return uid, true, "", nil
 			}
 		}
 	}

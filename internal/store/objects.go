@@ -406,68 +406,13 @@ type Pending struct {
 	Seq      int
 }
 
-// CurrentLevel is the lowest level that still has objects in `fetched`
-// (the one an import publishes); -1 when none is left. It reads the
-// state/level index only, so the leader asks it on every tick.
-func (s *Store) CurrentLevel(ctx context.Context, remoteID int64) (int, error) {
-	var level *int32
-	if err := s.pool.QueryRow(ctx, `SELECT min(level) FROM objects WHERE remote_id = $1 AND state = 'fetched' AND level IS NOT NULL`,
-		remoteID).Scan(&level); err != nil {
-		return 0, fmt.Errorf("store: current level: %w", err)
-	}
-	if level == nil {
-		return -1, nil
-	}
-	return int(*level), nil
-}
-
-// LevelPending lists what a level has to publish: the first object still
-// in `fetched` of each ID sequence of the level (the importer that settles
-// it publishes the next: SequenceHead), and, in UID order, at most limit
-// of its other objects still in `fetched` — a level of a hundred thousand
-// objects is published as those before settle, not listed and queued whole
-// (issue #13); the coordinator lists it again every few seconds.
-func (s *Store) LevelPending(ctx context.Context, remoteID int64, level, limit int) ([]Pending, error) {
-	rows, err := s.pool.Query(ctx, `(SELECT DISTINCT ON (id_key) source_uid, attempts, id_key, id_seq
-			FROM objects WHERE remote_id = $1 AND id_key IS NOT NULL AND state = 'fetched' AND level = $2
-			ORDER BY id_key, id_seq, source_uid)
-		UNION ALL
-		(SELECT source_uid, attempts, '', 0 FROM objects
-			WHERE remote_id = $1 AND state = 'fetched' AND level = $2 AND id_key IS NULL
-			ORDER BY source_uid LIMIT $3)`, remoteID, level, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: pending of level %d: %w", level, err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Pending])
-	if err != nil {
-		return nil, fmt.Errorf("store: pending of level %d: %w", level, err)
-	}
-	return out, nil
-}
-
-// SequenceHead is the next object of an ID sequence to create: the
-// lowest in the sequence still in `fetched`; ok is false when none is
-// left. The importer that settles a sequence's object publishes it.
-func (s *Store) SequenceHead(ctx context.Context, remoteID int64, key string) (p Pending, ok bool, err error) {
-	err = s.pool.QueryRow(ctx, `SELECT source_uid, attempts, id_key, id_seq FROM objects
-		WHERE remote_id = $1 AND id_key = $2 AND state = 'fetched' ORDER BY id_seq, source_uid LIMIT 1`, remoteID, key).
-		Scan(&p.SourceUID, &p.Attempts, &p.Sequence, &p.Seq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Pending{}, false, nil
-	}
-	if err != nil {
-		return Pending{}, false, fmt.Errorf("store: head of sequence %s: %w", key, err)
-	}
-	return p, true, nil
-}
-
 // ObjectTurn reads one stored object, as Object does, and whether an
-// earlier object of its ID sequence is still to create (in `fetched`):
-// then it is not this one's turn. One round trip for both: the import asks
+// earlier object of its ID sequence is still to create (in `fetched`, or
+// waiting for an arrival: it keeps its turn): then it is not this one's. One round trip for both: the import asks
 // it of every object.
 func (s *Store) ObjectTurn(ctx context.Context, remoteID int64, uid string) (o Stored, earlier bool, err error) {
 	row := s.pool.QueryRow(ctx, `SELECT `+storedColumns+`, o.id_key IS NOT NULL AND EXISTS (SELECT 1 FROM objects e
-			WHERE e.remote_id = o.remote_id AND e.id_key = o.id_key AND e.id_seq < o.id_seq AND e.state = 'fetched')
+			WHERE e.remote_id = o.remote_id AND e.id_key = o.id_key AND e.id_seq < o.id_seq AND (e.state = 'fetched' OR e.wait_kind = 'arrival'))
 		FROM objects o WHERE o.remote_id = $1 AND o.source_uid = $2`, remoteID, uid)
 	err = row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
 		&o.Written, &o.Sequence, &o.Seq, &o.Merged, &o.Data, &earlier)
@@ -600,6 +545,14 @@ type Position struct {
 	// Merged: linked to the destination object that holds its natural
 	// key (MarkMerged), not created.
 	Merged bool
+	// DestUID is its copy on the destination, where it has one.
+	DestUID string
+}
+
+// Landed tells whether an object in this position has its copy on the
+// destination: imported, or found unchanged there.
+func (p Position) Landed() bool {
+	return (p.State == ObjImported || p.State == ObjUnchanged) && p.DestUID != ""
 }
 
 // AwaitsImport tells whether an object in this position is still to be
@@ -612,7 +565,7 @@ func (p Position) AwaitsImport() bool {
 // ObjectStates returns the position of the given source objects of a
 // remote; UIDs that were never fetched are absent.
 func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string) (map[string]Position, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uid, state, coalesce(wait_kind, ''), merged
+	rows, err := s.pool.Query(ctx, `SELECT source_uid, state, coalesce(wait_kind, ''), merged, coalesce(dest_uid, '')
 		FROM objects WHERE remote_id = $1 AND source_uid = ANY($2)`, remoteID, uids)
 	if err != nil {
 		return nil, fmt.Errorf("store: object states: %w", err)
@@ -622,7 +575,7 @@ func (s *Store) ObjectStates(ctx context.Context, remoteID int64, uids []string)
 	for rows.Next() {
 		var u string
 		var p Position
-		if err := rows.Scan(&u, &p.State, &p.Wait, &p.Merged); err != nil {
+		if err := rows.Scan(&u, &p.State, &p.Wait, &p.Merged, &p.DestUID); err != nil {
 			return nil, fmt.Errorf("store: object states: %w", err)
 		}
 		out[u] = p

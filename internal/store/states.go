@@ -75,13 +75,18 @@ type WaitKind string
 // Wait kinds.
 const (
 	// WaitDependency: its container or a reference it cannot be created
-	// without has no copy yet (objects.waiting_for names it). The object is
-	// published again once the levels are through.
+	// without has no copy, and this import does not bring it (any more:
+	// it failed, or waits itself); objects.waiting_for names it. The object
+	// is published again once the import's objects are through.
 	WaitDependency WaitKind = "dependency"
 	// WaitReplay: the destination creates it itself during the workflow
 	// replay (a retest, an analysis of a retest sample), where it is
 	// adopted; it is never published again.
 	WaitReplay WaitKind = "replay"
+	// WaitArrival: what it cannot be created without is an object this
+	// import is still bringing; the importer that settles that object wakes
+	// it (Settled). Within an ID sequence it keeps its turn.
+	WaitArrival WaitKind = "arrival"
 )
 
 // RunKind is the step a run executes (ARCHITECTURE.md §1).
