@@ -170,12 +170,14 @@ func (a *Adaptive) judge() {
 		return // nothing of this work's to judge
 	}
 	var base time.Duration // the window's latency without load, by its mix
+	weight := 0
 	for k := range mean {
 		if mean[k] > 0 {
 			base += a.base[k] * time.Duration(a.cnt[k])
+			weight += a.cnt[k]
 		}
 	}
-	base /= time.Duration(a.cnt[0]*boolInt(mean[0] > 0) + a.cnt[1]*boolInt(mean[1] > 0))
+	base /= time.Duration(weight)
 	share := float64(max(queue, 0)) / float64(base)
 	switch {
 	case share > 2*adaptiveHigh(a.limit):
@@ -189,11 +191,4 @@ func (a *Adaptive) judge() {
 	case share < adaptiveLow:
 		a.limit = min(a.max, a.limit+1)
 	}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -57,23 +57,7 @@ func TestStatsCountLoad(t *testing.T) {
 	}
 	srv := httptest.NewServer(NewServer(lab, faults, nil))
 	t.Cleanup(srv.Close)
-	stats := func(method, route string) Stats {
-		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+route, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var st Stats
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s %s: %d", method, route, resp.StatusCode)
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
+	stats := func(method, route string) Stats { t.Helper(); return simStats(t, srv.URL, method, route) }
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -123,20 +107,7 @@ func TestStatsCountThreadUsage(t *testing.T) {
 	}
 	srv := httptest.NewServer(NewServer(lab, faults, nil))
 	t.Cleanup(srv.Close)
-	stats := func(method, route string) Stats {
-		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+route, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var st Stats
-		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
+	stats := func(method, route string) Stats { t.Helper(); return simStats(t, srv.URL, method, route) }
 	stats("POST", "/__sim/stats/reset")
 	var wg sync.WaitGroup
 	for range 2 {
@@ -187,4 +158,24 @@ func TestWaitQuantile(t *testing.T) {
 	if got := (&waitHistogram{}).quantile(0.95); got != 0 {
 		t.Errorf("empty: %s", got)
 	}
+}
+
+// simStats asks a simulator's admin stats route (GET /__sim/stats, or POST
+// its reset) and decodes the answer.
+func simStats(t *testing.T, base, method, route string) Stats {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+route, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s %s: %d", method, route, resp.StatusCode)
+	}
+	var st Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
