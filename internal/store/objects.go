@@ -483,13 +483,15 @@ func stateStrings(states []ObjState) []string {
 }
 
 // RequeueWaiting puts objects parked on a missing dependency back in
-// `fetched` so the import tries them again (at most maxAttempts times):
-// their dependency may have landed since. Objects waiting for the replay
-// (retests) are left alone. It returns how many were requeued.
-func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxAttempts int) (int, error) {
-	tag, err := s.leaderExec(ctx, `UPDATE objects SET state = 'fetched', wait_kind = NULL, waiting_for = NULL, updated_at = now()
-		WHERE remote_id = $1 AND state = 'waiting' AND wait_kind = 'dependency' AND attempts < $2`,
-		remoteID, maxAttempts)
+// `fetched` so the import tries them again, each at most maxRequeues times
+// a run (objects.requeued, not the attempts that waits for an arrival
+// raise too): their dependency may have landed since. Objects waiting for
+// the replay (retests) are left alone. It returns how many were requeued.
+func (s *Store) RequeueWaiting(ctx context.Context, remoteID int64, maxRequeues int) (int, error) {
+	tag, err := s.leaderExec(ctx, `UPDATE objects SET state = 'fetched', wait_kind = NULL, waiting_for = NULL,
+			requeued = requeued + 1, updated_at = now()
+		WHERE remote_id = $1 AND state = 'waiting' AND wait_kind = 'dependency' AND requeued < $2`,
+		remoteID, maxRequeues)
 	if err != nil {
 		return 0, fmt.Errorf("store: requeue waiting: %w", err)
 	}

@@ -193,7 +193,8 @@ func (s *Store) SetLevels(ctx context.Context, remoteID int64, n int, at func(i 
 			state = CASE WHEN o.state IN ('waiting', 'failed') THEN 'fetched' ELSE o.state END,
 			failures = CASE WHEN o.state IN ('waiting', 'failed') THEN 0 ELSE o.failures END,
 			wait_kind = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.wait_kind END,
-			waiting_for = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.waiting_for END
+			waiting_for = CASE WHEN o.state IN ('waiting', 'failed') THEN NULL ELSE o.waiting_for END,
+			requeued = 0
 			FROM unnest($2::text[], $3::int[], $4::text[], $5::int[]) AS x(u, l, k, n)
 			WHERE o.remote_id = $1 AND o.source_uid = x.u`, remoteID, uids, lv, keys, nums)
 		if err != nil {

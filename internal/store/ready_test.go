@@ -159,3 +159,38 @@ func TestReadyPending(t *testing.T) {
 		t.Errorf("ready after the sweep: %v, want a0 among them", got)
 	}
 }
+
+// TestRequeueCountsItsOwn: an object parked on what the import does not
+// bring is put back at the import's end three times a run, however many
+// messages it had before (waits for an arrival raise its attempts).
+func TestRequeueCountsItsOwn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	rm := seedRemote(t, s)
+	storeFetched(t, s, rm, []store.Fetched{{SourceUID: "a", PortalType: "Client", SourcePath: "/senaite/a", Data: []byte(`{}`)}})
+	if err := s.SetLevels(ctx, rm.ID, 1, func(int) store.Planned { return store.Planned{SourceUID: "a", Level: 1} }); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // woken five times, say
+		if err := s.Bump(ctx, rm.ID, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := 1; round <= 4; round++ {
+		kind, err := s.ParkOn(ctx, rm.ID, "a", []store.ObjState{store.ObjFetched}, "never-fetched", "waits", true)
+		if err != nil || kind != store.WaitDependency {
+			t.Fatalf("round %d: parked as %q, %v", round, kind, err)
+		}
+		n, err := s.RequeueWaiting(ctx, rm.ID, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{true: 1, false: 0}[round <= 3]; n != want {
+			t.Errorf("round %d: requeued %d, want %d", round, n, want)
+		}
+		if n == 0 {
+			break
+		}
+	}
+}

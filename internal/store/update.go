@@ -379,7 +379,7 @@ func (s *Store) EditedCopies(ctx context.Context, rm Remote, destUIDs []string, 
 // changed them: the import brings their copies to the stored version.
 func (s *Store) Requeue(ctx context.Context, remoteID int64, runID uuid.UUID, uids []string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE objects SET state = 'fetched', run_id = $2, reason = NULL, written = NULL, wait_kind = NULL, waiting_for = NULL, failures = 0,
-		updated_at = now() WHERE remote_id = $1 AND source_uid = ANY($3) AND state <> 'gone'`, remoteID, runID, uids)
+		requeued = 0, updated_at = now() WHERE remote_id = $1 AND source_uid = ANY($3) AND state <> 'gone'`, remoteID, runID, uids)
 	if err != nil {
 		return fmt.Errorf("store: requeue %d objects: %w", len(uids), err)
 	}
