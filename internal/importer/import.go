@@ -35,13 +35,19 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 		// again, under a new message id
 		return o.State, h.Store.Bump(ctx, rm.ID, o.SourceUID)
 	}
-	for attempt := 0; ; attempt++ {
+	// what the object met settled meanwhile: tried again at once, as long
+	// as each try meets another (a worksheet's twenty analyses land while
+	// it is translated, one after the other); the same one twice is parked
+	landed := map[string]bool{}
+	for {
 		out, err := h.execute(ctx, rm, o) // an error never comes with a lock held (createCopy)
 		var we *waitError
 		if errors.As(err, &we) {
 			// parked on what it cannot be created without: woken when that
 			// arrives, or, if it arrived meanwhile, tried again at once
-			kind, err := h.Store.ParkOn(ctx, rm.ID, o.SourceUID, pending, we.on, we.Error(), attempt < 2)
+			retry := !landed[we.on] && len(landed) < maxLandedRetries
+			landed[we.on] = true
+			kind, err := h.Store.ParkOn(ctx, rm.ID, o.SourceUID, pending, we.on, we.Error(), retry)
 			switch {
 			case err != nil:
 				return h.settledMeanwhile(ctx, rm, o, err)
@@ -67,6 +73,11 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 		return out.state, nil
 	}
 }
+
+// maxLandedRetries bounds the tries of one object whose dependencies
+// keep landing while it is tried (an object has that many references at
+// most, short of a lab's worst).
+const maxLandedRetries = 100
 
 // settledMeanwhile answers an outcome that could not be recorded: when
 // the object left the states an import takes it from because another
