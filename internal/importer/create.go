@@ -20,7 +20,7 @@ import (
 // is there already (linked instead), the destination makes it itself (a
 // retest), or an earlier attempt's create is found through its intent.
 func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Stored, destType string, ident int64,
-	raw map[string]json.RawMessage, dst *senaite.Client) (out outcome, err error) {
+	raw map[string]json.RawMessage, dst *senaite.Client, runID string) (out outcome, err error) {
 	if msg, bad := raw[unreadable]; bad {
 		return failed("the source cannot show this object's fields (senaite.jsonapi: "+string(msg)+"): not created from its listing alone", ""), nil
 	}
@@ -140,6 +140,7 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 		return outcome{}, err
 	}
+	h.passTurn(ctx, rm, runID, o, item.UID)
 	if clear := defaultsToClear(o.PortalType, senaite.Item{PortalType: o.PortalType, Raw: raw}, item); len(clear) > 0 {
 		// the destination's defaults where the source holds nothing
 		if err := dst.Apply(ctx, item.UID, clear, ""); err != nil {

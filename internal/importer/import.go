@@ -40,7 +40,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 	// it is translated, one after the other); the same one twice is parked
 	landed := map[string]bool{}
 	for {
-		out, err := h.execute(ctx, rm, o) // an error never comes with a lock held (createCopy)
+		out, err := h.execute(ctx, rm, o, m.RunID) // an error never comes with a lock held (createCopy)
 		var we *waitError
 		if errors.As(err, &we) {
 			// parked on what it cannot be created without: woken when that
@@ -120,9 +120,34 @@ func (h *Handler) letGo(ctx context.Context, rm store.Remote, runID string, o st
 	}
 }
 
+// passTurn lets the next object of o's ID sequence go as soon as the
+// destination answered o's create (store.PassTurn): its id is taken, and
+// the rest of o's outcome — a sample's analyses adopted, its copy
+// recorded — no longer holds back the chain (a sample type's samples went
+// at two requests each). What fails here is done again once o settles
+// (letGo), a publish already made is dropped by the stream as a duplicate.
+func (h *Handler) passTurn(ctx context.Context, rm store.Remote, runID string, o store.Stored, destUID string) {
+	if o.Sequence == "" {
+		return
+	}
+	err := h.Store.PassTurn(ctx, rm.ID, o.SourceUID, destUID)
+	if err == nil {
+		var head store.Pending
+		var ok bool
+		if head, ok, err = h.Store.SequenceHead(ctx, rm.ID, o.Sequence); ok {
+			err = h.Sequencer.publish(ctx, rm, runID, []store.Pending{head})
+		}
+	}
+	if err != nil && !errors.Is(err, queue.ErrDuplicate) {
+		h.Log.Debug("the next of a sequence waits for this object's outcome", "remote", rm.Name, "uid", o.SourceUID,
+			"sequence", o.Sequence, "error", err)
+	}
+}
+
 // execute decides what becomes of a pending object, writing to the
-// destination where that is the decision (a create, an update).
-func (h *Handler) execute(ctx context.Context, rm store.Remote, o store.Stored) (outcome, error) {
+// destination where that is the decision (a create, an update); runID
+// names the import a create passes its sequence's turn in (passTurn).
+func (h *Handler) execute(ctx context.Context, rm store.Remote, o store.Stored, runID string) (outcome, error) {
 	dst, err := h.Clients(ctx, rm.DestinationID)
 	if err != nil {
 		return outcome{}, err
@@ -170,7 +195,7 @@ func (h *Handler) execute(ctx context.Context, rm store.Remote, o store.Stored) 
 	if err := json.Unmarshal(o.Data, &raw); err != nil {
 		return outcome{}, fmt.Errorf("importer: %s data: %w", o.SourceUID, err)
 	}
-	return h.createCopy(ctx, rm, o, destType, ident, raw, dst)
+	return h.createCopy(ctx, rm, o, destType, ident, raw, dst, runID)
 }
 
 // sampleAnalysis decides for an analysis inside a sample: the destination

@@ -407,12 +407,14 @@ type Pending struct {
 }
 
 // ObjectTurn reads one stored object, as Object does, and whether an
-// earlier object of its ID sequence is still to create (in `fetched`, or
-// waiting for an arrival: it keeps its turn): then it is not this one's. One round trip for both: the import asks
-// it of every object.
+// earlier object of its ID sequence is still to create (in `fetched`
+// without an answered create, PassTurn, or waiting for an arrival: it
+// keeps its turn): then it is not this one's. One round trip for both:
+// the import asks it of every object.
 func (s *Store) ObjectTurn(ctx context.Context, remoteID int64, uid string) (o Stored, earlier bool, err error) {
 	row := s.pool.QueryRow(ctx, `SELECT `+storedColumns+`, o.id_key IS NOT NULL AND EXISTS (SELECT 1 FROM objects e
-			WHERE e.remote_id = o.remote_id AND e.id_key = o.id_key AND e.id_seq < o.id_seq AND (e.state = 'fetched' OR e.wait_kind = 'arrival'))
+			WHERE e.remote_id = o.remote_id AND e.id_key = o.id_key AND e.id_seq < o.id_seq AND (e.state = 'fetched' OR e.wait_kind = 'arrival')
+			AND NOT `+turnPassed("e")+`)
 		FROM objects o WHERE o.remote_id = $1 AND o.source_uid = $2`, remoteID, uid)
 	err = row.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
 		&o.Written, &o.Sequence, &o.Seq, &o.Merged, &o.Data, &earlier)

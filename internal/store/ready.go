@@ -70,14 +70,38 @@ func (s *Store) ReadyPending(ctx context.Context, remoteID int64, limit int) ([]
 	return out, nil
 }
 
+// turnPassedSQL is the condition of an object of an ID sequence whose
+// create the destination answered (PassTurn): its id is taken, and the
+// next object may go, though its outcome is still being recorded.
+const turnPassedSQL = `EXISTS (SELECT 1 FROM create_intents ci
+	WHERE ci.remote_id = %[1]s.remote_id AND ci.source_uid = %[1]s.source_uid AND ci.dest_uid IS NOT NULL)`
+
+func turnPassed(alias string) string { return fmt.Sprintf(turnPassedSQL, alias) }
+
+// PassTurn records that the destination answered an object's create with
+// destUID: the next object of its ID sequence may go now (SequenceHead,
+// ObjectTurn), while this one's outcome — a sample's analyses adopted, its
+// copy recorded — is still being written. The intent, and with it this
+// record, goes when the outcome is recorded (Imported); an importer
+// killed before that finds the copy through it (adopt).
+func (s *Store) PassTurn(ctx context.Context, remoteID int64, uid, destUID string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE create_intents SET dest_uid = $3 WHERE remote_id = $1 AND source_uid = $2`,
+		remoteID, uid, destUID); err != nil {
+		return fmt.Errorf("store: pass the turn of %s: %w", uid, err)
+	}
+	return nil
+}
+
 // SequenceHead is the next object of an ID sequence to create: the
-// lowest in the sequence still to bring; ok is false when none is left,
+// lowest in the sequence still to bring whose create was not answered
+// yet (PassTurn); ok is false when none is left,
 // or when the head waits for an arrival (its wake publishes it). The
 // importer that settles a sequence's object publishes it.
 func (s *Store) SequenceHead(ctx context.Context, remoteID int64, key string) (p Pending, ok bool, err error) {
 	var fetched bool
 	err = s.pool.QueryRow(ctx, `SELECT source_uid, attempts, id_key, id_seq, state = 'fetched' FROM objects o
-		WHERE remote_id = $1 AND id_key = $2 AND `+pending("o")+` ORDER BY id_seq, source_uid LIMIT 1`, remoteID, key).
+		WHERE remote_id = $1 AND id_key = $2 AND `+pending("o")+` AND NOT `+turnPassed("o")+`
+		ORDER BY id_seq, source_uid LIMIT 1`, remoteID, key).
 		Scan(&p.SourceUID, &p.Attempts, &p.Sequence, &p.Seq, &fetched)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Pending{}, false, nil

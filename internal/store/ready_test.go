@@ -194,3 +194,62 @@ func TestRequeueCountsItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnPassesWithTheCreatesAnswer: the next object of an ID sequence
+// goes once the destination answered the create of the one before, not
+// once that one's outcome is recorded; an intent without an answer keeps
+// the turn (the create may not have reached the destination).
+func TestTurnPassesWithTheCreatesAnswer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	rm := seedRemote(t, s)
+	var page []store.Fetched
+	planned := map[string]store.Planned{}
+	for i, uid := range []string{"s0", "s1", "s2"} {
+		page = append(page, store.Fetched{SourceUID: uid, PortalType: "AnalysisRequest", SourcePath: "/senaite/clients/c/" + uid, Data: []byte(`{}`)})
+		planned[uid] = store.Planned{SourceUID: uid, Level: 1, Key: "H2O", Seq: i}
+	}
+	storeFetched(t, s, rm, page)
+	if err := s.SetLevels(ctx, rm.ID, len(page), func(i int) store.Planned { return planned[page[i].SourceUID] }); err != nil {
+		t.Fatal(err)
+	}
+	turn := func(uid string) (earlier bool, head string) {
+		t.Helper()
+		_, earlier, err := s.ObjectTurn(ctx, rm.ID, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok, err := s.SequenceHead(ctx, rm.ID, "H2O")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			head = p.SourceUID
+		}
+		return earlier, head
+	}
+	if earlier, head := turn("s1"); !earlier || head != "s0" {
+		t.Errorf("at first: s1 after an earlier %v, head %q; want true, s0", earlier, head)
+	}
+	// s0's create is under way: its intent alone keeps the turn
+	if _, _, err := s.RecordIntent(ctx, rm.ID, "s0", store.Intent{PortalType: "AnalysisRequest", DestParentUID: "dc"}); err != nil {
+		t.Fatal(err)
+	}
+	if earlier, head := turn("s1"); !earlier || head != "s0" {
+		t.Errorf("s0 being created: s1 after an earlier %v, head %q; want true, s0", earlier, head)
+	}
+	// the destination answered: s1's turn, though s0 is still in fetched
+	if err := s.PassTurn(ctx, rm.ID, "s0", "d-s0"); err != nil {
+		t.Fatal(err)
+	}
+	if earlier, head := turn("s1"); earlier || head != "s1" {
+		t.Errorf("s0 answered: s1 after an earlier %v, head %q; want false, s1", earlier, head)
+	}
+	if earlier, _ := turn("s2"); !earlier {
+		t.Error("s0 answered: s2 goes before s1, want it to wait")
+	}
+	if o, err := s.Object(ctx, rm.ID, "s0"); err != nil || o.State != store.ObjFetched {
+		t.Errorf("s0 after its turn passed: %q, %v; want fetched until its outcome is recorded", o.State, err)
+	}
+}
