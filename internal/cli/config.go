@@ -31,6 +31,9 @@ type Config struct {
 	DataDir     string
 	SecretKey   string
 	LogFormat   string
+	// LogLevel is the least level logged (SENAITE_SYNC_LOG_LEVEL: debug,
+	// info, warn or error; default info).
+	LogLevel slog.Level
 	// QueuePrefix isolates stream names (tests, several deployments on one server).
 	QueuePrefix string
 	HTTPAddr    string
@@ -56,12 +59,59 @@ type Config struct {
 	envErrs []error
 }
 
-// envInt reads an integer variable; a malformed value falls back to def.
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
+// envInt reads a positive integer variable; a malformed one is an error
+// the root command reports before anything runs, naming the variable.
+func (c *Config) envInt(name string, def int) int {
+	raw := os.Getenv(name)
+	if raw == "" {
+		return def
 	}
-	return def
+	v, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || v <= 0 {
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s: want a positive whole number, got %q", name, raw))
+		return def
+	}
+	return v
+}
+
+// envSecret reads a secret from its variable or from the file its _FILE
+// variable names, as container platforms mount secrets (a trailing line
+// break is not part of it); both set, or a file that cannot be read or is
+// empty, is an error naming the variable. The value never appears in one.
+func (c *Config) envSecret(name, def string) string {
+	file := os.Getenv(name + "_FILE")
+	if file == "" {
+		return envOr(name, def)
+	}
+	if os.Getenv(name) != "" {
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s and %s_FILE are both set: keep one", name, name))
+		return def
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s_FILE: %w", name, err))
+		return def
+	}
+	v := strings.TrimRight(string(b), "\r\n")
+	if v == "" {
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s_FILE: %s is empty", name, file))
+		return def
+	}
+	return v
+}
+
+// envLevel reads a log level variable.
+func (c *Config) envLevel(name string) slog.Level {
+	raw := os.Getenv(name)
+	var l slog.Level
+	if raw == "" {
+		return slog.LevelInfo
+	}
+	if err := l.UnmarshalText([]byte(strings.TrimSpace(raw))); err != nil {
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s: want debug, info, warn or error, got %q", name, raw))
+		return slog.LevelInfo
+	}
+	return l
 }
 
 // envDuration reads a duration variable; a malformed one is an error the
@@ -92,8 +142,8 @@ func envOr(name, def string) string {
 // bind registers the shared flags with their environment defaults.
 func (c *Config) bind(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
-	f.StringVar(&c.DatabaseURL, "database-url", envOr("SENAITE_SYNC_DATABASE_URL",
-		"postgres://postgres@127.0.0.1:5432/senaite_sync?sslmode=disable"), "PostgreSQL URL (SENAITE_SYNC_DATABASE_URL)")
+	f.StringVar(&c.DatabaseURL, "database-url", c.envSecret("SENAITE_SYNC_DATABASE_URL",
+		"postgres://postgres@127.0.0.1:5432/senaite_sync?sslmode=disable"), "PostgreSQL URL (SENAITE_SYNC_DATABASE_URL, or the file SENAITE_SYNC_DATABASE_URL_FILE names)")
 	f.StringVar(&c.NatsURL, "nats-url", os.Getenv("SENAITE_SYNC_NATS_URL"), "NATS URL (SENAITE_SYNC_NATS_URL); empty: "+nats.DefaultURL+", or the embedded server in standalone")
 	f.StringVar(&c.DataDir, "data-dir", envOr("SENAITE_SYNC_DATA_DIR", "./data"), "data directory (SENAITE_SYNC_DATA_DIR)")
 	f.StringVar(&c.LogFormat, "log-format", envOr("SENAITE_SYNC_LOG_FORMAT", "text"), "text or json (SENAITE_SYNC_LOG_FORMAT)")
@@ -105,8 +155,9 @@ func (c *Config) bind(cmd *cobra.Command) {
 	f.DurationVar(&c.LabTimeout, "lab-timeout", c.envDuration("SENAITE_SYNC_LAB_TIMEOUT", 30*time.Second),
 		"bound of each request to a lab (SENAITE_SYNC_LAB_TIMEOUT)")
 	// secrets are never flags: flags show in ps
-	c.SecretKey = os.Getenv("SENAITE_SYNC_SECRET_KEY")
-	c.APIToken = os.Getenv("SENAITE_SYNC_API_TOKEN")
+	c.SecretKey = c.envSecret("SENAITE_SYNC_SECRET_KEY", "")
+	c.APIToken = c.envSecret("SENAITE_SYNC_API_TOKEN", "")
+	c.LogLevel = c.envLevel("SENAITE_SYNC_LOG_LEVEL")
 	for _, h := range strings.Split(os.Getenv("SENAITE_SYNC_ALLOWED_HOSTS"), ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			c.AllowedHosts = append(c.AllowedHosts, h)
@@ -115,10 +166,11 @@ func (c *Config) bind(cmd *cobra.Command) {
 }
 
 func (c *Config) logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
 func (c *Config) key() (*secret.Key, error) { return secret.LoadOrCreate(c.SecretKey, c.DataDir) }

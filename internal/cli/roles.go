@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -31,8 +32,41 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
-// Version is set at build time.
+// Version is what `senaite-sync version` prints: set at build time
+// (make build: git describe; an image: its build argument), or else the
+// commit the Go toolchain stamped into the binary.
 var Version = "dev"
+
+// version is Version, or the stamped commit ("-dirty" when the tree had
+// uncommitted changes) of a binary built without it.
+func version() string {
+	if Version != "dev" {
+		return Version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return Version
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return Version
+	}
+	if len(rev) > 7 {
+		rev = rev[:7]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return rev
+}
 
 // Root returns the senaite-sync command.
 func Root() *cobra.Command {
@@ -42,7 +76,7 @@ func Root() *cobra.Command {
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return cfg.checkEnv() }
 	root.AddCommand(
 		&cobra.Command{Use: "version", Short: "Print the version", RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "senaite-sync", Version)
+			fmt.Fprintln(cmd.OutOrStdout(), "senaite-sync", version())
 			return nil
 		}},
 		&cobra.Command{Use: "migrate", Short: "Bring the database schema to this binary's version", RunE: func(cmd *cobra.Command, _ []string) error {
@@ -107,7 +141,7 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 	if role == "importer" {
 		def = 16
 	}
-	c.Flags().IntVar(&concurrency, "concurrency", envInt("SENAITE_SYNC_CONCURRENCY", def), "messages handled at once (SENAITE_SYNC_CONCURRENCY)")
+	c.Flags().IntVar(&concurrency, "concurrency", cfg.envInt("SENAITE_SYNC_CONCURRENCY", def), "messages handled at once (SENAITE_SYNC_CONCURRENCY)")
 	return c
 }
 
@@ -144,8 +178,8 @@ func standaloneCmd(cfg *Config) *cobra.Command {
 		p.Go(func(ctx context.Context) error { return serveImporter(ctx, rt.with("role", "importer"), importers) })
 		return p.Wait()
 	}}
-	c.Flags().IntVar(&fetchers, "fetch-concurrency", envInt("SENAITE_SYNC_FETCH_CONCURRENCY", 4), "pages read at once (SENAITE_SYNC_FETCH_CONCURRENCY)")
-	c.Flags().IntVar(&importers, "import-concurrency", envInt("SENAITE_SYNC_IMPORT_CONCURRENCY", 16), "objects imported at once (SENAITE_SYNC_IMPORT_CONCURRENCY)")
+	c.Flags().IntVar(&fetchers, "fetch-concurrency", cfg.envInt("SENAITE_SYNC_FETCH_CONCURRENCY", 4), "pages read at once (SENAITE_SYNC_FETCH_CONCURRENCY)")
+	c.Flags().IntVar(&importers, "import-concurrency", cfg.envInt("SENAITE_SYNC_IMPORT_CONCURRENCY", 16), "objects imported at once (SENAITE_SYNC_IMPORT_CONCURRENCY)")
 	return c
 }
 

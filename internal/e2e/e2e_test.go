@@ -42,7 +42,12 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "senaite-sync")
-	out, err := exec.Command("go", "build", "-o", binary, "github.com/senaite-sync/senaite-sync/cmd/senaite-sync").CombinedOutput()
+	// stamped as make build stamps it (TestVersionIsStamped)
+	ldflags := ""
+	if v, err := exec.Command("git", "describe", "--tags", "--always", "--dirty").Output(); err == nil {
+		ldflags = "-X github.com/senaite-sync/senaite-sync/internal/cli.Version=" + strings.TrimSpace(string(v))
+	}
+	out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", binary, "github.com/senaite-sync/senaite-sync/cmd/senaite-sync").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)
