@@ -30,6 +30,8 @@ import (
 
 // Server serves the API.
 type Server struct {
+	// Version is the binary's, shown by /metrics (senaite_sync_build_info).
+	Version     string
 	Store       *store.Store
 	Coordinator *coordinator.Coordinator
 	Key         *secret.Key
@@ -75,7 +77,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	// like the probes, needs no token (ARCHITECTURE.md §7): it holds counts,
 	// never a secret
-	mux.Handle("GET /metrics", metrics.Handler(s.Store))
+	mux.Handle("GET /metrics", metrics.Handler(s.Store, s.Version))
 	api := http.NewServeMux()
 	api.HandleFunc("GET /api/v1/instances", s.listInstances)
 	api.HandleFunc("POST /api/v1/instances", s.createInstance)

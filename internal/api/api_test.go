@@ -30,7 +30,7 @@ func newAPIWithToken(t *testing.T, token string) *httptest.Server {
 	st := storetest.Migrated(t)
 	key, _ := secret.LoadOrCreate("", t.TempDir())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &api.Server{Store: st, Key: key, Token: token, Log: log,
+	s := &api.Server{Version: "test-1.2.3", Store: st, Key: key, Token: token, Log: log,
 		Coordinator: &coordinator.Coordinator{Store: st, Key: key, Log: log}}
 	hs := httptest.NewServer(api.Guard(s.Handler(), "127.0.0.1:8080", []string{"sync.example"}, log))
 	t.Cleanup(hs.Close)
@@ -185,7 +185,8 @@ func TestAPI(t *testing.T) {
 	st, _, raw = call(t, hs, "GET", "/metrics", "", nil)
 	if st != 200 || !strings.Contains(raw, "senaite_sync_state_up 1") ||
 		!strings.Contains(raw, `senaite_sync_runs{kind="fetch",remote="ab",status="queued"} 1`) ||
-		!strings.Contains(raw, "go_goroutines") || strings.Contains(raw, "s3cret") {
+		!strings.Contains(raw, "go_goroutines") || strings.Contains(raw, "s3cret") ||
+		!strings.Contains(raw, `senaite_sync_build_info{goversion="go`) || !strings.Contains(raw, `version="test-1.2.3"} 1`) {
 		t.Fatalf("metrics: %d\n%s", st, raw)
 	}
 }

@@ -263,7 +263,7 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	}
 	// the API and the web console share the address and the token
 	root := http.NewServeMux()
-	root.Handle("/", (&api.Server{Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
+	root.Handle("/", (&api.Server{Version: version(), Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
 	if err := (&console.Server{Store: rt.st, Coordinator: rt.co, Token: cfg.APIToken, Log: rt.log}).Routes(root); err != nil {
 		return err
 	}

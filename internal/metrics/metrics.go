@@ -8,6 +8,7 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -85,11 +86,16 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// Handler serves /metrics: senaite-sync's tallies plus the Go runtime's
-// and the process's own metrics.
-func Handler(st *store.Store) http.Handler {
+// Handler serves /metrics: senaite-sync's tallies, which version the
+// process runs (senaite_sync_build_info: which build each scraped process
+// is, during a rolling upgrade), and the Go runtime's and the process's
+// own metrics.
+func Handler(st *store.Store, version string) http.Handler {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(&Collector{Store: st}, collectors.NewGoCollector(),
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "senaite_sync_build_info",
+		Help: "Always 1: the version of senaite-sync and of Go this process runs."}, []string{"version", "goversion"})
+	build.WithLabelValues(version, runtime.Version()).Set(1)
+	reg.MustRegister(&Collector{Store: st}, build, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
