@@ -23,6 +23,7 @@ import (
 
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/metrics"
+	"github.com/senaite-sync/senaite-sync/internal/probe"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -31,7 +32,9 @@ import (
 // Server serves the API.
 type Server struct {
 	// Version is the binary's, shown by /metrics (senaite_sync_build_info).
-	Version     string
+	Version string
+	// Checks are what /readyz asks besides the store (NATS, JetStream).
+	Checks      probe.Checks
 	Store       *store.Store
 	Coordinator *coordinator.Coordinator
 	Key         *secret.Key
@@ -117,8 +120,10 @@ func (s *Server) auth(next http.Handler) http.Handler {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.Store.Pool().Ping(r.Context()); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "database: "+err.Error(), "")
+	checks := s.Checks
+	checks.Store = s.Store
+	if err := checks.Ready(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error(), "")
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))

@@ -278,6 +278,9 @@ func (f *fleet) start(name string) error {
 			args = append(args, "--concurrency", "6")
 		}
 	}
+	if role == "fetcher" || role == "importer" {
+		args = append(args, "--http-addr", "127.0.0.1:0") // probes of their own, beside the coordinator's
+	}
 	out, err := os.Create(p.log)
 	if err != nil {
 		return err

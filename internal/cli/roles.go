@@ -26,6 +26,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
+	"github.com/senaite-sync/senaite-sync/internal/probe"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
@@ -128,6 +129,9 @@ func workerCmd(cfg *Config, role string) *cobra.Command {
 			return err
 		}
 		defer rt.close()
+		if err := serveProbes(ctx, cmd, rt, role); err != nil {
+			return err
+		}
 		if role == "fetcher" {
 			return serveFetcher(ctx, rt, concurrency)
 		}
@@ -263,7 +267,7 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	}
 	// the API and the web console share the address and the token
 	root := http.NewServeMux()
-	root.Handle("/", (&api.Server{Version: version(), Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
+	root.Handle("/", (&api.Server{Version: version(), Checks: rt.checks(), Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
 	if err := (&console.Server{Store: rt.st, Coordinator: rt.co, Token: cfg.APIToken, Log: rt.log}).Routes(root); err != nil {
 		return err
 	}
@@ -325,6 +329,30 @@ func serveImporter(ctx context.Context, rt *runtime, concurrency int) error {
 	rt.log.Info("worker started", "concurrency", concurrency)
 	return (&importer.Worker{Handler: h, Work: rt.work(queue.Import), Concurrency: concurrency, MaxDeliver: 8, Log: rt.log}).Run(ctx)
 }
+
+// serveProbes serves a worker's /healthz, /readyz and /metrics on the
+// address SENAITE_SYNC_HTTP_ADDR or --http-addr gives it; a worker given
+// none serves nothing (several workers and a coordinator share one
+// machine's default address), and says so once.
+func serveProbes(ctx context.Context, cmd *cobra.Command, rt *runtime, role string) error {
+	addr := os.Getenv("SENAITE_SYNC_HTTP_ADDR")
+	if f := cmd.Flag("http-addr"); f != nil && f.Changed {
+		addr = f.Value.String()
+	}
+	if addr == "" {
+		rt.log.Info("no probes served: give this process an address of its own (SENAITE_SYNC_HTTP_ADDR or --http-addr) for /healthz, /readyz and /metrics")
+		return nil
+	}
+	bound, err := probe.Serve(ctx, addr, probe.Handler(role, version(), rt.checks()), rt.log)
+	if err != nil {
+		return err
+	}
+	rt.log.Info("probes served", "http", "http://"+bound.String())
+	return nil
+}
+
+// checks are what the process's readiness asks.
+func (rt *runtime) checks() probe.Checks { return probe.Checks{Store: rt.st, NATS: rt.nc, JS: rt.js} }
 
 // checkListen refuses to serve the API beyond loopback without a token.
 func checkListen(addr, token string) error {

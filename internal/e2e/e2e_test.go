@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,6 +97,11 @@ func newDeployment(t *testing.T) *deployment {
 // start runs a role as a child process; stop (SIGTERM) or kill at the end.
 func (d *deployment) start(role string, args ...string) *exec.Cmd {
 	d.t.Helper()
+	if (role == "fetcher" || role == "importer") && !slices.Contains(args, "--http-addr") {
+		// the environment's address is the coordinator's: a worker's probes
+		// take a free port of their own
+		args = append(args, "--http-addr", "127.0.0.1:0")
+	}
 	cmd := exec.Command(binary, append([]string{role}, args...)...)
 	cmd.Env = d.env
 	buf := &logBuffer{}
