@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/metrics"
@@ -33,6 +34,9 @@ import (
 type Server struct {
 	// Version is the binary's, shown by /metrics (senaite_sync_build_info).
 	Version string
+	// Metrics are collectors /metrics shows besides the store's tallies
+	// (the queues', metrics.QueueCollector).
+	Metrics []prometheus.Collector
 	// Checks are what /readyz asks besides the store (NATS, JetStream).
 	Checks      probe.Checks
 	Store       *store.Store
@@ -80,7 +84,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	// like the probes, needs no token (ARCHITECTURE.md §7): it holds counts,
 	// never a secret
-	mux.Handle("GET /metrics", metrics.Handler(s.Store, s.Version))
+	mux.Handle("GET /metrics", metrics.Handler(s.Store, s.Version, s.Metrics...))
 	api := http.NewServeMux()
 	api.HandleFunc("GET /api/v1/instances", s.listInstances)
 	api.HandleFunc("POST /api/v1/instances", s.createInstance)

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sourcegraph/conc/pool"
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/fetcher"
 	"github.com/senaite-sync/senaite-sync/internal/importer"
+	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/probe"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
@@ -267,7 +269,8 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	}
 	// the API and the web console share the address and the token
 	root := http.NewServeMux()
-	root.Handle("/", (&api.Server{Version: version(), Checks: rt.checks(), Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
+	root.Handle("/", (&api.Server{Version: version(), Checks: rt.checks(), Metrics: []prometheus.Collector{&metrics.QueueCollector{JS: rt.js,
+		Streams: []string{rt.names.Stream(queue.Fetch), rt.names.Stream(queue.Import), rt.names.Stream(queue.Tick)}}}, Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
 	if err := (&console.Server{Store: rt.st, Coordinator: rt.co, Token: cfg.APIToken, Log: rt.log}).Routes(root); err != nil {
 		return err
 	}
@@ -292,7 +295,11 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 		"console", "http://"+ln.Addr().String()+"/console/")
 	// one coordinator leads at a time; the others serve the API and wait
 	el := &elector.Elector{Leases: rt.st, Name: "coordinator", Holder: holder, TTL: cfg.LeaseTTL, Log: rt.log}
-	el.Run(ctx, func(ctx context.Context, _ elector.Term) { rt.co.Lead(ctx) })
+	el.Run(ctx, func(ctx context.Context, _ elector.Term) {
+		metrics.Leading(true)
+		defer metrics.Leading(false)
+		rt.co.Lead(ctx)
+	})
 	return nil
 }
 
@@ -343,7 +350,12 @@ func serveProbes(ctx context.Context, cmd *cobra.Command, rt *runtime, role stri
 		rt.log.Info("no probes served: give this process an address of its own (SENAITE_SYNC_HTTP_ADDR or --http-addr) for /healthz, /readyz and /metrics")
 		return nil
 	}
-	bound, err := probe.Serve(ctx, addr, probe.Handler(role, version(), rt.checks()), rt.log)
+	stream := rt.names.Stream(queue.Fetch)
+	if role == "importer" {
+		stream = rt.names.Stream(queue.Import)
+	}
+	bound, err := probe.Serve(ctx, addr, probe.Handler(role, version(), rt.checks(),
+		&metrics.QueueCollector{JS: rt.js, Streams: []string{stream}}), rt.log)
 	if err != nil {
 		return err
 	}

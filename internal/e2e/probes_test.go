@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,18 +30,23 @@ func TestVersionIsStamped(t *testing.T) {
 
 // TestWorkersServeProbes: a fetcher and an importer given an address serve
 // /healthz, /readyz (PostgreSQL and NATS answer) and /metrics saying which
-// build and role they are (issue #14: they listened on nothing); the
-// coordinator's /readyz asks NATS too.
+// build and role they are (issue #14: they listened on nothing), and,
+// after a migration, what they did: their requests to each lab, the
+// messages they handled, their queue; the coordinator's /readyz asks NATS
+// too, and its /metrics says it leads.
 func TestWorkersServeProbes(t *testing.T) {
-	d := newDeployment(t)
+	m := newMigration(t, 300, 83)
+	d := m.d
 	d.start("coordinator")
 	d.waitAPI()
+	probes := map[string]string{}
 	for _, role := range []string{"fetcher", "importer"} {
 		addr := freeAddr(t)
 		d.start(role, "--http-addr", addr)
+		probes[role] = "http://" + addr
 		ready := false
 		for deadline := time.Now().Add(30 * time.Second); !ready && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			resp, err := http.Get("http://" + addr + "/readyz")
+			resp, err := http.Get(probes[role] + "/readyz")
 			if err == nil {
 				ready = resp.StatusCode == 200
 				resp.Body.Close()
@@ -50,17 +56,73 @@ func TestWorkersServeProbes(t *testing.T) {
 			d.dumpLogs()
 			t.Fatalf("the %s's /readyz did not answer ready within 30s", role)
 		}
-		resp, err := http.Get("http://" + addr + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(body), `role="`+role+`"`) || !strings.Contains(string(body), "senaite_sync_build_info") {
-			t.Errorf("the %s's metrics do not say its build and role:\n%s", role, body)
+		if v, ok := metricValue(t, probes[role]+"/metrics", "senaite_sync_build_info{", `role="`+role+`"`); !ok || v != 1 {
+			t.Errorf("the %s's metrics do not say its build and role (%v, %v)", role, v, ok)
 		}
 	}
 	if code := d.call("GET", "/readyz", nil, nil); code != 200 {
 		t.Errorf("coordinator readyz: %d", code)
 	}
+	m.register()
+	m.migrate(nil)
+	for _, c := range []struct {
+		where, name string
+		labels      []string
+	}{
+		{"fetcher", "senaite_sync_lab_request_duration_seconds_count{", []string{`instance="lab_a"`, `kind="read"`, `outcome="ok"`}},
+		{"fetcher", "senaite_sync_messages_total{", []string{`role="fetch"`, `outcome="done"`}},
+		{"importer", "senaite_sync_lab_request_duration_seconds_count{", []string{`instance="lab_b"`, `kind="write"`, `outcome="ok"`}},
+		{"importer", "senaite_sync_messages_total{", []string{`role="import"`, `outcome="done"`}},
+		{"coordinator", "senaite_sync_leader", nil},
+		{"coordinator", "senaite_sync_queue_up", nil},
+	} {
+		base := probes[c.where]
+		if c.where == "coordinator" {
+			base = d.api
+		}
+		if v, ok := metricValue(t, base+"/metrics", c.name, c.labels...); !ok || v < 1 {
+			t.Errorf("%s: %s%v = %v (found %v), want at least 1", c.where, c.name, c.labels, v, ok)
+		}
+	}
+	// the queue is read at most every few seconds: the first scrape, before
+	// the migration, saw no consumer of the remote yet
+	shown := false
+	for deadline := time.Now().Add(15 * time.Second); !shown && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		_, shown = metricValue(t, probes["importer"]+"/metrics", "senaite_sync_queue_pending_messages{", `stream="`)
+	}
+	if !shown {
+		t.Error("the importer's metrics do not show its queue's consumers")
+	}
+}
+
+// metricValue sums the samples of a metric (name up to its labels' brace)
+// whose line holds every label given.
+func metricValue(t *testing.T, url, name string, labels ...string) (float64, bool) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	sum, found := 0.0, false
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, name) {
+			continue
+		}
+		all := true
+		for _, l := range labels {
+			all = all && strings.Contains(line, l)
+		}
+		if !all {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			t.Fatalf("metric line %q: %v", line, err)
+		}
+		sum, found = sum+v, true
+	}
+	return sum, found
 }

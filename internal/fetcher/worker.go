@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -35,8 +36,12 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	if err := json.Unmarshal(msg.Data(), &p); err != nil {
 		// a message nobody can read is terminated, not retried forever
 		w.Log.Error("fetch message unreadable", "error", err)
+		metrics.Message("fetch", "unreadable")
 		_ = msg.Term()
 		return
+	}
+	if md, _ := msg.Metadata(); md != nil && md.NumDelivered > 1 {
+		metrics.Redelivered("fetch")
 	}
 	stop := queue.Heartbeat(msg, 5*time.Second)
 	err := queue.OutlastOutage(ctx, w.Handler.Store, w.Log, func() error {
@@ -45,6 +50,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	})
 	stop()
 	if err == nil {
+		metrics.Message("fetch", "done")
 		_ = msg.Ack()
 		return
 	}
@@ -66,6 +72,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 	if w.MaxDeliver > 0 && attempt >= w.MaxDeliver {
 		log.Error("page keeps failing; failing the run", "error", err)
+		metrics.Message("fetch", "dead_lettered")
 		reason := fmt.Sprintf("page %s b_start=%d failed %d times: %v", p.PortalType, p.BStart, attempt, err)
 		if terr := w.Handler.Store.TransitionRun(context.WithoutCancel(ctx), p.RunID,
 			[]store.RunStatus{store.StatusRunning}, store.StatusFailed, reason); terr != nil {
@@ -75,5 +82,6 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	log.Warn("page failed; retrying", "error", err)
+	metrics.Message("fetch", "retried")
 	_ = msg.NakWithDelay(time.Duration(attempt*attempt) * 200 * time.Millisecond)
 }

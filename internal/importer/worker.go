@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -33,8 +34,12 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	var m Object
 	if err := json.Unmarshal(msg.Data(), &m); err != nil {
 		w.Log.Error("import message unreadable", "error", err)
+		metrics.Message("import", "unreadable")
 		_ = msg.Term()
 		return
+	}
+	if md, _ := msg.Metadata(); md != nil && md.NumDelivered > 1 {
+		metrics.Redelivered("import")
 	}
 	stop := queue.Heartbeat(msg, 5*time.Second)
 	busy := false
@@ -55,10 +60,12 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		// another worker has it (this is a second delivery of a message
 		// still worked on): not a failure; its outcome decides
 		log.Debug("import: another worker is on this object; later")
+		metrics.Message("import", "busy")
 		_ = msg.NakWithDelay(2 * time.Second)
 	case err == nil:
 		// settled, or parked on a dependency (Import): waiting never spends
 		// the delivery budget, the coordinator publishes it again
+		metrics.Message("import", "done")
 		_ = msg.Ack()
 	case ctx.Err() != nil:
 		_ = msg.Nak()
@@ -74,12 +81,14 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		}
 		if w.MaxDeliver > 0 && failures >= w.MaxDeliver {
 			log.Error("import keeps failing; dead-lettered", "failures", failures, "error", err)
+			metrics.Message("import", "dead_lettered")
 			_ = w.Handler.Store.MarkObject(context.WithoutCancel(ctx), m.RemoteID, m.SourceUID,
 				[]store.ObjState{store.ObjFetched, store.ObjWaiting}, store.ObjFailed, err.Error(), "")
 			_ = msg.Term()
 			return
 		}
 		log.Warn("import failed; retrying", "failures", failures, "error", err)
+		metrics.Message("import", "retried")
 		_ = msg.NakWithDelay(time.Duration(failures*failures) * 200 * time.Millisecond)
 	}
 }

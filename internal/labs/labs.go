@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -29,6 +30,14 @@ type Bounds struct {
 	Timeout time.Duration
 }
 
+// observe records a client's requests to an instance in the process's
+// metrics (both accounts count as the instance's).
+func observe(instance string) func(senaite.Outcome, error) {
+	return func(o senaite.Outcome, err error) {
+		metrics.LabRequest(instance, o.Write, o.Overload, err, o.Latency)
+	}
+}
+
 // Client returns a client for an instance's main account.
 func Client(in store.Instance, key *secret.Key, b Bounds, log *slog.Logger) (*senaite.Client, error) {
 	pw, err := key.Open(in.Password)
@@ -37,7 +46,7 @@ func Client(in store.Instance, key *secret.Key, b Bounds, log *slog.Logger) (*se
 	}
 	c, err := senaite.New(senaite.Config{URL: in.URL, Username: in.Username, Password: pw.Reveal(),
 		CACertPEM: []byte(in.CACert), MaxConcurrency: b.MaxConcurrency, RequestsPerSecond: b.RequestsPerSecond,
-		Gate: b.Gate, Timeout: b.Timeout, Logger: log, Name: in.Name})
+		Gate: b.Gate, Timeout: b.Timeout, Logger: log, Name: in.Name, Observe: observe(in.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("labs: instance %s: %w", in.Name, err)
 	}
@@ -56,7 +65,7 @@ func Verifier(in store.Instance, key *secret.Key, b Bounds, log *slog.Logger) (*
 	}
 	c, err := senaite.New(senaite.Config{URL: in.URL, Username: in.VerifierUsername, Password: pw.Reveal(),
 		CACertPEM: []byte(in.CACert), MaxConcurrency: b.MaxConcurrency, RequestsPerSecond: b.RequestsPerSecond,
-		Gate: b.Gate, Timeout: b.Timeout, Logger: log, Name: in.Name + "/verifier"})
+		Gate: b.Gate, Timeout: b.Timeout, Logger: log, Name: in.Name + "/verifier", Observe: observe(in.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("labs: instance %s verifier: %w", in.Name, err)
 	}

@@ -86,16 +86,18 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// Handler serves /metrics: senaite-sync's tallies, which version the
+// Handler serves /metrics: senaite-sync's tallies, more (the queues'), which version the
 // process runs (senaite_sync_build_info: which build each scraped process
 // is, during a rolling upgrade), and the Go runtime's and the process's
 // own metrics.
-func Handler(st *store.Store, version string) http.Handler {
+func Handler(st *store.Store, version string, more ...prometheus.Collector) http.Handler {
 	reg := prometheus.NewRegistry()
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "senaite_sync_build_info",
 		Help: "Always 1: the version of senaite-sync and of Go this process runs."}, []string{"version", "goversion"})
 	build.WithLabelValues(version, runtime.Version()).Set(1)
 	reg.MustRegister(&Collector{Store: st}, build, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(ProcessCollectors()...)
+	reg.MustRegister(more...)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }

@@ -4,7 +4,8 @@
 // the Go runtime's and the process's own). Without them a container
 // platform cannot tell a wedged worker from a busy one, nor a scaler see
 // which build runs where (issue #14). The coordinator serves the same
-// paths beside its API (internal/api).
+// paths beside its API (internal/api); both show the process's own
+// instruments (internal/metrics: lab requests, messages, leadership).
 package probe
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -61,14 +63,16 @@ func (c Checks) Ready(ctx context.Context) error {
 }
 
 // Handler serves /healthz, /readyz and /metrics for a process of role
-// running version.
-func Handler(role, version string, checks Checks) http.Handler {
+// running version; more are collectors of its own (its queue's).
+func Handler(role, version string, checks Checks, more ...prometheus.Collector) http.Handler {
 	reg := prometheus.NewRegistry()
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "senaite_sync_build_info",
 		Help: "Always 1: the version of senaite-sync and of Go this process runs, and its role."},
 		[]string{"version", "goversion", "role"})
 	build.WithLabelValues(version, runtime.Version(), role).Set(1)
 	reg.MustRegister(build, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(metrics.ProcessCollectors()...)
+	reg.MustRegister(more...)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {

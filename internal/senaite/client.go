@@ -68,6 +68,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Name is the instance name in logs (key "remote").
 	Name string
+	// Observe, when set, is told every attempt's outcome and error: the
+	// process's metrics of its requests to the labs.
+	Observe func(Outcome, error)
 }
 
 // Gate admits requests to one lab. Acquire waits until one more request
@@ -273,8 +276,12 @@ func (c *Client) once(ctx context.Context, r request, payload []byte) (body []by
 	}
 	sent := time.Now()
 	defer func() {
-		release(Outcome{Write: r.method != http.MethodGet && r.method != http.MethodHead, Latency: time.Since(sent),
-			Overload: overloaded(err)})
+		o := Outcome{Write: r.method != http.MethodGet && r.method != http.MethodHead, Latency: time.Since(sent),
+			Overload: overloaded(err)}
+		release(o)
+		if c.cfg.Observe != nil {
+			c.cfg.Observe(o, err)
+		}
 	}()
 	return c.send(ctx, r, payload)
 }
