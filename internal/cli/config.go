@@ -55,6 +55,10 @@ type Config struct {
 	// LabTimeout bounds each request to a lab (SENAITE_SYNC_LAB_TIMEOUT,
 	// default 30s).
 	LabTimeout time.Duration
+	// NatsReplicas is how many servers hold each stream
+	// (SENAITE_SYNC_NATS_REPLICAS; 0: 3 on a cluster of three or more,
+	// else 1).
+	NatsReplicas int
 
 	envErrs []error
 }
@@ -158,6 +162,7 @@ func (c *Config) bind(cmd *cobra.Command) {
 	c.SecretKey = c.envSecret("SENAITE_SYNC_SECRET_KEY", "")
 	c.APIToken = c.envSecret("SENAITE_SYNC_API_TOKEN", "")
 	c.LogLevel = c.envLevel("SENAITE_SYNC_LOG_LEVEL")
+	c.NatsReplicas = c.envInt("SENAITE_SYNC_NATS_REPLICAS", 0)
 	for _, h := range strings.Split(os.Getenv("SENAITE_SYNC_ALLOWED_HOSTS"), ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			c.AllowedHosts = append(c.AllowedHosts, h)
@@ -208,13 +213,18 @@ func (c *Config) connectQueue(ctx context.Context, log *slog.Logger, extra ...na
 	if err != nil {
 		return nil, nil, queue.Names{}, fmt.Errorf("nats_url %s: %w", url, err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, queue.JetStreamOptions()...)
 	if err != nil {
 		nc.Close()
 		return nil, nil, queue.Names{}, err
 	}
 	names := queue.Names{Prefix: c.QueuePrefix}
-	if err := queue.Setup(ctx, js, names, queue.Options{}); err != nil {
+	replicas := c.NatsReplicas
+	if replicas == 0 {
+		replicas = queue.ClusterReplicas(nc)
+	}
+	log.Info("nats connected", "server", nc.ConnectedUrlRedacted(), "cluster", nc.ConnectedClusterName(), "stream_replicas", replicas)
+	if err := queue.Setup(ctx, js, names, queue.Options{Replicas: replicas}); err != nil {
 		nc.Close()
 		return nil, nil, queue.Names{}, err
 	}

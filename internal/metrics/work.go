@@ -26,6 +26,10 @@ var (
 		Name: "senaite_sync_redeliveries_total",
 		Help: "Queue messages delivered to this process more than once (a worker died or let go before acknowledging), by role.",
 	}, []string{"role"})
+	publishFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "senaite_sync_queue_publish_failures_total",
+		Help: "Publishes to a stream that failed or got no acknowledgement (a stream without a leader, NATS out of reach); each is published again.",
+	})
 	leader = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "senaite_sync_leader",
 		Help: "1 while this coordinator leads (drives the runs), else 0.",
@@ -35,7 +39,7 @@ var (
 // ProcessCollectors are the instruments above, for a /metrics handler's
 // registry (the coordinator's, a worker's probes).
 func ProcessCollectors() []prometheus.Collector {
-	return []prometheus.Collector{labRequests, messages, redeliveries, leader}
+	return []prometheus.Collector{labRequests, messages, redeliveries, publishFailures, leader}
 }
 
 // LabRequest records one attempt of a request to a lab.
@@ -58,6 +62,9 @@ func Message(role, outcome string) { messages.WithLabelValues(role, outcome).Inc
 
 // Redelivered records a message delivered more than once.
 func Redelivered(role string) { redeliveries.WithLabelValues(role).Inc() }
+
+// PublishFailed records a publish that failed.
+func PublishFailed() { publishFailures.Inc() }
 
 // Leading records whether this process leads.
 func Leading(yes bool) {

@@ -16,8 +16,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -89,6 +91,11 @@ type Options struct {
 	Duplicates time.Duration
 	// Memory keeps streams in memory (tests); production uses files.
 	Memory bool
+	// Replicas is how many servers of a cluster hold each stream (and its
+	// consumers): with 3, the loss of one server loses no message and
+	// stops no run (default 1; ClusterReplicas picks it from the server).
+	// A stream created with fewer is moved to this count at start.
+	Replicas int
 }
 
 func (o Options) withDefaults() Options {
@@ -107,7 +114,20 @@ func (o Options) withDefaults() Options {
 	if o.Inactive <= 0 {
 		o.Inactive = time.Hour
 	}
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
 	return o
+}
+
+// ClusterReplicas is the replica count a deployment's streams get by
+// default: 3 when the server is part of a cluster of three or more (the
+// servers it announces), else 1 — a single server cannot hold more.
+func ClusterReplicas(nc *nats.Conn) int {
+	if nc.ConnectedClusterName() != "" && len(nc.Servers()) >= 3 {
+		return 3
+	}
+	return 1
 }
 
 // Setup creates or updates the streams and the tick consumer, and retires
@@ -127,9 +147,10 @@ func Setup(ctx context.Context, js jetstream.JetStream, n Names, o Options) erro
 			Retention:  jetstream.WorkQueuePolicy,
 			Storage:    storage,
 			Duplicates: o.Duplicates,
+			Replicas:   o.Replicas,
 		})
 		if err != nil {
-			return fmt.Errorf("queue: stream %s: %w", n.Stream(r), err)
+			return fmt.Errorf("queue: stream %s with %d replicas (SENAITE_SYNC_NATS_REPLICAS): %w", n.Stream(r), o.Replicas, err)
 		}
 		if r != Tick {
 			if err := retireShared(ctx, js, n, r); err != nil {
@@ -161,6 +182,7 @@ var ErrDuplicate = errors.New("queue: duplicate message id")
 func Publish(ctx context.Context, js jetstream.JetStream, subject, msgID string, payload []byte) error {
 	ack, err := js.Publish(ctx, subject, payload, jetstream.WithMsgID(msgID))
 	if err != nil {
+		metrics.PublishFailed()
 		return fmt.Errorf("queue: publish %s %s: %w", subject, msgID, err)
 	}
 	if ack.Duplicate {
@@ -235,7 +257,16 @@ type Msg struct {
 // turn (JetStream async publish), then waits for all of them: a level of
 // thousands of objects is one round of acks, not thousands. Duplicates
 // (an id the stream already has) count as published.
-func PublishBatch(ctx context.Context, js jetstream.JetStream, msgs []Msg) error {
+func PublishBatch(ctx context.Context, js jetstream.JetStream, msgs []Msg) (err error) {
+	defer func() {
+		if err != nil {
+			metrics.PublishFailed()
+		}
+	}()
+	// an ack lost with a stream's leader (a server of the cluster gone)
+	// never comes: bounded, the caller's fallback publishes again
+	ctx, cancel := context.WithTimeout(ctx, PublishTimeout)
+	defer cancel()
 	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
 	for _, m := range msgs {
 		f, err := js.PublishAsync(m.Subject, m.Data, jetstream.WithMsgID(m.ID))
@@ -250,10 +281,24 @@ func PublishBatch(ctx context.Context, js jetstream.JetStream, msgs []Msg) error
 		case err := <-f.Err():
 			return fmt.Errorf("queue: publish %s %s: %w", msgs[i].Subject, msgs[i].ID, err)
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("queue: publish %s %s: no acknowledgement: %w", msgs[i].Subject, msgs[i].ID, ctx.Err())
 		}
 	}
 	return nil
+}
+
+// PublishTimeout bounds the wait for a publish's acknowledgement: while a
+// stream elects a new leader (a server of its cluster lost) an ack can be
+// lost for good, and a handler waiting for it would hold its message, and
+// its worker's slot, forever. JetStream's own async timeout is set to it
+// too (JetStreamOptions).
+const PublishTimeout = 10 * time.Second
+
+// JetStreamOptions are the options every process's JetStream context
+// takes: async publishes time out (PublishTimeout) instead of waiting for
+// an ack that was lost.
+func JetStreamOptions() []jetstream.JetStreamOpt {
+	return []jetstream.JetStreamOpt{jetstream.WithPublishAsyncTimeout(PublishTimeout)}
 }
 
 // Outage is what OutlastOutage needs of the store.
