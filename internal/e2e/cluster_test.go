@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -131,26 +132,47 @@ func TestImportSurvivesTheLossOfTheStreamLeader(t *testing.T) {
 	nodes := startNATSCluster(t)
 	m := newMigration(t, 1500, 71)
 	m.d.env = append(m.d.env, "SENAITE_SYNC_NATS_URL="+clusterURL(nodes))
-	m.distributed(2)
 	nc := clusterConn(t, nodes)
 	js, _ := jetstream.New(nc)
-	stream := ""
+	stream, prefix := "", ""
 	for _, e := range m.d.env {
 		if p, ok := strings.CutPrefix(e, "SENAITE_SYNC_QUEUE_PREFIX="); ok {
-			stream = p + "SYNC_IMPORT"
+			prefix, stream = p, p+"SYNC_IMPORT"
 		}
 	}
-	info := func() *jetstream.StreamInfo {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// streams an earlier release made with one replica: moved to three
+	// when the processes start
+	if err := queue.Setup(context.Background(), js, queue.Names{Prefix: prefix}, queue.Options{Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	m.distributed(2)
+	// the stream's state; while it elects a leader it may answer nothing
+	streamInfo := func(timeout time.Duration) (*jetstream.StreamInfo, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		s, err := js.Stream(ctx, stream)
 		if err != nil {
+			return nil, err
+		}
+		return s.CachedInfo(), nil
+	}
+	info := func() *jetstream.StreamInfo {
+		si, err := streamInfo(5 * time.Second)
+		if err != nil {
 			t.Fatalf("stream %s: %v", stream, err)
 		}
-		return s.CachedInfo()
+		return si
 	}
-	if si := info(); si.Config.Replicas != 3 || si.Cluster == nil || len(si.Cluster.Replicas) != 2 {
-		t.Fatalf("stream %s: %d replicas configured, cluster %+v; want 3 on a cluster of three", stream, si.Config.Replicas, si.Cluster)
+	// the move to three replicas: configured at once, the copies caught
+	// up and a leader elected within moments
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		si, err := streamInfo(2 * time.Second)
+		if err == nil && si.Config.Replicas == 3 && si.Cluster != nil && si.Cluster.Leader != "" && len(si.Cluster.Replicas) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stream %s: %+v, %v; want 3 replicas and a leader on a cluster of three", stream, si, err)
+		}
 	}
 	var killed *natsNode
 	var killedAt time.Time
@@ -160,11 +182,8 @@ func TestImportSurvivesTheLossOfTheStreamLeader(t *testing.T) {
 	m.migrate(func(run) {
 		if killed != nil && electedAt.IsZero() {
 			// asked briefly: while the stream elects, it answers nothing
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			s, err := js.Stream(ctx, stream)
-			cancel()
-			if err == nil && s.CachedInfo().Cluster != nil {
-				if l := s.CachedInfo().Cluster.Leader; l != "" && l != killed.name {
+			if si, err := streamInfo(time.Second); err == nil && si.Cluster != nil {
+				if l := si.Cluster.Leader; l != "" && l != killed.name {
 					electedAt = time.Now()
 				}
 			}

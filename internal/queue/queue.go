@@ -141,13 +141,16 @@ func Setup(ctx context.Context, js jetstream.JetStream, n Names, o Options) erro
 		storage = jetstream.MemoryStorage
 	}
 	for _, r := range []Role{Fetch, Import, Tick} {
-		_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name:       n.Stream(r),
-			Subjects:   []string{n.subjectBase(r) + ".>"},
-			Retention:  jetstream.WorkQueuePolicy,
-			Storage:    storage,
-			Duplicates: o.Duplicates,
-			Replicas:   o.Replicas,
+		err := untilAnswered(ctx, func(ctx context.Context) error {
+			_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+				Name:       n.Stream(r),
+				Subjects:   []string{n.subjectBase(r) + ".>"},
+				Retention:  jetstream.WorkQueuePolicy,
+				Storage:    storage,
+				Duplicates: o.Duplicates,
+				Replicas:   o.Replicas,
+			})
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("queue: stream %s with %d replicas (SENAITE_SYNC_NATS_REPLICAS): %w", n.Stream(r), o.Replicas, err)
@@ -158,19 +161,49 @@ func Setup(ctx context.Context, js jetstream.JetStream, n Names, o Options) erro
 			}
 			continue
 		}
-		_, err = js.CreateOrUpdateConsumer(ctx, n.Stream(r), jetstream.ConsumerConfig{
-			Durable:       n.Consumer(r),
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       o.AckWait,
-			MaxDeliver:    o.MaxDeliver,
-			MaxAckPending: o.MaxAckPending,
-			DeliverPolicy: jetstream.DeliverAllPolicy,
+		err = untilAnswered(ctx, func(ctx context.Context) error {
+			_, err := js.CreateOrUpdateConsumer(ctx, n.Stream(r), jetstream.ConsumerConfig{
+				Durable:       n.Consumer(r),
+				AckPolicy:     jetstream.AckExplicitPolicy,
+				AckWait:       o.AckWait,
+				MaxDeliver:    o.MaxDeliver,
+				MaxAckPending: o.MaxAckPending,
+				DeliverPolicy: jetstream.DeliverAllPolicy,
+			})
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("queue: consumer %s: %w", n.Consumer(r), err)
 		}
 	}
 	return nil
+}
+
+// setupPatience is how long Setup asks a stream again that does not
+// answer: a cluster electing a leader, or moving a stream to more
+// replicas (several seconds on nats-server 2.9, every process of a
+// deployment asking at once).
+const setupPatience = 2 * time.Minute
+
+// untilAnswered runs a JetStream request until it is answered (an error
+// that is not a timeout is an answer), with backoff, within setupPatience.
+func untilAnswered(ctx context.Context, req func(context.Context) error) error {
+	deadline := time.Now().Add(setupPatience)
+	wait := 200 * time.Millisecond
+	for {
+		err := req(ctx)
+		unanswered := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+			errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
+		if err == nil || !unanswered || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // ErrDuplicate reports a publish the stream already had under that id.
