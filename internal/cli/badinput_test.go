@@ -1,8 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -12,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/senaite-sync/senaite-sync/internal/api"
-	"github.com/senaite-sync/senaite-sync/internal/cli"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
@@ -24,13 +21,7 @@ import (
 func runCLI(t *testing.T, base string, args ...string) (string, error) {
 	t.Helper()
 	t.Setenv("SENAITE_SYNC_URL", base)
-	root := cli.Root()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), err
+	return runRoot(t, args...)
 }
 
 // TestCLIBadInputs: the command line's share of issue #12's table of bad

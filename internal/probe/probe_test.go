@@ -5,34 +5,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/senaite-sync/senaite-sync/internal/probe"
+	"github.com/senaite-sync/senaite-sync/internal/queue/queuetest"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
-
-func natsConn(t *testing.T) *nats.Conn {
-	t.Helper()
-	url := os.Getenv("SENAITE_SYNC_TEST_NATS_URL")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("nats-server is required under CI: %v", err)
-		}
-		t.Skipf("nats-server not available: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
-}
 
 func get(t *testing.T, base, path string) (int, string) {
 	t.Helper()
@@ -50,7 +31,7 @@ func get(t *testing.T, base, path string) (int, string) {
 // which build and role it is.
 func TestWorkerProbes(t *testing.T) {
 	st := storetest.Migrated(t)
-	nc := natsConn(t)
+	nc := queuetest.Conn(t)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)

@@ -5,33 +5,19 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/queue/queuetest"
 )
 
-// connect uses the local nats-server (ARCHITECTURE.md §2); under CI a
-// missing server fails the test.
+// connect uses the local nats-server (queuetest).
 func connect(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	url := os.Getenv("SENAITE_SYNC_TEST_NATS_URL")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("nats-server is required under CI: %v", err)
-		}
-		t.Skipf("nats-server not available: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(queuetest.Conn(t))
 	if err != nil {
 		t.Fatal(err)
 	}
