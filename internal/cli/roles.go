@@ -269,8 +269,9 @@ func serveCoordinator(ctx context.Context, cfg *Config, rt *runtime) error {
 	}
 	// the API and the web console share the address and the token
 	root := http.NewServeMux()
-	root.Handle("/", (&api.Server{Version: version(), Checks: rt.checks(), Metrics: []prometheus.Collector{&metrics.QueueCollector{JS: rt.js,
-		Streams: []string{rt.names.Stream(queue.Fetch), rt.names.Stream(queue.Import), rt.names.Stream(queue.Tick)}}}, Store: rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
+	root.Handle("/", (&api.Server{Version: version(), Checks: rt.checks(),
+		Metrics: []prometheus.Collector{rt.queueMetrics(queue.Fetch, queue.Import, queue.Tick)},
+		Store:   rt.st, Coordinator: rt.co, Key: rt.key, Token: cfg.APIToken, Log: rt.log}).Handler())
 	if err := (&console.Server{Store: rt.st, Coordinator: rt.co, Token: cfg.APIToken, Log: rt.log}).Routes(root); err != nil {
 		return err
 	}
@@ -350,17 +351,25 @@ func serveProbes(ctx context.Context, cmd *cobra.Command, rt *runtime, role stri
 		rt.log.Info("no probes served: give this process an address of its own (SENAITE_SYNC_HTTP_ADDR or --http-addr) for /healthz, /readyz and /metrics")
 		return nil
 	}
-	stream := rt.names.Stream(queue.Fetch)
+	r := queue.Fetch
 	if role == "importer" {
-		stream = rt.names.Stream(queue.Import)
+		r = queue.Import
 	}
-	bound, err := probe.Serve(ctx, addr, probe.Handler(role, version(), rt.checks(),
-		&metrics.QueueCollector{JS: rt.js, Streams: []string{stream}}), rt.log)
+	bound, err := probe.Serve(ctx, addr, probe.Handler(role, version(), rt.checks(), rt.queueMetrics(r)), rt.log)
 	if err != nil {
 		return err
 	}
 	rt.log.Info("probes served", "http", "http://"+bound.String())
 	return nil
+}
+
+// queueMetrics shows the consumers of these roles' streams.
+func (rt *runtime) queueMetrics(roles ...queue.Role) prometheus.Collector {
+	streams := make([]string, len(roles))
+	for i, r := range roles {
+		streams[i] = rt.names.Stream(r)
+	}
+	return &metrics.QueueCollector{JS: rt.js, Streams: streams}
 }
 
 // checks are what the process's readiness asks.

@@ -104,12 +104,10 @@ func (h *Handler) letGo(ctx context.Context, rm store.Remote, runID string, o st
 		uids = append(uids, a.SourceUID)
 	}
 	free, err := h.Store.Settled(ctx, rm.ID, uids, letGoLimit)
-	if err == nil && o.Sequence != "" {
-		var head store.Pending
-		var ok bool
-		if head, ok, err = h.Store.SequenceHead(ctx, rm.ID, o.Sequence); ok {
-			free = append(free, head)
-		}
+	if err == nil {
+		var next []store.Pending
+		next, err = h.sequenceNext(ctx, rm, o)
+		free = append(free, next...)
 	}
 	if err == nil {
 		err = h.Sequencer.publish(ctx, rm, runID, free)
@@ -132,16 +130,28 @@ func (h *Handler) passTurn(ctx context.Context, rm store.Remote, runID string, o
 	}
 	err := h.Store.PassTurn(ctx, rm.ID, o.SourceUID, destUID)
 	if err == nil {
-		var head store.Pending
-		var ok bool
-		if head, ok, err = h.Store.SequenceHead(ctx, rm.ID, o.Sequence); ok {
-			err = h.Sequencer.publish(ctx, rm, runID, []store.Pending{head})
+		var next []store.Pending
+		if next, err = h.sequenceNext(ctx, rm, o); err == nil {
+			err = h.Sequencer.publish(ctx, rm, runID, next)
 		}
 	}
 	if err != nil && !errors.Is(err, queue.ErrDuplicate) {
 		h.Log.Debug("the next of a sequence waits for this object's outcome", "remote", rm.Name, "uid", o.SourceUID,
 			"sequence", o.Sequence, "error", err)
 	}
+}
+
+// sequenceNext is the object of o's ID sequence to publish now, if any
+// (store.SequenceHead): none when o is in no sequence.
+func (h *Handler) sequenceNext(ctx context.Context, rm store.Remote, o store.Stored) ([]store.Pending, error) {
+	if o.Sequence == "" {
+		return nil, nil
+	}
+	head, ok, err := h.Store.SequenceHead(ctx, rm.ID, o.Sequence)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return []store.Pending{head}, nil
 }
 
 // execute decides what becomes of a pending object, writing to the

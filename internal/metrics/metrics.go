@@ -91,13 +91,26 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 // is, during a rolling upgrade), and the Go runtime's and the process's
 // own metrics.
 func Handler(st *store.Store, version string, more ...prometheus.Collector) http.Handler {
-	reg := prometheus.NewRegistry()
-	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "senaite_sync_build_info",
-		Help: "Always 1: the version of senaite-sync and of Go this process runs."}, []string{"version", "goversion"})
-	build.WithLabelValues(version, runtime.Version()).Set(1)
-	reg.MustRegister(&Collector{Store: st}, build, collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(ProcessCollectors()...)
+	reg := NewRegistry(version, "")
+	reg.MustRegister(&Collector{Store: st})
 	reg.MustRegister(more...)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// NewRegistry is what every process's /metrics shows: the version it runs
+// (senaite_sync_build_info, with its role when it has one), the Go
+// runtime's and the process's own metrics, and its instruments
+// (ProcessCollectors).
+func NewRegistry(version, role string) *prometheus.Registry {
+	labels := prometheus.Labels{"version": version, "goversion": runtime.Version()}
+	if role != "" {
+		labels["role"] = role
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "senaite_sync_build_info",
+		Help: "Always 1: the version of senaite-sync and of Go this process runs, and its role.", ConstLabels: labels})
+	build.Set(1)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(build, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(ProcessCollectors()...)
+	return reg
 }

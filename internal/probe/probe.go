@@ -15,13 +15,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/senaite-sync/senaite-sync/internal/metrics"
@@ -65,13 +63,7 @@ func (c Checks) Ready(ctx context.Context) error {
 // Handler serves /healthz, /readyz and /metrics for a process of role
 // running version; more are collectors of its own (its queue's).
 func Handler(role, version string, checks Checks, more ...prometheus.Collector) http.Handler {
-	reg := prometheus.NewRegistry()
-	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "senaite_sync_build_info",
-		Help: "Always 1: the version of senaite-sync and of Go this process runs, and its role."},
-		[]string{"version", "goversion", "role"})
-	build.WithLabelValues(version, runtime.Version(), role).Set(1)
-	reg.MustRegister(build, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(metrics.ProcessCollectors()...)
+	reg := metrics.NewRegistry(version, role)
 	reg.MustRegister(more...)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
