@@ -93,7 +93,7 @@ func Root() *cobra.Command {
 		coordinatorCmd(&cfg), standaloneCmd(&cfg), workerCmd(&cfg, "fetcher"), workerCmd(&cfg, "importer"),
 		instanceCmd(&cfg), remoteCmd(&cfg), stepCmd(&cfg, "fetch"), stepCmd(&cfg, "import"), stepCmd(&cfg, "update"), stepCmd(&cfg, "verify"),
 		objectsCmd(&cfg),
-		conflictsCmd(&cfg), resolveCmd(&cfg),
+		conflictsCmd(&cfg), resolveCmd(&cfg), healthcheckCmd(&cfg),
 	)
 	root.AddCommand(runsCmd(&cfg)...)
 	return root
@@ -373,7 +373,9 @@ func (rt *runtime) queueMetrics(roles ...queue.Role) prometheus.Collector {
 }
 
 // checks are what the process's readiness asks.
-func (rt *runtime) checks() probe.Checks { return probe.Checks{Store: rt.st, NATS: rt.nc, JS: rt.js} }
+func (rt *runtime) checks() probe.Checks {
+	return probe.Checks{Store: rt.st, NATS: rt.nc, JS: rt.js, Queue: true}
+}
 
 // checkListen refuses to serve the API beyond loopback without a token.
 func checkListen(addr, token string) error {
