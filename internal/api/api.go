@@ -526,7 +526,8 @@ func runJSON(run store.Run) map[string]any {
 	return map[string]any{"id": run.ID, "remote": run.Remote, "kind": run.Kind, "status": run.Status,
 		"created_at": run.CreatedAt, "started_at": run.StartedAt, "finished_at": run.FinishedAt, "error": run.Error,
 		"pages":  map[string]int{"total": run.PagesTotal, "done": run.PagesDone},
-		"counts": run.Counts(), "by_type": byType, "phase": run.Phase, "watermark": run.Watermark, "trigger": run.Trigger}
+		"counts": run.Counts(), "by_type": byType, "phase": run.Phase, "watermark": run.Watermark, "trigger": run.Trigger,
+		"note": run.Note}
 }
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {

@@ -348,12 +348,15 @@ func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code
 
 type runOut struct {
 	Run struct {
-		ID       string                    `json:"id"`
-		Remote   string                    `json:"remote"`
-		Kind     string                    `json:"kind"`
-		Phase    string                    `json:"phase"`
-		Status   string                    `json:"status"`
-		Error    string                    `json:"error"`
+		ID     string `json:"id"`
+		Remote string `json:"remote"`
+		Kind   string `json:"kind"`
+		Phase  string `json:"phase"`
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		// Note says why an active run does not advance (NATS, a lab or
+		// PostgreSQL away), while it lasts.
+		Note     string                    `json:"note"`
 		Pages    map[string]int            `json:"pages"`
 		Progress map[string]int            `json:"progress"`
 		Counts   map[string]int            `json:"counts"`
@@ -392,9 +395,13 @@ func stepCmd(cfg *Config, kind string) *cobra.Command {
 			if out.Run.Kind == "import" || out.Run.Phase == "import" {
 				done, total, unit = out.Run.Progress["done"], out.Run.Progress["total"], "objects"
 			}
+			status := out.Run.Status
+			if out.Run.Note != "" {
+				status += " — " + out.Run.Note
+			}
 			if bar != nil {
-				bar.show(out.Run.Kind+" "+out.Run.Remote+" "+out.Run.Status, done, total, unit)
-			} else if line := fmt.Sprintf("%s %s: %s, %s %d/%d", out.Run.Kind, out.Run.Remote, out.Run.Status,
+				bar.show(out.Run.Kind+" "+out.Run.Remote+" "+status, done, total, unit)
+			} else if line := fmt.Sprintf("%s %s: %s, %s %d/%d", out.Run.Kind, out.Run.Remote, status,
 				unit, done, total); line != last && output != "json" {
 				fmt.Fprintln(c.ErrOrStderr(), line)
 				last = line

@@ -57,6 +57,11 @@ type Coordinator struct {
 
 	stepMu   sync.Mutex
 	stepping map[uuid.UUID]bool
+	troubles map[uuid.UUID]*stepTrouble // runs whose steps fail in a row (trouble.go)
+
+	askMu   sync.Mutex
+	askedAt time.Time
+	askErr  error
 
 	analyzed  time.Time
 	scheduled time.Time
@@ -126,6 +131,7 @@ func (c *Coordinator) tick(ctx context.Context, wg *sync.WaitGroup) error {
 	if len(runs) > 0 {
 		c.refreshStatistics(ctx)
 	}
+	c.forgetTroubles(runs)
 	for _, r := range runs {
 		if !c.claimStep(r.ID) {
 			continue // its last step is still at work
@@ -142,25 +148,27 @@ func (c *Coordinator) tick(ctx context.Context, wg *sync.WaitGroup) error {
 
 // step advances one run by one step.
 func (c *Coordinator) step(ctx context.Context, r store.Run) {
-	var err error
-	switch r.Kind {
-	case store.KindFetch:
+	err := c.streamsAnswer(ctx)
+	switch {
+	case err != nil:
+	case r.Kind == store.KindFetch:
 		err = c.advanceFetch(ctx, r)
-	case store.KindImport:
+	case r.Kind == store.KindImport:
 		err = c.advanceImport(ctx, r)
-	case store.KindUpdate:
+	case r.Kind == store.KindUpdate:
 		err = c.advanceUpdate(ctx, r)
-	case store.KindVerify:
+	case r.Kind == store.KindVerify:
 		err = c.advanceVerify(ctx, r)
 	default:
 		err = c.fail(ctx, r, fmt.Sprintf("%s runs are not implemented yet", r.Kind))
 	}
 	switch {
 	case err == nil, errors.Is(err, store.ErrStaleState):
+		c.stepSucceeded(ctx, r)
 	case errors.Is(err, store.ErrFenced), errors.Is(err, elector.ErrNotLeader), ctx.Err() != nil:
 		c.Log.Info("run step stopped: this process no longer leads", "run_id", r.ID, "remote", r.Remote)
 	default:
-		c.Log.Error("run step failed", "run_id", r.ID, "remote", r.Remote, "error", err)
+		c.stepFailed(ctx, r, err)
 	}
 }
 
@@ -172,7 +180,7 @@ func (c *Coordinator) claimStep(id uuid.UUID) bool {
 	if c.stepping == nil {
 		c.stepping = map[uuid.UUID]bool{}
 	}
-	if c.stepping[id] {
+	if c.stepping[id] || c.waiting(id, time.Now()) {
 		return false
 	}
 	c.stepping[id] = true

@@ -22,8 +22,25 @@ import (
 type natsNode struct {
 	name string
 	url  string
+	args []string
 	cmd  *exec.Cmd
 	log  *logBuffer
+}
+
+// start starts the node's server (again: its store and ports kept).
+func (n *natsNode) start(t *testing.T) {
+	t.Helper()
+	n.cmd = exec.Command(n.args[0], n.args[1:]...)
+	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// kill SIGKILLs the node's server and reaps it.
+func (n *natsNode) kill() {
+	_ = n.cmd.Process.Signal(syscall.SIGKILL)
+	_ = n.cmd.Wait()
 }
 
 // natsServerBinary is Debian's nats-server (scripts/services.sh installs
@@ -65,15 +82,11 @@ func startNATSCluster(t *testing.T) []*natsNode {
 	for i := 0; i < 3; i++ {
 		host, port, _ := strings.Cut(clientAddrs[i], ":")
 		n := &natsNode{name: fmt.Sprintf("n%d", i+1), url: "nats://" + clientAddrs[i], log: &logBuffer{}}
-		n.cmd = exec.Command(bin, "-a", host, "-p", port, "-n", n.name, "-js", "-sd", filepath.Join(t.TempDir(), n.name),
-			"--cluster_name", "senaite", "--cluster", "nats://"+routeAddrs[i], "--routes", strings.Join(routes, ","))
-		n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
-		if err := n.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		n.args = []string{bin, "-a", host, "-p", port, "-n", n.name, "-js", "-sd", filepath.Join(t.TempDir(), n.name),
+			"--cluster_name", "senaite", "--cluster", "nats://" + routeAddrs[i], "--routes", strings.Join(routes, ",")}
+		n.start(t)
 		t.Cleanup(func() {
-			_ = n.cmd.Process.Kill()
-			_ = n.cmd.Wait()
+			n.kill()
 			if t.Failed() {
 				t.Logf("nats-server %s:\n%s", n.name, n.log.String())
 			}

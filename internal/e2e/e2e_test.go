@@ -198,6 +198,7 @@ type run struct {
 		ID     string         `json:"id"`
 		Status string         `json:"status"`
 		Error  string         `json:"error"`
+		Note   string         `json:"note"`
 		Counts map[string]int `json:"counts"`
 	} `json:"run"`
 }

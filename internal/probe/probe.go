@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/senaite-sync/senaite-sync/internal/metrics"
+	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -32,6 +33,10 @@ type Checks struct {
 	Store *store.Store
 	NATS  *nats.Conn
 	JS    jetstream.JetStream
+	// Queue asks whether this process's publishes or pulls have failed
+	// for longer than queue.TroubleGrace (a stream without a leader answers
+	// the account's info while it refuses every message).
+	Queue bool
 }
 
 // checkTimeout bounds one readiness question to a dependency.
@@ -55,6 +60,11 @@ func (c Checks) Ready(ctx context.Context) error {
 		// without a meta leader, answers an error here
 		if _, err := c.JS.AccountInfo(ctx); err != nil {
 			return fmt.Errorf("jetstream: %w", err)
+		}
+	}
+	if c.Queue {
+		if since, err := queue.Trouble(); err != nil && time.Since(since) >= queue.TroubleGrace {
+			return fmt.Errorf("jetstream: work not moving for %s: %w", time.Since(since).Round(time.Second), err)
 		}
 	}
 	return nil

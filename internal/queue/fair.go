@@ -346,12 +346,17 @@ func (s *serving) pullLoop(ctx context.Context, log *slog.Logger, remote string,
 			err = batch.Error()
 		}
 		switch {
-		case err == nil || ctx.Err() != nil:
+		case ctx.Err() != nil:
+		case err == nil:
+			reached(opPull)
 		case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, jetstream.ErrConsumerNotFound):
 			log.Debug("queue: consumer gone", "error", err)
 			return err
 		default:
 			log.Debug("queue: pull", "error", err)
+			if unanswered(err) {
+				failed(opPull, err)
+			}
 			select { // NATS away: do not spin
 			case <-ctx.Done():
 			case <-time.After(time.Second):

@@ -192,9 +192,7 @@ func untilAnswered(ctx context.Context, req func(context.Context) error) error {
 	wait := 200 * time.Millisecond
 	for {
 		err := req(ctx)
-		unanswered := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
-			errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
-		if err == nil || !unanswered || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
+		if err == nil || !unanswered(err) || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
 			return err
 		}
 		select {
@@ -206,6 +204,16 @@ func untilAnswered(ctx context.Context, req func(context.Context) error) error {
 	}
 }
 
+// unanswered tells whether err is a JetStream request that no server
+// answered (a stream or cluster without a leader, NATS away) rather than
+// an answer.
+func unanswered(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrDisconnected) ||
+		errors.Is(err, jetstream.ErrNoHeartbeat)
+}
+
 // ErrDuplicate reports a publish the stream already had under that id.
 var ErrDuplicate = errors.New("queue: duplicate message id")
 
@@ -215,9 +223,13 @@ var ErrDuplicate = errors.New("queue: duplicate message id")
 func Publish(ctx context.Context, js jetstream.JetStream, subject, msgID string, payload []byte) error {
 	ack, err := js.Publish(ctx, subject, payload, jetstream.WithMsgID(msgID))
 	if err != nil {
-		metrics.PublishFailed()
+		if ctx.Err() == nil {
+			metrics.PublishFailed()
+			failed(opPublish, err)
+		}
 		return fmt.Errorf("queue: publish %s %s: %w", subject, msgID, err)
 	}
+	reached(opPublish)
 	if ack.Duplicate {
 		return ErrDuplicate
 	}
@@ -290,15 +302,19 @@ type Msg struct {
 // turn (JetStream async publish), then waits for all of them: a level of
 // thousands of objects is one round of acks, not thousands. Duplicates
 // (an id the stream already has) count as published.
-func PublishBatch(ctx context.Context, js jetstream.JetStream, msgs []Msg) (err error) {
+func PublishBatch(parent context.Context, js jetstream.JetStream, msgs []Msg) (err error) {
 	defer func() {
-		if err != nil {
+		switch {
+		case err == nil:
+			reached(opPublish)
+		case parent.Err() == nil: // not this process stopping
 			metrics.PublishFailed()
+			failed(opPublish, err)
 		}
 	}()
 	// an ack lost with a stream's leader (a server of the cluster gone)
 	// never comes: bounded, the caller's fallback publishes again
-	ctx, cancel := context.WithTimeout(ctx, PublishTimeout)
+	ctx, cancel := context.WithTimeout(parent, PublishTimeout)
 	defer cancel()
 	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
 	for _, m := range msgs {

@@ -53,6 +53,9 @@ type Run struct {
 	Phase     string
 	// Trigger says who asked: TriggerManual (API, CLI) or TriggerAuto.
 	Trigger string
+	// Note says why a run that should advance does not, while its steps
+	// keep failing (NATS, a lab or PostgreSQL away): empty when it moves.
+	Note string
 }
 
 // Who starts runs.
@@ -79,12 +82,13 @@ func (e *ActiveRunError) Error() string {
 }
 
 const runSelect = `SELECT r.id, r.remote_id, m.name, r.kind, r.status, coalesce(r.error, ''), r.pages_total, r.pages_done,
-	r.created_at, r.started_at, r.finished_at, r.watermark, coalesce(r.phase, ''), r.trigger FROM runs r JOIN remotes m ON m.id = r.remote_id`
+	r.created_at, r.started_at, r.finished_at, r.watermark, coalesce(r.phase, ''), r.trigger,
+	coalesce(r.note, '') FROM runs r JOIN remotes m ON m.id = r.remote_id`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.RemoteID, &r.Remote, &r.Kind, &r.Status, &r.Error, &r.PagesTotal, &r.PagesDone,
-		&r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.Watermark, &r.Phase, &r.Trigger)
+		&r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.Watermark, &r.Phase, &r.Trigger, &r.Note)
 	return r, err
 }
 
@@ -196,7 +200,8 @@ func statusStrings(statuses []RunStatus) []string {
 func (s *Store) TransitionRun(ctx context.Context, id uuid.UUID, from []RunStatus, to RunStatus, errMsg string) error {
 	tag, err := s.leaderExec(ctx, `UPDATE runs SET status = $3, error = nullif($4, ''),
 		started_at = CASE WHEN $3 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
-		finished_at = CASE WHEN $3 IN ('succeeded', 'partial', 'failed', 'cancelled') THEN now() ELSE finished_at END
+		finished_at = CASE WHEN $3 IN ('succeeded', 'partial', 'failed', 'cancelled') THEN now() ELSE finished_at END,
+		note = CASE WHEN $3 IN ('succeeded', 'partial', 'failed', 'cancelled') THEN NULL ELSE note END
 		WHERE id = $1 AND status = ANY($2)`, id, statusStrings(from), to, errMsg)
 	if err != nil {
 		return fmt.Errorf("store: run %s to %s: %w", id, to, err)
@@ -327,6 +332,16 @@ func (s *Store) ActiveRuns(ctx context.Context) ([]Run, error) {
 		return nil, fmt.Errorf("store: active runs: %w", err)
 	}
 	return out, nil
+}
+
+// SetRunNote says why an active run does not advance ("" clears it); a
+// leader's write, and a no-op when the note is already that.
+func (s *Store) SetRunNote(ctx context.Context, id uuid.UUID, note string) error {
+	_, err := s.leaderExec(ctx, `UPDATE runs SET note = NULLIF($2, '') WHERE id = $1 AND note IS DISTINCT FROM NULLIF($2, '')`, id, note)
+	if err != nil {
+		return fmt.Errorf("store: run %s note: %w", id, err)
+	}
+	return nil
 }
 
 // SetRunTotals records what the source counted per type (a SET: planning
