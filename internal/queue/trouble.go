@@ -30,7 +30,7 @@ const (
 )
 
 var trouble struct {
-	mu    sync.Mutex
+	mu     sync.Mutex
 	since  map[string]time.Time // first failure of an op since its last success
 	lastAt map[string]time.Time // its latest failure
 	last   map[string]error
