@@ -19,6 +19,7 @@ import (
 
 	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/runlog"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -172,10 +173,11 @@ func (c *Config) bind(cmd *cobra.Command) {
 
 func (c *Config) logger() *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	// a line of a run's work says its run_id and remote (runlog)
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(runlog.Handler(slog.NewJSONHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(runlog.Handler(slog.NewTextHandler(os.Stderr, opts)))
 }
 
 func (c *Config) key() (*secret.Key, error) { return secret.LoadOrCreate(c.SecretKey, c.DataDir) }

@@ -68,10 +68,10 @@ func (c *Coordinator) ScheduleTicks(ctx context.Context, now time.Time) error {
 			id := fmt.Sprintf("tick.%s.%d", rm.Name, slot.Unix())
 			err := queue.Publish(ctx, c.JS, c.Names.Subject(queue.Tick, rm.Name), id, payload)
 			if err != nil && !errors.Is(err, queue.ErrDuplicate) {
-				c.Log.Warn("auto-sync tick not published", "remote", rm.Name, "error", err)
+				c.Log.WarnContext(ctx, "auto-sync tick not published", "remote", rm.Name, "error", err)
 				continue
 			}
-			c.Log.Info("auto-sync tick", "remote", rm.Name, "slot", slot)
+			c.Log.InfoContext(ctx, "auto-sync tick", "remote", rm.Name, "slot", slot)
 		}
 		if rm.NextTickAt != nil && nextAt.Equal(*rm.NextTickAt) {
 			continue
@@ -88,18 +88,18 @@ func (c *Coordinator) ScheduleTicks(ctx context.Context, now time.Time) error {
 func (c *Coordinator) HandleTick(ctx context.Context, msg jetstream.Msg) {
 	var t tickMessage
 	if err := json.Unmarshal(msg.Data(), &t); err != nil || t.Remote == "" || t.Slot.IsZero() {
-		c.Log.Error("auto-sync: malformed tick dropped", "subject", msg.Subject(), "error", err)
+		c.Log.ErrorContext(ctx, "auto-sync: malformed tick dropped", "subject", msg.Subject(), "error", err)
 		_ = msg.Term()
 		return
 	}
 	ok, err := c.Store.AcceptTick(ctx, t.Remote, t.Slot)
 	if err != nil {
-		c.Log.Warn("auto-sync: tick not recorded; redelivered", "remote", t.Remote, "error", err)
+		c.Log.WarnContext(ctx, "auto-sync: tick not recorded; redelivered", "remote", t.Remote, "error", err)
 		_ = msg.NakWithDelay(time.Second)
 		return
 	}
 	if ok {
-		c.Log.Debug("auto-sync: tick accepted", "remote", t.Remote, "slot", t.Slot)
+		c.Log.DebugContext(ctx, "auto-sync: tick accepted", "remote", t.Remote, "slot", t.Slot)
 	}
 	_ = msg.Ack()
 }
@@ -127,7 +127,7 @@ func (c *Coordinator) StartPendingSyncs(ctx context.Context) error {
 			return err
 		}
 		if ok {
-			c.Log.Info("auto-sync update queued", "remote", run.Remote, "run_id", run.ID)
+			c.Log.InfoContext(ctx, "auto-sync update queued", "remote", run.Remote, "run_id", run.ID)
 		}
 	}
 	return nil
@@ -141,9 +141,9 @@ func (c *Coordinator) autoSync(ctx context.Context) {
 	}
 	c.scheduled = now
 	if err := c.ScheduleTicks(ctx, now); err != nil {
-		c.Log.Warn("auto-sync schedule", "error", err)
+		c.Log.WarnContext(ctx, "auto-sync schedule", "error", err)
 	}
 	if err := c.StartPendingSyncs(ctx); err != nil {
-		c.Log.Warn("auto-sync start", "error", err)
+		c.Log.WarnContext(ctx, "auto-sync start", "error", err)
 	}
 }

@@ -30,7 +30,7 @@ func (c *Coordinator) Resolve(ctx context.Context, remoteName, sourceUID, take s
 	if err := c.importHandler().Resolve(ctx, rm, conflict, take, verifier); err != nil {
 		return store.Conflict{}, fmt.Errorf("resolve %s: %w", sourceUID, err)
 	}
-	c.Log.Info("conflict resolved", "remote", rm.Name, "uid", sourceUID, "portal_type", conflict.PortalType, "take", take)
+	c.Log.InfoContext(ctx, "conflict resolved", "remote", rm.Name, "uid", sourceUID, "portal_type", conflict.PortalType, "take", take)
 	list, err := c.Store.Conflicts(ctx, rm.ID, true)
 	if err != nil {
 		return store.Conflict{}, err

@@ -24,6 +24,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/labs"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/runlog"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -107,10 +108,10 @@ func (c *Coordinator) Lead(ctx context.Context) {
 		if err := c.tick(ctx, &wg); err != nil && ctx.Err() == nil {
 			failures++
 			if failures == 1 || failures%300 == 0 { // one line, then one a minute
-				c.Log.Warn("tick", "failures", failures, "error", err)
+				c.Log.WarnContext(ctx, "tick", "failures", failures, "error", err)
 			}
 		} else if failures > 0 && ctx.Err() == nil {
-			c.Log.Info("tick: the database answers again", "failures", failures)
+			c.Log.InfoContext(ctx, "tick: the database answers again", "failures", failures)
 			failures = 0
 		}
 		select {
@@ -148,6 +149,7 @@ func (c *Coordinator) tick(ctx context.Context, wg *sync.WaitGroup) error {
 
 // step advances one run by one step.
 func (c *Coordinator) step(ctx context.Context, r store.Run) {
+	ctx = runlog.Run(ctx, r.ID.String(), r.Remote)
 	err := c.streamsAnswer(ctx)
 	switch {
 	case err != nil:
@@ -166,7 +168,7 @@ func (c *Coordinator) step(ctx context.Context, r store.Run) {
 	case err == nil, errors.Is(err, store.ErrStaleState):
 		c.stepSucceeded(ctx, r)
 	case errors.Is(err, store.ErrFenced), errors.Is(err, elector.ErrNotLeader), ctx.Err() != nil:
-		c.Log.Info("run step stopped: this process no longer leads", "run_id", r.ID, "remote", r.Remote)
+		c.Log.InfoContext(ctx, "run step stopped: this process no longer leads", "run_id", r.ID, "remote", r.Remote)
 	default:
 		c.stepFailed(ctx, r, err)
 	}
@@ -206,9 +208,9 @@ func (c *Coordinator) refreshStatistics(ctx context.Context) {
 	}
 	c.analyzed = time.Now()
 	if tables, err := c.Store.AnalyzeStale(ctx, store.GrowingTables...); err != nil {
-		c.Log.Warn("statistics not refreshed", "error", err)
+		c.Log.WarnContext(ctx, "statistics not refreshed", "error", err)
 	} else if len(tables) > 0 {
-		c.Log.Debug("statistics refreshed", "tables", tables)
+		c.Log.DebugContext(ctx, "statistics refreshed", "tables", tables)
 	}
 }
 
@@ -299,7 +301,7 @@ func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
 			return err
 		}
 	}
-	c.Log.Info("fetch planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
+	c.Log.InfoContext(ctx, "fetch planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
 		"flavor", v.Flavor, "version", v.Version)
 	return nil
 }
@@ -368,7 +370,7 @@ func (c *Coordinator) finishFetch(ctx context.Context, r store.Run) error {
 		return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, store.StatusFailed,
 			fmt.Sprintf("reconciliation: stored fewer objects than the source counted: %v", short))
 	}
-	c.Log.Info("fetch finished", "run_id", r.ID, "remote", r.Remote)
+	c.Log.InfoContext(ctx, "fetch finished", "run_id", r.ID, "remote", r.Remote)
 	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, store.StatusSucceeded, "")
 }
 
@@ -426,7 +428,7 @@ func (c *Coordinator) fetchMissingParents(ctx context.Context, r store.Run) erro
 			objs = append(objs, f)
 		}
 		if dangling > 0 {
-			c.Log.Warn("references to objects the source does not have", "run_id", r.ID, "remote", rm.Name, "targets", dangling)
+			c.Log.WarnContext(ctx, "references to objects the source does not have", "run_id", r.ID, "remote", rm.Name, "targets", dangling)
 		}
 		if len(objs) == 0 {
 			return nil
@@ -434,7 +436,7 @@ func (c *Coordinator) fetchMissingParents(ctx context.Context, r store.Run) erro
 		if _, err := c.Store.UpsertFetched(ctx, rm.ID, r.ID, objs); err != nil {
 			return err
 		}
-		c.Log.Info("containers and referenced objects fetched by UID", "run_id", r.ID, "remote", rm.Name, "objects", len(objs))
+		c.Log.InfoContext(ctx, "containers and referenced objects fetched by UID", "run_id", r.ID, "remote", rm.Name, "objects", len(objs))
 	}
 	return nil
 }

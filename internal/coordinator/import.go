@@ -60,7 +60,7 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		} else if n > 0 {
 			// their arrival settled and no importer woke them yet (it is about
 			// to, or stopped before it could)
-			c.Log.Debug("objects waiting for a settled arrival put back", "run_id", r.ID, "remote", r.Remote, "objects", n)
+			c.Log.DebugContext(ctx, "objects waiting for a settled arrival put back", "run_id", r.ID, "remote", r.Remote, "objects", n)
 		}
 		pending, err := c.Store.ReadyPending(ctx, r.RemoteID, publishWindow)
 		if err != nil {
@@ -83,7 +83,7 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 		if n, err := c.Store.MarkRetests1x(ctx, rm.ID); err != nil {
 			return err
 		} else if n > 0 {
-			c.Log.Info("1.x retests linked to their originals", "run_id", r.ID, "remote", rm.Name, "analyses", n)
+			c.Log.InfoContext(ctx, "1.x retests linked to their originals", "run_id", r.ID, "remote", rm.Name, "analyses", n)
 		}
 	}
 	formats, err := c.idFormats(ctx, rm)
@@ -141,7 +141,7 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if err := c.Store.Analyze(ctx); err != nil {
 		return err
 	}
-	c.Log.Info("import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(lab.UIDs), "dependencies", lab.Edges,
+	c.Log.InfoContext(ctx, "import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(lab.UIDs), "dependencies", lab.Edges,
 		"levels", l.Levels, "deferred", len(deferred), "id_sequences", l.SequencesKept(), "unsequenced", unsequenced)
 	return nil
 }
@@ -295,12 +295,12 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if n, err := c.Store.SkipWaitingOnSkipped(ctx, rm.ID); err != nil {
 		return err
 	} else if n > 0 {
-		c.Log.Info("parked objects skipped with what they require", "run_id", r.ID, "remote", r.Remote, "objects", n)
+		c.Log.InfoContext(ctx, "parked objects skipped with what they require", "run_id", r.ID, "remote", r.Remote, "objects", n)
 	}
 	if n, err := c.Store.RequeueWaiting(ctx, rm.ID, 3); err != nil {
 		return err
 	} else if n > 0 {
-		c.Log.Info("requeued parked objects", "run_id", r.ID, "remote", r.Remote, "objects", n)
+		c.Log.InfoContext(ctx, "requeued parked objects", "run_id", r.ID, "remote", r.Remote, "objects", n)
 		c.forgetLevel(r.ID)
 		return nil
 	}
@@ -325,12 +325,12 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
-	c.Log.Info("levels imported; replaying workflows", "run_id", r.ID, "remote", r.Remote)
+	c.Log.InfoContext(ctx, "levels imported; replaying workflows", "run_id", r.ID, "remote", r.Remote)
 	started := time.Now()
 	if vacuumed, err := c.Store.VacuumWithoutAutovacuum(ctx); err != nil {
 		return err
 	} else if vacuumed {
-		c.Log.Info("tables vacuumed (the server runs without autovacuum)", "run_id", r.ID, "remote", r.Remote,
+		c.Log.InfoContext(ctx, "tables vacuumed (the server runs without autovacuum)", "run_id", r.ID, "remote", r.Remote,
 			"elapsed", time.Since(started).Round(time.Millisecond))
 	} else {
 		if _, err := c.Store.AnalyzeStale(ctx); err != nil {
@@ -403,7 +403,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 			return err
 		}
 	}
-	c.Log.Info(string(r.Kind)+" finished", "run_id", r.ID, "remote", r.Remote, "status", status)
+	c.Log.InfoContext(ctx, string(r.Kind)+" finished", "run_id", r.ID, "remote", r.Remote, "status", status)
 	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, status, reason)
 }
 
@@ -457,7 +457,7 @@ func (c *Coordinator) readBack(ctx context.Context, rm store.Remote, scope *uuid
 	if err != nil || dst == nil {
 		return err
 	}
-	c.Log.Info("copies read back", "remote", rm.Name, "elapsed", time.Since(started).Round(time.Millisecond))
+	c.Log.InfoContext(ctx, "copies read back", "remote", rm.Name, "elapsed", time.Since(started).Round(time.Millisecond))
 	return nil
 }
 

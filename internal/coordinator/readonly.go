@@ -59,7 +59,7 @@ func (c *Coordinator) rewriteReadOnly(ctx context.Context, r store.Run, rm store
 		}
 	}
 	if requeued > 0 {
-		c.Log.Warn("update: read-only objects edited on the destination are written back", "run_id", r.ID,
+		c.Log.WarnContext(ctx, "update: read-only objects edited on the destination are written back", "run_id", r.ID,
 			"remote", rm.Name, "objects", requeued)
 	}
 	return nil

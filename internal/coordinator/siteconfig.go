@@ -45,7 +45,7 @@ func (c *Coordinator) copySiteConfig(ctx context.Context, r store.Run, rm store.
 	if rep.Users != nil {
 		attrs = append(attrs, "users_created", len(rep.Users.Created))
 	}
-	c.Log.Info("site configuration copied", attrs...)
+	c.Log.InfoContext(ctx, "site configuration copied", attrs...)
 	return nil
 }
 

@@ -106,12 +106,12 @@ func (c *Coordinator) stepFailed(ctx context.Context, r store.Run, err error) {
 	failures, since := t.failures, t.since
 	c.stepMu.Unlock()
 	if logIt {
-		c.Log.Warn("run step failed; retried with backoff", "run_id", r.ID, "remote", r.Remote,
+		c.Log.WarnContext(ctx, "run step failed; retried with backoff", "run_id", r.ID, "remote", r.Remote,
 			"failures", failures, "since", since, "error", err)
 	}
 	if write {
 		if nerr := c.Store.SetRunNote(ctx, r.ID, note); nerr != nil {
-			c.Log.Debug("run note not written", "run_id", r.ID, "remote", r.Remote, "error", nerr)
+			c.Log.DebugContext(ctx, "run note not written", "run_id", r.ID, "remote", r.Remote, "error", nerr)
 		}
 	}
 }
@@ -126,11 +126,11 @@ func (c *Coordinator) stepSucceeded(ctx context.Context, r store.Run) {
 		return
 	}
 	if t != nil {
-		c.Log.Info("run advances again", "run_id", r.ID, "remote", r.Remote, "failures", t.failures,
+		c.Log.InfoContext(ctx, "run advances again", "run_id", r.ID, "remote", r.Remote, "failures", t.failures,
 			"lasted", time.Since(t.since).Round(time.Millisecond))
 	}
 	if err := c.Store.SetRunNote(ctx, r.ID, ""); err != nil {
-		c.Log.Debug("run note not cleared", "run_id", r.ID, "remote", r.Remote, "error", err)
+		c.Log.DebugContext(ctx, "run note not cleared", "run_id", r.ID, "remote", r.Remote, "error", err)
 	}
 }
 

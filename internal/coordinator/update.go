@@ -126,7 +126,7 @@ func (c *Coordinator) planUpdate(ctx context.Context, r store.Run) error {
 	if err := c.publishPages(ctx, r, rm, pages); err != nil {
 		return err
 	}
-	c.Log.Info("update planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
+	c.Log.InfoContext(ctx, "update planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
 		"since", since, "watermark", watermark)
 	return nil
 }
@@ -221,7 +221,7 @@ func (c *Coordinator) finishScan(ctx context.Context, r store.Run) error {
 	var more []fetcher.Page
 	for _, t := range since {
 		if n := full.ByType[t].Total; live[t] != n && !slices.Contains(scanned, t) {
-			c.Log.Info("update: counts differ after the index query; scanning the type", "run_id", r.ID,
+			c.Log.InfoContext(ctx, "update: counts differ after the index query; scanning the type", "run_id", r.ID,
 				"remote", rm.Name, "portal_type", t, "source", n, "stored", live[t])
 			more = append(more, scanPages(full, rm.ID, t, n, pageSize)...)
 		}
@@ -244,7 +244,7 @@ func (c *Coordinator) finishScan(ctx context.Context, r store.Run) error {
 			return err
 		}
 		for t, n := range gone {
-			c.Log.Warn("objects gone at the source", "run_id", r.ID, "remote", rm.Name, "portal_type", t, "objects", n)
+			c.Log.WarnContext(ctx, "objects gone at the source", "run_id", r.ID, "remote", rm.Name, "portal_type", t, "objects", n)
 		}
 	}
 	if err := c.rewriteReadOnly(ctx, r, rm); err != nil {
@@ -263,11 +263,11 @@ func (c *Coordinator) finishScan(ctx context.Context, r store.Run) error {
 	if n, err := c.Store.ClaimPending(ctx, rm.ID, r.ID); err != nil {
 		return err
 	} else if n > 0 {
-		c.Log.Info("update: retrying objects earlier runs left failed or parked", "run_id", r.ID, "remote", rm.Name, "objects", n)
+		c.Log.InfoContext(ctx, "update: retrying objects earlier runs left failed or parked", "run_id", r.ID, "remote", rm.Name, "objects", n)
 	}
 	if err := c.planImport(ctx, r, rm); err != nil && !errors.Is(err, errNothingFetched) {
 		return c.fail(ctx, r, err.Error())
 	}
-	c.Log.Info("update: scan finished; importing what changed", "run_id", r.ID, "remote", rm.Name, "changed", changed)
+	c.Log.InfoContext(ctx, "update: scan finished; importing what changed", "run_id", r.ID, "remote", rm.Name, "changed", changed)
 	return c.Store.SetRunPhase(ctx, r.ID, store.PhaseScan, store.PhaseImport)
 }

@@ -37,7 +37,7 @@ func (c *Coordinator) planVerify(ctx context.Context, r store.Run) error {
 	if err := c.publishPages(ctx, r, rm, pages); err != nil {
 		return err
 	}
-	c.Log.Info("verify planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts))
+	c.Log.InfoContext(ctx, "verify planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts))
 	return nil
 }
 
@@ -57,6 +57,6 @@ func (c *Coordinator) finishVerify(ctx context.Context, r store.Run) error {
 	if differ > 0 {
 		status, reason = store.StatusPartial, fmt.Sprintf("%d objects differ between source and destination", differ)
 	}
-	c.Log.Info("verify finished", "run_id", r.ID, "remote", r.Remote, "status", status, "differ", differ)
+	c.Log.InfoContext(ctx, "verify finished", "run_id", r.ID, "remote", r.Remote, "status", status, "differ", differ)
 	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, status, reason)
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
@@ -37,6 +39,7 @@ func TestVersionIsStamped(t *testing.T) {
 func TestWorkersServeProbes(t *testing.T) {
 	m := newMigration(t, 300, 83)
 	d := m.d
+	d.env = append(d.env, "SENAITE_SYNC_LOG_FORMAT=json", "SENAITE_SYNC_LOG_LEVEL=debug")
 	d.start("coordinator")
 	d.waitAPI()
 	probes := map[string]string{}
@@ -92,6 +95,41 @@ func TestWorkersServeProbes(t *testing.T) {
 	}
 	if !shown {
 		t.Error("the importer's metrics do not show its queue's consumers")
+	}
+	assertRunLines(t, d)
+}
+
+// assertRunLines: every log line about an object or a page — the lines of
+// a run's work, at every level — says its run_id and remote (issue #14),
+// in every process.
+func assertRunLines(t *testing.T, d *deployment) {
+	t.Helper()
+	work, missing := 0, map[string]int{}
+	for name, buf := range d.logs {
+		for _, line := range strings.Split(buf.String(), "\n") {
+			var rec map[string]any
+			if json.Unmarshal([]byte(line), &rec) != nil {
+				continue
+			}
+			about := false
+			for _, k := range []string{"uid", "portal_type", "b_start", "page"} {
+				_, ok := rec[k]
+				about = about || ok
+			}
+			if !about {
+				continue
+			}
+			work++
+			if rec["run_id"] == nil || rec["remote"] == nil {
+				missing[fmt.Sprintf("%s: %v", strings.SplitN(name, "-", 2)[0], rec["msg"])]++
+			}
+		}
+	}
+	if work < 10 {
+		t.Errorf("only %d log lines about objects or pages: the processes did not log in JSON at debug level?", work)
+	}
+	for msg, n := range missing {
+		t.Errorf("%d lines %q without run_id or remote", n, msg)
 	}
 }
 

@@ -115,7 +115,7 @@ func (h *Handler) Handle(ctx context.Context, p Page) (Result, error) {
 		return Result{}, err
 	}
 	if h.Log != nil {
-		h.Log.Debug("page fetched", "run_id", p.RunID, "portal_type", p.PortalType, "b_start", p.BStart,
+		h.Log.DebugContext(ctx, "page fetched", "run_id", p.RunID, "portal_type", p.PortalType, "b_start", p.BStart,
 			"items", len(objs), "changed", changed, "pages_done", done, "pages_total", total)
 	}
 	return Result{Items: len(objs), Changed: changed, Done: done, Total: total, Counted: counted}, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/runlog"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -35,11 +36,12 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	var p Page
 	if err := json.Unmarshal(msg.Data(), &p); err != nil {
 		// a message nobody can read is terminated, not retried forever
-		w.Log.Error("fetch message unreadable", "error", err)
+		w.Log.ErrorContext(ctx, "fetch message unreadable", "error", err)
 		metrics.Message("fetch", "unreadable")
 		_ = msg.Term()
 		return
 	}
+	ctx = runlog.Run(ctx, p.RunID.String(), queue.RemoteOf(msg.Subject()))
 	if md, _ := msg.Metadata(); md != nil && md.NumDelivered > 1 {
 		metrics.Redelivered("fetch")
 	}
@@ -71,17 +73,17 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	if w.MaxDeliver > 0 && attempt >= w.MaxDeliver {
-		log.Error("page keeps failing; failing the run", "error", err)
+		log.ErrorContext(ctx, "page keeps failing; failing the run", "error", err)
 		metrics.Message("fetch", "dead_lettered")
 		reason := fmt.Sprintf("page %s b_start=%d failed %d times: %v", p.PortalType, p.BStart, attempt, err)
 		if terr := w.Handler.Store.TransitionRun(context.WithoutCancel(ctx), p.RunID,
 			[]store.RunStatus{store.StatusRunning}, store.StatusFailed, reason); terr != nil {
-			log.Warn("run not failed", "error", terr)
+			log.WarnContext(ctx, "run not failed", "error", terr)
 		}
 		_ = msg.Term()
 		return
 	}
-	log.Warn("page failed; retrying", "error", err)
+	log.WarnContext(ctx, "page failed; retrying", "error", err)
 	metrics.Message("fetch", "retried")
 	_ = msg.NakWithDelay(time.Duration(attempt*attempt) * 200 * time.Millisecond)
 }

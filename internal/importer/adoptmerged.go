@@ -86,7 +86,7 @@ func (h *Handler) alignAnalysis(ctx context.Context, rm store.Remote, dst *senai
 	if err := dst.Apply(ctx, destUID, write, ""); err != nil {
 		return fmt.Errorf("importer: align analysis %s with its source: %w", sourceUID, err)
 	}
-	h.Log.Info("adopted analysis aligned with its source (its service was merged)", "remote", rm.Name, "uid", sourceUID,
+	h.Log.InfoContext(ctx, "adopted analysis aligned with its source (its service was merged)", "remote", rm.Name, "uid", sourceUID,
 		"dest_uid", destUID, "fields", fieldNames(write))
 	return nil
 }

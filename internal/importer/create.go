@@ -155,7 +155,7 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 	}
 	out = created(ident, item)
 	if note != "" {
-		h.Log.Warn("object imported with a note", "remote", rm.Name, "uid", o.SourceUID,
+		h.Log.WarnContext(ctx, "object imported with a note", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "note", note)
 		out.note = note
 	}
@@ -239,7 +239,7 @@ func (h *Handler) adopt(ctx context.Context, rm store.Remote, o store.Stored, fi
 		} else if claimed {
 			continue
 		}
-		h.Log.Info("adopting the object of an interrupted create", "remote", rm.Name, "uid", o.SourceUID, "dest_uid", it.UID)
+		h.Log.InfoContext(ctx, "adopting the object of an interrupted create", "remote", rm.Name, "uid", o.SourceUID, "dest_uid", it.UID)
 		return it, true, nil
 	}
 	return senaite.Item{}, false, nil
@@ -347,7 +347,7 @@ func (h *Handler) payload(ctx context.Context, rm store.Remote, o store.Stored, 
 	if len(left) > 0 {
 		// said once it is sure the object goes without them (a target
 		// further on may still make it wait)
-		h.Log.Warn("references left out: their targets have no replica", "remote", rm.Name, "uid", o.SourceUID,
+		h.Log.WarnContext(ctx, "references left out: their targets have no replica", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "references", strings.Join(left, ", "))
 		// never written half: the field is left out, and the object says so
 		note = strings.TrimPrefix(note+"; references left out, their targets have no copy: "+strings.Join(left, ", "), "; ")

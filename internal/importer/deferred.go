@@ -53,7 +53,7 @@ func (h *Handler) SetDeferred(ctx context.Context, rm store.Remote, sourceUID st
 	}
 	fields, unresolved := Payload(o.PortalType, only, func(s string) (string, bool) { d, ok := tr[s]; return d, ok }, nil)
 	if len(unresolved) > 0 {
-		h.Log.Warn("deferred references still unresolved", "remote", rm.Name, "uid", o.SourceUID,
+		h.Log.WarnContext(ctx, "deferred references still unresolved", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "missing", len(unresolved))
 	}
 	if len(fields) == 0 {

@@ -113,7 +113,7 @@ func (h *Handler) letGo(ctx context.Context, rm store.Remote, runID string, o st
 		err = h.Sequencer.publish(ctx, rm, runID, free)
 	}
 	if err != nil && !errors.Is(err, queue.ErrDuplicate) {
-		h.Log.Warn("what a settled object lets go was not published; the coordinator will", "remote", rm.Name,
+		h.Log.WarnContext(ctx, "what a settled object lets go was not published; the coordinator will", "remote", rm.Name,
 			"uid", o.SourceUID, "sequence", o.Sequence, "error", err)
 	}
 }
@@ -136,7 +136,7 @@ func (h *Handler) passTurn(ctx context.Context, rm store.Remote, runID string, o
 		}
 	}
 	if err != nil && !errors.Is(err, queue.ErrDuplicate) {
-		h.Log.Debug("the next of a sequence waits for this object's outcome", "remote", rm.Name, "uid", o.SourceUID,
+		h.Log.DebugContext(ctx, "the next of a sequence waits for this object's outcome", "remote", rm.Name, "uid", o.SourceUID,
 			"sequence", o.Sequence, "error", err)
 	}
 }

@@ -74,7 +74,7 @@ func (h *Handler) mergeByKey(ctx context.Context, rm store.Remote, o store.Store
 	} else if diffs != "" {
 		note += "; differs in " + diffs
 	}
-	h.Log.Info("identity merge by natural key", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
+	h.Log.InfoContext(ctx, "identity merge by natural key", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
 		"key", rule.Field, "value", k.Value, "dest_uid", holder)
 	out := linked(into, holder, note)
 	out.replica.merged = into == ident // the destination's own object; else another lab's copy

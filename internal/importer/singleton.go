@@ -128,7 +128,7 @@ func (h *Handler) writeSingleton(ctx context.Context, rm store.Remote, o store.S
 	if len(written) > 0 {
 		slices.Sort(written)
 		out.note = "fields written through plone.restapi: " + strings.Join(slices.Compact(written), ", ")
-		h.Log.Info("setup singleton written", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
+		h.Log.InfoContext(ctx, "setup singleton written", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
 			"fields", len(written))
 	}
 	return out, nil

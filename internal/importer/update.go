@@ -102,7 +102,7 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 		for _, d := range diffs {
 			c.Fields = append(c.Fields, store.FieldConflict{Field: d.Field, Source: d.Source, Destination: d.Destination})
 		}
-		h.Log.Warn("conflict: changed at the source and on the destination", "remote", rm.Name, "uid", o.SourceUID,
+		h.Log.WarnContext(ctx, "conflict: changed at the source and on the destination", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "dest_uid", destUID, "fields", len(diffs))
 		return outcome{state: store.ObjConflict, conflict: &c, destUID: destUID}, nil
 	}
@@ -136,14 +136,14 @@ func (h *Handler) updateCopy(ctx context.Context, rm store.Remote, o store.Store
 	}
 	note := ""
 	if len(write) > 0 {
-		h.Log.Info("copy updated", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
+		h.Log.InfoContext(ctx, "copy updated", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType,
 			"dest_uid", destUID, "fields", fieldNames(write))
 	}
 	if changedThere && len(write) > 0 {
 		// read-only: the source is authoritative, and the user is told
 		note = fmt.Sprintf("read-only type edited on the destination (%s): overwritten with the source's version of %s",
 			cur.Modified.Format(time.RFC3339), fieldNames(write))
-		h.Log.Warn("read-only type edited on the destination: overwritten with the source's version",
+		h.Log.WarnContext(ctx, "read-only type edited on the destination: overwritten with the source's version",
 			"remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType, "dest_uid", destUID, "fields", len(write))
 	}
 	if err := h.sawSource(ctx, rm, o); err != nil {

@@ -51,7 +51,7 @@ func (h *Handler) updateOnly(ctx context.Context, rm store.Remote, o store.Store
 				if err := h.Store.SetSeen(ctx, rm.DestinationID, []string{uid}, []time.Time{modified}, false); err != nil {
 					return "", false, "", err
 				}
-				h.Log.Info("update-only: linked by the local prefix", "remote", rm.Name, "uid", o.SourceUID,
+				h.Log.InfoContext(ctx, "update-only: linked by the local prefix", "remote", rm.Name, "uid", o.SourceUID,
 					"portal_type", o.PortalType, "dest_uid", uid, "id", own)
 				return uid, true, "", nil
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
+	"github.com/senaite-sync/senaite-sync/internal/runlog"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -33,11 +34,12 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	var m Object
 	if err := json.Unmarshal(msg.Data(), &m); err != nil {
-		w.Log.Error("import message unreadable", "error", err)
+		w.Log.ErrorContext(ctx, "import message unreadable", "error", err)
 		metrics.Message("import", "unreadable")
 		_ = msg.Term()
 		return
 	}
+	ctx = runlog.Run(ctx, m.RunID, queue.RemoteOf(msg.Subject()))
 	if md, _ := msg.Metadata(); md != nil && md.NumDelivered > 1 {
 		metrics.Redelivered("import")
 	}
@@ -59,7 +61,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	case busy:
 		// another worker has it (this is a second delivery of a message
 		// still worked on): not a failure; its outcome decides
-		log.Debug("import: another worker is on this object; later")
+		log.DebugContext(ctx, "import: another worker is on this object; later")
 		metrics.Message("import", "busy")
 		_ = msg.NakWithDelay(2 * time.Second)
 	case err == nil:
@@ -80,14 +82,14 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 			}
 		}
 		if w.MaxDeliver > 0 && failures >= w.MaxDeliver {
-			log.Error("import keeps failing; dead-lettered", "failures", failures, "error", err)
+			log.ErrorContext(ctx, "import keeps failing; dead-lettered", "failures", failures, "error", err)
 			metrics.Message("import", "dead_lettered")
 			_ = w.Handler.Store.MarkObject(context.WithoutCancel(ctx), m.RemoteID, m.SourceUID,
 				[]store.ObjState{store.ObjFetched, store.ObjWaiting}, store.ObjFailed, err.Error(), "")
 			_ = msg.Term()
 			return
 		}
-		log.Warn("import failed; retrying", "failures", failures, "error", err)
+		log.WarnContext(ctx, "import failed; retrying", "failures", failures, "error", err)
 		metrics.Message("import", "retried")
 		_ = msg.NakWithDelay(time.Duration(failures*failures) * 200 * time.Millisecond)
 	}

@@ -140,7 +140,7 @@ func (h *Handler) replay(ctx context.Context, rm store.Remote, o store.Stored, v
 		if err == nil || !senaite.Transient(err) || try == replayTries {
 			return settled, err
 		}
-		h.Log.Debug("replay: transient error; reading the state again", "remote", rm.Name, "uid", o.SourceUID,
+		h.Log.DebugContext(ctx, "replay: transient error; reading the state again", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "try", try, "error", err)
 		known = senaite.Item{}
 		select {
@@ -204,7 +204,7 @@ func (h *Handler) replayOnce(ctx context.Context, rm store.Remote, o store.Store
 		// the destination passed the transition by itself (an
 		// auto-received partition, a retest sample): write back now
 		if err := dst.Apply(ctx, o.DestUID, fields, ""); err != nil {
-			h.Log.Warn("field not restored", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType, "error", err)
+			h.Log.WarnContext(ctx, "field not restored", "remote", rm.Name, "uid", o.SourceUID, "portal_type", o.PortalType, "error", err)
 		}
 	}
 	if len(steps) == 0 {
@@ -413,7 +413,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 	if n, err := h.Store.CountReplayed(ctx, rm.ID, run); err != nil {
 		return err
 	} else if n > 0 {
-		h.Log.Info("replay: resuming after what an earlier pass of the run did", "remote", rm.Name, "objects", n)
+		h.Log.InfoContext(ctx, "replay: resuming after what an earlier pass of the run did", "remote", rm.Name, "objects", n)
 	}
 	troubled := map[string]string{} // unsettled by transient errors: uid → last error
 	defer func() {
@@ -513,7 +513,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			if err := progress.flush(ctx); err != nil {
 				return err
 			}
-			h.Log.Info("replay: analysis fields written", "remote", rm.Name, "analyses", wrote,
+			h.Log.InfoContext(ctx, "replay: analysis fields written", "remote", rm.Name, "analyses", wrote,
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
 		for phase := 0; phase <= 4; phase++ {
@@ -582,7 +582,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 			if err := progress.flush(ctx); err != nil {
 				return err
 			}
-			h.Log.Info("replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", replayed,
+			h.Log.InfoContext(ctx, "replay: phase done", "remote", rm.Name, "round", round, "phase", phase, "objects", replayed,
 				"elapsed", time.Since(started).Round(time.Millisecond))
 		}
 		waitingAfter, err := h.Store.CountInState(ctx, rm.ID, store.ObjWaiting, scope)
@@ -749,7 +749,7 @@ func (h *Handler) listedStates(ctx context.Context, rm store.Remote, groups []re
 			p.Go(func() {
 				page, err := dst.SearchPage(ctx, senaite.Query{PortalTypes: []string{pt}, UIDs: batch, Limit: len(batch)}, 0)
 				if err != nil {
-					h.Log.Debug("state listing failed; reading objects one by one", "remote", rm.Name, "portal_type", pt, "error", err)
+					h.Log.DebugContext(ctx, "state listing failed; reading objects one by one", "remote", rm.Name, "portal_type", pt, "error", err)
 					return
 				}
 				mu.Lock()
@@ -802,7 +802,7 @@ const ReplayConcurrency = 16
 // back copy keeps that from being called a conflict.
 func (h *Handler) failTroubled(ctx context.Context, rm store.Remote, troubled map[string]string) error {
 	for uid, msg := range troubled {
-		h.Log.Warn("replay: the lab kept failing; the object is retried by the next run", "remote", rm.Name, "uid", uid, "error", msg)
+		h.Log.WarnContext(ctx, "replay: the lab kept failing; the object is retried by the next run", "remote", rm.Name, "uid", uid, "error", msg)
 		err := h.Store.MarkObject(ctx, rm.ID, uid, []store.ObjState{store.ObjImported}, store.ObjFailed,
 			"workflow replay interrupted by the lab's transient errors (retried by the next import or update): "+msg, "")
 		if err != nil && !errors.Is(err, store.ErrStaleState) {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -32,6 +33,10 @@ const (
 	Import Role = "import"
 	Tick   Role = "tick"
 )
+
+// RemoteOf is the remote a work message's subject names (its last token,
+// Subject): a worker's log lines say it before the message is read.
+func RemoteOf(subject string) string { return subject[strings.LastIndexByte(subject, '.')+1:] }
 
 // Names derives stream, subject and consumer names; Prefix isolates a
 // deployment (or a test) on a shared server.
