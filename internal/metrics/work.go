@@ -30,6 +30,11 @@ var (
 		Name: "senaite_sync_queue_publish_failures_total",
 		Help: "Publishes to a stream that failed or got no acknowledgement (a stream without a leader, NATS out of reach); each is published again.",
 	})
+	unanswered = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "senaite_sync_queue_unanswered_total",
+		Help: "Pulls (op pull) and questions to a stream (op stream_question, the coordinator's before a run's step) that got no " +
+			"answer: a stream or consumer without a leader, NATS out of reach; each is tried again.",
+	}, []string{"op"})
 	leader = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "senaite_sync_leader",
 		Help: "1 while this coordinator leads (drives the runs), else 0.",
@@ -39,7 +44,7 @@ var (
 // ProcessCollectors are the instruments above, for a /metrics handler's
 // registry (the coordinator's, a worker's probes).
 func ProcessCollectors() []prometheus.Collector {
-	return []prometheus.Collector{labRequests, messages, redeliveries, publishFailures, leader}
+	return []prometheus.Collector{labRequests, messages, redeliveries, publishFailures, unanswered, leader}
 }
 
 // LabRequest records one attempt of a request to a lab.
@@ -65,6 +70,9 @@ func Redelivered(role string) { redeliveries.WithLabelValues(role).Inc() }
 
 // PublishFailed records a publish that failed.
 func PublishFailed() { publishFailures.Inc() }
+
+// Unanswered records a pull or a stream question that got no answer.
+func Unanswered(op string) { unanswered.WithLabelValues(op).Inc() }
 
 // Leading records whether this process leads.
 func Leading(yes bool) {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/senaite-sync/senaite-sync/internal/metrics"
 )
 
 // A publish or a pull that cannot reach its stream — a cluster electing a
@@ -26,8 +28,11 @@ const TroubleGrace = 15 * time.Second
 const (
 	opPublish = "publish"
 	opPull    = "pull"
-	opAsk     = "stream question"
+	opAsk     = "stream_question"
 )
+
+// opWords name the kinds in what Trouble says.
+var opWords = map[string]string{opPublish: "publishes", opPull: "pulls", opAsk: "questions to the streams"}
 
 var trouble struct {
 	mu     sync.Mutex
@@ -48,6 +53,9 @@ func failed(op string, err error) {
 		trouble.since[op] = now
 	}
 	trouble.lastAt[op], trouble.last[op] = now, err
+	if op != opPublish { // counted where it failed, with its acknowledgement timeouts
+		metrics.Unanswered(op)
+	}
 }
 
 // reached records a publish or pull that did.
@@ -70,7 +78,7 @@ func Trouble() (since time.Time, err error) {
 	for _, op := range []string{opPublish, opPull, opAsk} {
 		s, ok := trouble.since[op]
 		if ok && time.Since(trouble.lastAt[op]) < TroubleGrace && (err == nil || s.Before(since)) {
-			since, err = s, fmt.Errorf("%s failing: %w", op, trouble.last[op])
+			since, err = s, fmt.Errorf("%s failing: %w", opWords[op], trouble.last[op])
 		}
 	}
 	return since, err

@@ -19,7 +19,7 @@ func TestTroubleFollowsEachKindApart(t *testing.T) {
 	failed(opPublish, errors.New("nats: no response from stream"))
 	reached(opPull)
 	since, err := Trouble()
-	if err == nil || !strings.Contains(err.Error(), "publish failing") {
+	if err == nil || !strings.Contains(err.Error(), "publishes failing") {
 		t.Fatalf("publishes fail, a pull succeeded: Trouble says %v", err)
 	}
 	failed(opPull, errors.New("nats: timeout"))
