@@ -113,6 +113,7 @@ func secretFrom(envVar, file, field string) (string, error) {
 func instanceCmd(cfg *Config) *cobra.Command {
 	cmd := &cobra.Command{Use: "instance", Short: "Manage SENAITE instances"}
 	var siteURL, user, pwEnv, pwFile, caFile, vUser, vpwEnv, vpwFile string
+	var ifAbsent bool
 	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Register an instance", RunE: func(c *cobra.Command, args []string) error {
 		pw, err := secretFrom(pwEnv, pwFile, "password")
 		if err != nil {
@@ -132,14 +133,20 @@ func instanceCmd(cfg *Config) *cobra.Command {
 			}
 		}
 		var out map[string]any
-		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", map[string]any{"name": args[0], "url": siteURL,
-			"username": user, "password": pw, "ca_cert": string(ca), "verifier_username": vUser, "verifier_password": vpw}, &out); err != nil {
+		status, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", map[string]any{"name": args[0], "url": siteURL,
+			"username": user, "password": pw, "ca_cert": string(ca), "verifier_username": vUser, "verifier_password": vpw}, &out)
+		if ifAbsent && status == http.StatusConflict {
+			fmt.Fprintf(c.OutOrStdout(), "instance %s exists; left as it is (--if-absent)\n", args[0])
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		printJSON(c, out)
 		return nil
 	}}
 	f := add.Flags()
+	f.BoolVar(&ifAbsent, "if-absent", false, "an instance of that name already registered is no error (left as it is): scripts and setup jobs run again")
 	f.StringVar(&siteURL, "url", "", "site URL including the site path")
 	f.StringVar(&user, "username", "", "account")
 	f.StringVar(&pwEnv, "password-env", "", "environment variable holding the password")
@@ -192,8 +199,10 @@ func rmCmd(cfg *Config, collection, what string) *cobra.Command {
 func remoteCmd(cfg *Config) *cobra.Command {
 	cmd := &cobra.Command{Use: "remote", Short: "Manage remotes (source → destination)"}
 	var src, dst string
+	var ifAbsent bool
 	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Define a remote"}
 	f := add.Flags()
+	f.BoolVar(&ifAbsent, "if-absent", false, "a remote of that name already defined is no error (left as it is): scripts and setup jobs run again")
 	f.StringVar(&src, "source", "", "source instance")
 	f.StringVar(&dst, "destination", "", "destination instance")
 	addRemoteOptionFlags(f)
@@ -204,7 +213,12 @@ func remoteCmd(cfg *Config) *cobra.Command {
 			body[optionKey(fl)] = optionValue(fl)
 		}
 		var out map[string]any
-		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/remotes", body, &out); err != nil {
+		status, err := cfg.client().call(c.Context(), "POST", "/api/v1/remotes", body, &out)
+		if ifAbsent && status == http.StatusConflict {
+			fmt.Fprintf(c.OutOrStdout(), "remote %s exists; left as it is (--if-absent)\n", args[0])
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		printJSON(c, out)
