@@ -48,13 +48,14 @@ func composeProject(t *testing.T) *types.Project {
 // TestComposeFile: the "like production" path of the README.
 func TestComposeFile(t *testing.T) {
 	p := composeProject(t)
-	byRole := map[string][]string{}
+	byRole, replicas := map[string][]string{}, map[string]int{}
 	for name, s := range p.Services {
 		byRole[composeRole(s)] = append(byRole[composeRole(s)], name)
+		replicas[composeRole(s)] += s.GetScale()
 	}
 	for role, want := range map[string]int{"coordinator": 2, "fetcher": 2, "importer": 2, "lab": 2, "nats": 3, "postgres": 1, "step": 5} {
-		if got := len(byRole[role]); got != want {
-			t.Errorf("%d %s services (%v), want %d", got, role, byRole[role], want)
+		if got := replicas[role]; got != want {
+			t.Errorf("%d %s containers (services %v), want %d", got, role, byRole[role], want)
 		}
 	}
 	read := composeVariablesRead(t)
