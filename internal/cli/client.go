@@ -111,7 +111,7 @@ func secretFrom(envVar, file, field string) (string, error) {
 }
 
 func instanceCmd(cfg *Config) *cobra.Command {
-	cmd := &cobra.Command{Use: "instance", Short: "Manage SENAITE instances"}
+	cmd := group(&cobra.Command{Use: "instance", Short: "Manage SENAITE instances"})
 	var siteURL, user, pwEnv, pwFile, caFile, vUser, vpwEnv, vpwFile string
 	var ifAbsent bool
 	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Register an instance", RunE: func(c *cobra.Command, args []string) error {
@@ -155,14 +155,30 @@ func instanceCmd(cfg *Config) *cobra.Command {
 	f.StringVar(&vUser, "verifier-username", "", "account used for verifications")
 	f.StringVar(&vpwEnv, "verifier-password-env", "", "environment variable holding the verifier's password")
 	f.StringVar(&vpwFile, "verifier-password-file", "", "file holding the verifier's password")
-	list := &cobra.Command{Use: "list", Short: "List instances", RunE: func(c *cobra.Command, _ []string) error {
-		var out map[string]any
-		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/instances", nil, &out); err != nil {
-			return err
-		}
-		printJSON(c, out)
-		return nil
-	}}
+	list := &cobra.Command{Use: "list", Short: "List instances", Args: cobra.NoArgs,
+		Example: "  senaite-sync instance list\n  senaite-sync instance list -o json",
+		RunE: func(c *cobra.Command, _ []string) error {
+			var out map[string]any
+			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/instances", nil, &out); err != nil {
+				return err
+			}
+			format := c.Flag("output").Value.String()
+			if done, err := printDocument(c.OutOrStdout(), format, out); done || err != nil {
+				return err
+			}
+			t := &table{}
+			for _, col := range []string{"NAME", "URL", "USERNAME", "FLAVOR", "VERSION"} {
+				t.column(col, false)
+			}
+			t.column("VERIFIER", true)
+			t.column("CREATED", true)
+			for _, in := range items(out, "instances") {
+				t.add(str(in, "name"), str(in, "url"), str(in, "username"), str(in, "flavor"), str(in, "version"),
+					str(in, "verifier_username"), when(in, "created_at", time.Now()))
+			}
+			return t.print(c.OutOrStdout(), format == "wide")
+		}}
+	addOutput(list)
 	cmd.AddCommand(add, list, showCmd(cfg, "instances", "instance"), rmCmd(cfg, "instances", "instance"),
 		&cobra.Command{Use: "check NAME", Args: cobra.ExactArgs(1), Short: "Check that senaite.jsonapi answers and the credentials work",
 			RunE: func(c *cobra.Command, args []string) error {
@@ -178,14 +194,22 @@ func instanceCmd(cfg *Config) *cobra.Command {
 
 // showCmd prints one instance or remote as the API returns it.
 func showCmd(cfg *Config, collection, what string) *cobra.Command {
-	return &cobra.Command{Use: "show NAME", Args: cobra.ExactArgs(1), Short: "Show a " + what, RunE: func(c *cobra.Command, args []string) error {
-		var out map[string]any
-		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/"+collection+"/"+url.PathEscape(args[0]), nil, &out); err != nil {
+	show := &cobra.Command{Use: "show NAME", Args: cobra.ExactArgs(1), Short: "Show a " + what,
+		Example: "  senaite-sync " + what + " show NAME\n  senaite-sync " + what + " show NAME -o yaml",
+		RunE: func(c *cobra.Command, args []string) error {
+			var out map[string]any
+			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/"+collection+"/"+url.PathEscape(args[0]), nil, &out); err != nil {
+				return err
+			}
+			format := c.Flag("output").Value.String()
+			if format == "table" || format == "wide" {
+				format = "yaml" // one object: its fields, one a line
+			}
+			_, err := printDocument(c.OutOrStdout(), format, out)
 			return err
-		}
-		printJSON(c, out)
-		return nil
-	}}
+		}}
+	addOutput(show)
+	return show
 }
 
 // rmCmd deletes an instance or a remote; the API refuses one still in use.
@@ -197,7 +221,7 @@ func rmCmd(cfg *Config, collection, what string) *cobra.Command {
 }
 
 func remoteCmd(cfg *Config) *cobra.Command {
-	cmd := &cobra.Command{Use: "remote", Short: "Manage remotes (source → destination)"}
+	cmd := group(&cobra.Command{Use: "remote", Short: "Manage remotes (source → destination)"})
 	var src, dst string
 	var ifAbsent bool
 	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Define a remote"}
@@ -224,14 +248,31 @@ func remoteCmd(cfg *Config) *cobra.Command {
 		printJSON(c, out)
 		return nil
 	}
-	list := &cobra.Command{Use: "list", Short: "List remotes", RunE: func(c *cobra.Command, _ []string) error {
-		var out map[string]any
-		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/remotes", nil, &out); err != nil {
-			return err
-		}
-		printJSON(c, out)
-		return nil
-	}}
+	list := &cobra.Command{Use: "list", Short: "List remotes", Args: cobra.NoArgs,
+		Example: "  senaite-sync remote list\n  senaite-sync remote list -o wide   # with each remote's options",
+		RunE: func(c *cobra.Command, _ []string) error {
+			var out map[string]any
+			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/remotes", nil, &out); err != nil {
+				return err
+			}
+			format := c.Flag("output").Value.String()
+			if done, err := printDocument(c.OutOrStdout(), format, out); done || err != nil {
+				return err
+			}
+			t := &table{}
+			for _, col := range []string{"NAME", "SOURCE", "DESTINATION", "AUTO-SYNC", "NEXT SYNC"} {
+				t.column(col, false)
+			}
+			t.column("OPTIONS", true)
+			now := time.Now()
+			for _, rm := range items(out, "remotes") {
+				opts, _ := rm["options"].(map[string]any)
+				t.add(str(rm, "name"), str(rm, "source"), str(rm, "destination"), str(opts, "auto_sync"),
+					when(rm, "next_sync_at", now), str(rm, "options"))
+			}
+			return t.print(c.OutOrStdout(), format == "wide")
+		}}
+	addOutput(list)
 	cmd.AddCommand(add, list, remoteEditCmd(cfg), showCmd(cfg, "remotes", "remote"), rmCmd(cfg, "remotes", "remote"))
 	return cmd
 }
@@ -384,7 +425,7 @@ type runOut struct {
 func stepCmd(cfg *Config, kind string) *cobra.Command {
 	var wait bool
 	var output string
-	c := &cobra.Command{Use: kind + " REMOTE", Args: cobra.ExactArgs(1), Short: "Start a " + kind + " run", RunE: func(c *cobra.Command, args []string) error {
+	c := &cobra.Command{Use: kind + " REMOTE", Args: cobra.ExactArgs(1), Short: "Start " + article(kind) + " " + kind + " run", RunE: func(c *cobra.Command, args []string) error {
 		cl := cfg.client()
 		var out runOut
 		status, err := cl.call(c.Context(), "POST", "/api/v1/remotes/"+args[0]+"/"+kind, nil, &out)
@@ -480,41 +521,73 @@ func printSummary(c *cobra.Command, out runOut) {
 
 func runsCmd(cfg *Config) []*cobra.Command {
 	var remoteName string
-	runs := &cobra.Command{Use: "runs", Short: "List runs", RunE: func(c *cobra.Command, _ []string) error {
-		var out map[string]any
-		if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/runs?remote="+remoteName, nil, &out); err != nil {
-			return err
-		}
-		printJSON(c, out)
-		return nil
-	}}
-	runs.Flags().StringVar(&remoteName, "remote", "", "only this remote's runs")
-	run := &cobra.Command{Use: "run", Short: "Inspect a run"}
-	var showOutput string
-	show := &cobra.Command{Use: "show ID", Args: cobra.ExactArgs(1), RunE: func(c *cobra.Command, args []string) error {
-		var out runOut
-		cl := cfg.client()
-		if showOutput == "json" {
-			var whole map[string]any
-			if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+args[0], nil, &whole); err != nil {
+	runs := &cobra.Command{Use: "runs", Short: "List runs, newest first", Args: cobra.NoArgs,
+		Example: "  senaite-sync runs\n  senaite-sync runs --remote lab_a_to_b -o wide\n  senaite-sync run show 3f2a   # a run by the start of its id",
+		RunE: func(c *cobra.Command, _ []string) error {
+			var out map[string]any
+			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/runs?remote="+url.QueryEscape(remoteName), nil, &out); err != nil {
 				return err
 			}
-			printJSON(c, whole) // the site configuration's export included
+			format := c.Flag("output").Value.String()
+			if done, err := printDocument(c.OutOrStdout(), format, out); done || err != nil {
+				return err
+			}
+			t := &table{}
+			for _, col := range []string{"ID", "REMOTE", "KIND", "STATUS", "CREATED", "DURATION", "OBJECTS", "FAILED"} {
+				t.column(col, false)
+			}
+			t.column("TRIGGER", true)
+			t.column("NOTE", true)
+			now := time.Now()
+			for _, r := range items(out, "runs") {
+				id := str(r, "id")
+				if format != "wide" && len(id) > 8 {
+					id = id[:8] // run show takes a unique prefix
+				}
+				counts, _ := r["counts"].(map[string]any)
+				t.add(id, str(r, "remote"), str(r, "kind"), str(r, "status"), when(r, "created_at", now),
+					duration(r, now), str(counts, "total"), str(counts, "failed"), str(r, "trigger"), firstLine(str(r, "note")+str(r, "error")))
+			}
+			return t.print(c.OutOrStdout(), format == "wide")
+		}}
+	addOutput(runs)
+	runs.Flags().StringVar(&remoteName, "remote", "", "only this remote's runs")
+	run := group(&cobra.Command{Use: "run", Short: "Inspect or cancel a run"})
+	show := &cobra.Command{Use: "show ID", Args: cobra.ExactArgs(1), Short: "Show a run: its counts per type, verify's differences",
+		Example: "  senaite-sync run show 3f2a9c1e          # the start of its id is enough when no other run shares it\n  senaite-sync run show 3f2a9c1e -o json",
+		RunE: func(c *cobra.Command, args []string) error {
+			var out runOut
+			cl := cfg.client()
+			id, err := resolveRun(c.Context(), cl, args[0])
+			if err != nil {
+				return err
+			}
+			if format := c.Flag("output").Value.String(); format != "table" && format != "wide" {
+				var whole map[string]any
+				if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+id, nil, &whole); err != nil {
+					return err
+				}
+				_, err := printDocument(c.OutOrStdout(), format, whole) // the site configuration's export included
+				return err
+			}
+			if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+id, nil, &out); err != nil {
+				return err
+			}
+			printSummary(c, out)
+			if out.Run.Kind == "verify" && out.Run.Status == "partial" {
+				return printDifferences(c.Context(), c.OutOrStdout(), cl, out.Run.ID)
+			}
 			return nil
-		}
-		if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+args[0], nil, &out); err != nil {
-			return err
-		}
-		printSummary(c, out)
-		if out.Run.Kind == "verify" && out.Run.Status == "partial" {
-			return printDifferences(c.Context(), c.OutOrStdout(), cl, out.Run.ID)
-		}
-		return nil
-	}}
-	show.Flags().StringVarP(&showOutput, "output", "o", "text", "text or json")
+		}}
+	addOutput(show)
 	run.AddCommand(show, &cobra.Command{Use: "cancel ID", Args: cobra.ExactArgs(1), Short: "Cancel a queued or running run", RunE: func(c *cobra.Command, args []string) error {
 		var out runOut
-		if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/runs/"+args[0]+"/cancel", nil, &out); err != nil {
+		cl := cfg.client()
+		id, err := resolveRun(c.Context(), cl, args[0])
+		if err != nil {
+			return err
+		}
+		if _, err := cl.call(c.Context(), "POST", "/api/v1/runs/"+id+"/cancel", nil, &out); err != nil {
 			return err
 		}
 		printSummary(c, out)
