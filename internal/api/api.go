@@ -149,6 +149,17 @@ func writeError(w http.ResponseWriter, status int, code, msg, field string) {
 	writeJSON(w, status, map[string]any{"error": e})
 }
 
+// plainMessage is a store error as a person reads it: without the
+// packages' prefixes ("store: remote nosuch: store: not found" is "remote
+// nosuch not found").
+func plainMessage(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "store: ", "")
+	for _, end := range []string{"not found", "already exists", "still in use"} {
+		msg = strings.ReplaceAll(msg, ": "+end, " "+end)
+	}
+	return msg
+}
+
 // fail maps store and validation errors to statuses.
 func fail(w http.ResponseWriter, err error) {
 	var fe *remote.FieldError
@@ -161,11 +172,11 @@ func fail(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": map[string]any{"code": "run_active",
 			"message": "the remote already has a " + active.Run.Status + " run"}, "run": runJSON(active.Run)})
 	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", err.Error(), "")
+		writeError(w, http.StatusNotFound, "not_found", plainMessage(err), "")
 	case errors.Is(err, store.ErrExists):
-		writeError(w, http.StatusConflict, "exists", err.Error(), "name")
+		writeError(w, http.StatusConflict, "exists", plainMessage(err), "name")
 	case errors.Is(err, store.ErrInUse):
-		writeError(w, http.StatusConflict, "in_use", err.Error(), "")
+		writeError(w, http.StatusConflict, "in_use", plainMessage(err), "")
 	case errors.Is(err, errTooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, "too_large", err.Error(), "body")
 	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22"):

@@ -70,7 +70,7 @@ func (a *apiClient) call(ctx context.Context, method, path string, body, out any
 			return resp.StatusCode, fmt.Errorf("%s: %s", e.Error.Field, e.Error.Message)
 		}
 		if e.Error.Message != "" {
-			return resp.StatusCode, fmt.Errorf("%s", e.Error.Message)
+			return resp.StatusCode, fmt.Errorf("%s%s", e.Error.Message, listHint(resp.StatusCode, path))
 		}
 		return resp.StatusCode, fmt.Errorf("coordinator answered %d", resp.StatusCode)
 	}
@@ -80,6 +80,19 @@ func (a *apiClient) call(ctx context.Context, method, path string, body, out any
 		}
 	}
 	return resp.StatusCode, nil
+}
+
+// listHint says where to find what was not found.
+func listHint(status int, path string) string {
+	if status != http.StatusNotFound {
+		return ""
+	}
+	for prefix, verb := range map[string]string{"/api/v1/remotes": "remote list", "/api/v1/instances": "instance list", "/api/v1/runs": "runs"} {
+		if strings.HasPrefix(path, prefix) {
+			return " (senaite-sync " + verb + " shows what there is)"
+		}
+	}
+	return ""
 }
 
 func printJSON(cmd *cobra.Command, v any) {

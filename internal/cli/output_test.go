@@ -102,8 +102,9 @@ func TestReadVerbsPrintTablesAndDocuments(t *testing.T) {
 		{[]string{"run", "shwo"}, `unknown command "shwo" for "senaite-sync run"; did you mean show?`},
 		{[]string{"remote", "bogus"}, `unknown command "bogus" for "senaite-sync remote"`},
 		{[]string{"runs", "-o", "xml"}, `--output "xml"`},
+		{[]string{"remote", "show", "nosuch"}, "remote nosuch not found (senaite-sync remote list shows what there is)"},
 	} {
-		if _, err := runCLI(t, hs.URL, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := runCLI(t, hs.URL, c.args...); err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "store:") {
 			t.Errorf("%v: %v, want an error saying %q", c.args, err, c.want)
 		}
 	}
