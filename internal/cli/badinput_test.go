@@ -46,7 +46,7 @@ func TestCLIBadInputs(t *testing.T) {
 	notPEM := file("ca.pem", "not a pem")
 	for _, name := range []string{"lab_a", "lab_b"} {
 		if out, err := runCLI(t, hs.URL, "instance", "add", name, "--url", "http://127.0.0.1:1/"+name,
-			"--username", "admin", "--password-env", "LAB_PW"); err != nil {
+			"--username", "admin", "--password-env", "LAB_PW", "--no-check"); err != nil {
 			t.Fatalf("setup: %v %s", err, out)
 		}
 	}
@@ -58,7 +58,7 @@ func TestCLIBadInputs(t *testing.T) {
 		for i := 0; i+1 < len(extra); i += 2 {
 			args[extra[i]] = extra[i+1]
 		}
-		out := []string{"instance", "add", "lab_c"}
+		out := []string{"instance", "add", "lab_c", "--no-check"}
 		for k, v := range args {
 			if v != "-" {
 				out = append(out, k, v)

@@ -126,8 +126,11 @@ func secretFrom(envVar, file, field string) (string, error) {
 func instanceCmd(cfg *Config) *cobra.Command {
 	cmd := group(&cobra.Command{Use: "instance", Short: "Manage SENAITE instances"})
 	var siteURL, user, pwEnv, pwFile, caFile, vUser, vpwEnv, vpwFile string
-	var ifAbsent bool
-	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Register an instance", RunE: func(c *cobra.Command, args []string) error {
+	var ifAbsent, noCheck bool
+	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Register an instance (its credentials checked against the lab)",
+		Example: "  export LAB_PW=…\n  senaite-sync instance add lab_a --url https://lab-a.example.org/senaite --username admin --password-env LAB_PW\n" +
+			"  senaite-sync instance add lab_b --url https://lab-b/senaite --username admin --password-file ./pw --no-check   # the lab is down now",
+		RunE: func(c *cobra.Command, args []string) error {
 		pw, err := secretFrom(pwEnv, pwFile, "password")
 		if err != nil {
 			return err
@@ -155,10 +158,26 @@ func instanceCmd(cfg *Config) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if !noCheck {
+			// a wrong password or URL is found now, not at the first fetch
+			cl := cfg.client()
+			check, err := checkInstance(c.Context(), cl, args[0])
+			if err == nil && str(check, "error") != "" {
+				err = fmt.Errorf("the lab refused: %s", str(check, "error"))
+			}
+			if err != nil {
+				if _, derr := cl.call(c.Context(), "DELETE", "/api/v1/instances/"+url.PathEscape(args[0]), nil, nil); derr != nil {
+					return fmt.Errorf("instance %s: %w; and it could not be removed again: %v", args[0], err, derr)
+				}
+				return fmt.Errorf("instance %s not registered: %w (check --url and the credentials; --no-check registers it anyway)", args[0], err)
+			}
+			out["check"] = check
+		}
 		printJSON(c, out)
 		return nil
 	}}
 	f := add.Flags()
+	f.BoolVar(&noCheck, "no-check", false, "register without asking the lab whether the URL and credentials work (a lab down for now)")
 	f.BoolVar(&ifAbsent, "if-absent", false, "an instance of that name already registered is no error (left as it is): scripts and setup jobs run again")
 	f.StringVar(&siteURL, "url", "", "site URL including the site path")
 	f.StringVar(&user, "username", "", "account")
@@ -193,16 +212,34 @@ func instanceCmd(cfg *Config) *cobra.Command {
 		}}
 	addOutput(list)
 	cmd.AddCommand(add, list, showCmd(cfg, "instances", "instance"), rmCmd(cfg, "instances", "instance"),
-		&cobra.Command{Use: "check NAME", Args: cobra.ExactArgs(1), Short: "Check that senaite.jsonapi answers and the credentials work",
+		&cobra.Command{Use: "check NAME", Args: cobra.ExactArgs(1), Short: "Check that senaite.jsonapi answers and the credentials work (exit 1 when not)",
 			RunE: func(c *cobra.Command, args []string) error {
-				var out map[string]any
-				if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances/"+url.PathEscape(args[0])+"/check", nil, &out); err != nil {
+				out, err := checkInstance(c.Context(), cfg.client(), args[0])
+				if err != nil {
 					return err
 				}
 				printJSON(c, out)
+				if msg := str(out, "error"); msg != "" {
+					return fmt.Errorf("lab %s refused: %s", args[0], msg)
+				}
 				return nil
 			}})
 	return cmd
+}
+
+// checkInstance asks the coordinator to ask the lab (flavour, version,
+// whether the accounts may log in).
+func checkInstance(ctx context.Context, cl *apiClient, name string) (map[string]any, error) {
+	var out struct {
+		Check map[string]any `json:"check"`
+	}
+	if _, err := cl.call(ctx, "POST", "/api/v1/instances/"+url.PathEscape(name)+"/check", nil, &out); err != nil {
+		return nil, err
+	}
+	if out.Check == nil {
+		return nil, fmt.Errorf("instance %s: the coordinator's check said nothing", name)
+	}
+	return out.Check, nil
 }
 
 // showCmd prints one instance or remote as the API returns it.

@@ -30,8 +30,8 @@ func TestReadVerbsPrintTablesAndDocuments(t *testing.T) {
 	t.Cleanup(hs.Close)
 	t.Setenv("LAB_PW", "pw")
 	for _, step := range [][]string{
-		{"instance", "add", "lab_a", "--url", "http://127.0.0.1:1/senaite", "--username", "admin", "--password-env", "LAB_PW"},
-		{"instance", "add", "lab_b", "--url", "http://127.0.0.1:2/senaite", "--username", "admin", "--password-env", "LAB_PW"},
+		{"instance", "add", "lab_a", "--url", "http://127.0.0.1:1/senaite", "--username", "admin", "--password-env", "LAB_PW", "--no-check"},
+		{"instance", "add", "lab_b", "--url", "http://127.0.0.1:2/senaite", "--username", "admin", "--password-env", "LAB_PW", "--no-check"},
 		{"remote", "add", "a_to_b", "--source", "lab_a", "--destination", "lab_b", "--auto-sync", "1h"},
 	} {
 		if out, err := runCLI(t, hs.URL, step...); err != nil {
