@@ -131,51 +131,51 @@ func instanceCmd(cfg *Config) *cobra.Command {
 		Example: "  export LAB_PW=…\n  senaite-sync instance add lab_a --url https://lab-a.example.org/senaite --username admin --password-env LAB_PW\n" +
 			"  senaite-sync instance add lab_b --url https://lab-b/senaite --username admin --password-file ./pw --no-check   # the lab is down now",
 		RunE: func(c *cobra.Command, args []string) error {
-		pw, err := secretFrom(pwEnv, pwFile, "password")
-		if err != nil {
-			return err
-		}
-		if pw == "" {
-			return fmt.Errorf("password: give --password-env VAR or --password-file FILE")
-		}
-		vpw, err := secretFrom(vpwEnv, vpwFile, "verifier-password")
-		if err != nil {
-			return err
-		}
-		var ca []byte
-		if caFile != "" {
-			if ca, err = os.ReadFile(caFile); err != nil {
-				return fmt.Errorf("ca-cert: %w", err)
+			pw, err := secretFrom(pwEnv, pwFile, "password")
+			if err != nil {
+				return err
 			}
-		}
-		var out map[string]any
-		status, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", map[string]any{"name": args[0], "url": siteURL,
-			"username": user, "password": pw, "ca_cert": string(ca), "verifier_username": vUser, "verifier_password": vpw}, &out)
-		if ifAbsent && status == http.StatusConflict {
-			fmt.Fprintf(c.OutOrStdout(), "instance %s exists; left as it is (--if-absent)\n", args[0])
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !noCheck {
-			// a wrong password or URL is found now, not at the first fetch
-			cl := cfg.client()
-			check, err := checkInstance(c.Context(), cl, args[0])
-			if err == nil && str(check, "error") != "" {
-				err = fmt.Errorf("the lab refused: %s", str(check, "error"))
+			if pw == "" {
+				return fmt.Errorf("password: give --password-env VAR or --password-file FILE")
+			}
+			vpw, err := secretFrom(vpwEnv, vpwFile, "verifier-password")
+			if err != nil {
+				return err
+			}
+			var ca []byte
+			if caFile != "" {
+				if ca, err = os.ReadFile(caFile); err != nil {
+					return fmt.Errorf("ca-cert: %w", err)
+				}
+			}
+			var out map[string]any
+			status, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", map[string]any{"name": args[0], "url": siteURL,
+				"username": user, "password": pw, "ca_cert": string(ca), "verifier_username": vUser, "verifier_password": vpw}, &out)
+			if ifAbsent && status == http.StatusConflict {
+				fmt.Fprintf(c.OutOrStdout(), "instance %s exists; left as it is (--if-absent)\n", args[0])
+				return nil
 			}
 			if err != nil {
-				if _, derr := cl.call(c.Context(), "DELETE", "/api/v1/instances/"+url.PathEscape(args[0]), nil, nil); derr != nil {
-					return fmt.Errorf("instance %s: %w; and it could not be removed again: %v", args[0], err, derr)
-				}
-				return fmt.Errorf("instance %s not registered: %w (check --url and the credentials; --no-check registers it anyway)", args[0], err)
+				return err
 			}
-			out["check"] = check
-		}
-		printJSON(c, out)
-		return nil
-	}}
+			if !noCheck {
+				// a wrong password or URL is found now, not at the first fetch
+				cl := cfg.client()
+				check, err := checkInstance(c.Context(), cl, args[0])
+				if err == nil && str(check, "error") != "" {
+					err = fmt.Errorf("the lab refused: %s", str(check, "error"))
+				}
+				if err != nil {
+					if _, derr := cl.call(c.Context(), "DELETE", "/api/v1/instances/"+url.PathEscape(args[0]), nil, nil); derr != nil {
+						return fmt.Errorf("instance %s: %w; and it could not be removed again: %v", args[0], err, derr)
+					}
+					return fmt.Errorf("instance %s not registered: %w (check --url and the credentials; --no-check registers it anyway)", args[0], err)
+				}
+				out["check"] = check
+			}
+			printJSON(c, out)
+			return nil
+		}}
 	f := add.Flags()
 	f.BoolVar(&noCheck, "no-check", false, "register without asking the lab whether the URL and credentials work (a lab down for now)")
 	f.BoolVar(&ifAbsent, "if-absent", false, "an instance of that name already registered is no error (left as it is): scripts and setup jobs run again")
