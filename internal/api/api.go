@@ -538,7 +538,7 @@ func runJSON(run store.Run) map[string]any {
 		"created_at": run.CreatedAt, "started_at": run.StartedAt, "finished_at": run.FinishedAt, "error": run.Error,
 		"pages":  map[string]int{"total": run.PagesTotal, "done": run.PagesDone},
 		"counts": run.Counts(), "by_type": byType, "phase": run.Phase, "watermark": run.Watermark, "trigger": run.Trigger,
-		"note": run.Note}
+		"note": run.Note, "stage": run.Stage}
 }
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {

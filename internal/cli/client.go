@@ -461,7 +461,10 @@ type runOut struct {
 		Error  string `json:"error"`
 		// Note says why an active run does not advance (NATS, a lab or
 		// PostgreSQL away), while it lasts.
-		Note     string                    `json:"note"`
+		Note string `json:"note"`
+		// Stage says where an import stands (objects, deferred
+		// references, workflow replay, read-back).
+		Stage    string                    `json:"stage"`
 		Pages    map[string]int            `json:"pages"`
 		Progress map[string]int            `json:"progress"`
 		Counts   map[string]int            `json:"counts"`
@@ -501,6 +504,9 @@ func stepCmd(cfg *Config, kind string) *cobra.Command {
 				done, total, unit = out.Run.Progress["done"], out.Run.Progress["total"], "objects"
 			}
 			status := out.Run.Status
+			if out.Run.Stage != "" && out.Run.Status == "running" {
+				status += " · " + out.Run.Stage
+			}
 			if out.Run.Note != "" {
 				status += " — " + out.Run.Note
 			}

@@ -43,6 +43,9 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		if err := c.planImport(ctx, r, rm); err != nil {
 			return c.fail(ctx, r, err.Error())
 		}
+		if err := c.Store.SetRunStage(ctx, r.ID, store.StageObjects); err != nil {
+			return err
+		}
 		return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusQueued}, store.StatusRunning, "")
 	case store.StatusRunning:
 		level, err := c.Store.CurrentLevel(ctx, r.RemoteID)
@@ -304,6 +307,9 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 		c.forgetLevel(r.ID)
 		return nil
 	}
+	if err := c.Store.SetRunStage(ctx, r.ID, store.StageReferences); err != nil {
+		return err
+	}
 	h := c.importHandler()
 	pending, err := c.Store.PendingDeferred(ctx, rm.ID)
 	if err != nil {
@@ -342,11 +348,17 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if r.Kind == store.KindUpdate {
 		scope = &r.ID
 	}
+	if err := c.Store.SetRunStage(ctx, r.ID, store.StageReplay); err != nil {
+		return err
+	}
 	if err := h.ReplayAll(ctx, rm, r.ID, verifier, scope); err != nil {
 		return err
 	}
 	// objects still waiting never got their dependency: failed, named
 	if _, err := c.Store.FailWaiting(ctx, rm.ID); err != nil {
+		return err
+	}
+	if err := c.Store.SetRunStage(ctx, r.ID, store.StageReadBack); err != nil {
 		return err
 	}
 	if err := c.readBack(ctx, rm, scope); err != nil {

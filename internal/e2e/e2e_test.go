@@ -199,6 +199,7 @@ type run struct {
 		Status string         `json:"status"`
 		Error  string         `json:"error"`
 		Note   string         `json:"note"`
+		Stage  string         `json:"stage"`
 		Counts map[string]int `json:"counts"`
 	} `json:"run"`
 }

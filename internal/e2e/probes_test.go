@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,7 +68,35 @@ func TestWorkersServeProbes(t *testing.T) {
 		t.Errorf("coordinator readyz: %d", code)
 	}
 	m.register()
-	m.migrate(nil)
+	// the import says where it stands, in order (issue #15)
+	stages := []string{"objects", "deferred references", "workflow replay", "read-back"}
+	var seen []string
+	m.migrate(func(r run) {
+		if s := r.Run.Stage; s != "" && (len(seen) == 0 || seen[len(seen)-1] != s) {
+			seen = append(seen, s)
+		}
+	})
+	var list struct {
+		Runs []struct {
+			Kind  string `json:"kind"`
+			Stage string `json:"stage"`
+		} `json:"runs"`
+	}
+	if d.call("GET", "/api/v1/runs?remote=a_to_b", nil, &list); len(list.Runs) == 0 || list.Runs[0].Kind != "import" || list.Runs[0].Stage != "read-back" {
+		t.Errorf("the finished import's last stage: %+v, want read-back", list.Runs)
+	}
+	at := 0
+	for _, s := range seen {
+		i := slices.Index(stages[at:], s)
+		if i < 0 {
+			t.Errorf("import stages seen %v: not in the order %v", seen, stages)
+			break
+		}
+		at += i
+	}
+	if len(seen) == 0 || seen[0] != "objects" {
+		t.Errorf("import stages seen %v: the objects stage not shown", seen)
+	}
 	for _, c := range []struct {
 		where, name string
 		labels      []string

@@ -53,6 +53,9 @@ type Run struct {
 	Phase     string
 	// Trigger says who asked: TriggerManual (API, CLI) or TriggerAuto.
 	Trigger string
+	// Stage says where an import (or an update's import) stands: StageObjects,
+	// StageReferences, StageReplay, StageReadBack; empty before.
+	Stage string
 	// Note says why a run that should advance does not, while its steps
 	// keep failing (NATS, a lab or PostgreSQL away): empty when it moves.
 	Note string
@@ -83,12 +86,12 @@ func (e *ActiveRunError) Error() string {
 
 const runSelect = `SELECT r.id, r.remote_id, m.name, r.kind, r.status, coalesce(r.error, ''), r.pages_total, r.pages_done,
 	r.created_at, r.started_at, r.finished_at, r.watermark, coalesce(r.phase, ''), r.trigger,
-	coalesce(r.note, '') FROM runs r JOIN remotes m ON m.id = r.remote_id`
+	coalesce(r.note, ''), coalesce(r.stage, '') FROM runs r JOIN remotes m ON m.id = r.remote_id`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.RemoteID, &r.Remote, &r.Kind, &r.Status, &r.Error, &r.PagesTotal, &r.PagesDone,
-		&r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.Watermark, &r.Phase, &r.Trigger, &r.Note)
+		&r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.Watermark, &r.Phase, &r.Trigger, &r.Note, &r.Stage)
 	return r, err
 }
 
@@ -332,6 +335,24 @@ func (s *Store) ActiveRuns(ctx context.Context) ([]Run, error) {
 		return nil, fmt.Errorf("store: active runs: %w", err)
 	}
 	return out, nil
+}
+
+// Stages of an import, in order.
+const (
+	StageObjects    = "objects"
+	StageReferences = "deferred references"
+	StageReplay     = "workflow replay"
+	StageReadBack   = "read-back"
+)
+
+// SetRunStage records where an import stands (a leader's write; a no-op
+// when it is already there).
+func (s *Store) SetRunStage(ctx context.Context, id uuid.UUID, stage string) error {
+	_, err := s.leaderExec(ctx, `UPDATE runs SET stage = $2 WHERE id = $1 AND stage IS DISTINCT FROM $2`, id, stage)
+	if err != nil {
+		return fmt.Errorf("store: run %s stage: %w", id, err)
+	}
+	return nil
 }
 
 // SetRunNote says why an active run does not advance ("" clears it); a
