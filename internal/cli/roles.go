@@ -233,6 +233,10 @@ func (c *Config) connect(ctx context.Context, log *slog.Logger, creating bool, n
 		st.Close()
 		return nil, err
 	}
+	if err := st.ClaimKeyFingerprint(ctx, key.Fingerprint(), key.Opens); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("%w: give every process the same SENAITE_SYNC_SECRET_KEY (or SENAITE_SYNC_SECRET_KEY_FILE)", err)
+	}
 	nc, js, names, err := c.connectQueue(ctx, log, natsOpts...)
 	if err != nil {
 		st.Close()

@@ -126,6 +126,22 @@ func TestWorkersServeProbes(t *testing.T) {
 		t.Error("the importer's metrics do not show its queue's consumers")
 	}
 	assertRunLines(t, d)
+
+	// a worker given another key (a pod without the deployment's Secret)
+	// refuses to start, saying which setting, instead of making a key of its own
+	other := exec.Command(binary, "importer")
+	other.Env = append(append([]string{}, d.env...), "SENAITE_SYNC_SECRET_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "SENAITE_SYNC_DATA_DIR="+t.TempDir())
+	done := make(chan []byte, 1)
+	go func() { out, _ := other.CombinedOutput(); done <- out }()
+	select {
+	case out := <-done:
+		if other.ProcessState.ExitCode() == 0 || !strings.Contains(string(out), "SENAITE_SYNC_SECRET_KEY") {
+			t.Errorf("an importer with another key: exit %d, %s", other.ProcessState.ExitCode(), out)
+		}
+	case <-time.After(30 * time.Second):
+		_ = other.Process.Kill()
+		t.Error("an importer with another key ran for 30 s")
+	}
 }
 
 // assertRunLines: every log line about an object or a page — the lines of

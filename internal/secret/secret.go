@@ -8,7 +8,9 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -20,7 +22,10 @@ import (
 const KeySize = 32
 
 // Key encrypts and decrypts secrets.
-type Key struct{ aead cipher.AEAD }
+type Key struct {
+	aead        cipher.AEAD
+	fingerprint string
+}
 
 // ParseKey reads a base64 (standard or URL) 32-byte key.
 func ParseKey(s string) (*Key, error) {
@@ -47,7 +52,20 @@ func newKey(raw []byte) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	return &Key{aead: aead}, nil
+	sum := sha256.Sum256(append([]byte("senaite-sync key fingerprint\x00"), raw...))
+	return &Key{aead: aead, fingerprint: hex.EncodeToString(sum[:16])}, nil
+}
+
+// Fingerprint names the key without revealing it: the processes of one
+// deployment compare theirs with the one recorded in PostgreSQL
+// (store.ClaimKeyFingerprint), so that a process started without the
+// deployment's key refuses to run instead of making one of its own.
+func (k *Key) Fingerprint() string { return k.fingerprint }
+
+// Opens tells whether sealed was sealed with this key.
+func (k *Key) Opens(sealed []byte) bool {
+	_, err := k.Open(sealed)
+	return err == nil
 }
 
 // LoadOrCreate returns the key of the environment value if set, else the
