@@ -3,8 +3,9 @@
 // that start a step or settle a conflict. Pages are rendered on the server
 // (html/template, embedded; no script), from the same store and
 // coordinator as the API. When the coordinator has an API token the
-// console asks for it once and keeps it in an HttpOnly, SameSite=Strict
-// cookie; a form posted from another site is refused.
+// console asks for it once and exchanges it for a session (auth.go) kept
+// in an HttpOnly, SameSite=Strict cookie; a form posted from another site
+// is refused.
 package console
 
 import (
@@ -58,6 +59,7 @@ func (s *Server) Routes(mux *http.ServeMux) error {
 	})
 	mux.HandleFunc("GET /console/login", func(w http.ResponseWriter, r *http.Request) { s.render(w, "login", page{Title: "sign in"}) })
 	mux.HandleFunc("POST /console/login", s.login)
+	mux.HandleFunc("POST /console/logout", s.logout)
 	mux.Handle("GET /console/{$}", s.auth(s.remotes))
 	mux.Handle("GET /console/runs", s.auth(s.runs))
 	mux.Handle("GET /console/runs/{id}", s.auth(s.run))
@@ -83,7 +85,8 @@ func (s *Server) render(w http.ResponseWriter, name string, p page) {
 	var buf bytes.Buffer
 	// the page's data is flattened into the template's dot with the
 	// layout's fields, so templates say .Remotes rather than .Data.Remotes
-	dot := map[string]any{"Title": p.Title, "Message": p.Message, "Refresh": p.Refresh, "Kinds": kinds}
+	dot := map[string]any{"Title": p.Title, "Message": p.Message, "Refresh": p.Refresh, "Kinds": kinds,
+		"SignOut": s.Token != "" && name != "login"}
 	if m, ok := p.Data.(map[string]any); ok {
 		for k, v := range m {
 			dot[k] = v
