@@ -27,8 +27,12 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html static/*.js
 var files embed.FS
+
+// csp is every page's Content-Security-Policy: no script but the
+// console's own file (static/live.js), no frame, forms to this site only.
+const csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"
 
 // Server serves the console's pages.
 type Server struct {
@@ -48,7 +52,7 @@ func (s *Server) Routes(mux *http.ServeMux) error {
 	funcs := template.FuncMap{"fmtTime": fmtTime, "shortID": func(id uuid.UUID) string { return id.String()[:8] }}
 	s.pages = map[string]*template.Template{}
 	for _, p := range []string{"remotes", "remote", "runs", "run", "objects", "conflicts", "login"} {
-		t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/runs.html", "templates/"+p+".html")
+		t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/runs.html", "templates/live.html", "templates/"+p+".html")
 		if err != nil {
 			return fmt.Errorf("console: template %s: %w", p, err)
 		}
@@ -63,6 +67,8 @@ func (s *Server) Routes(mux *http.ServeMux) error {
 	mux.Handle("GET /console/{$}", s.auth(s.remotes))
 	mux.Handle("GET /console/runs", s.auth(s.runs))
 	mux.Handle("GET /console/runs/{id}", s.auth(s.run))
+	mux.Handle("GET /console/runs/{id}/live", s.auth(s.runLive))
+	mux.HandleFunc("GET /console/static/live.js", liveScript)
 	mux.Handle("GET /console/remotes/{name}", s.auth(s.remote))
 	mux.Handle("GET /console/remotes/{name}/objects", s.auth(s.objects))
 	mux.Handle("GET /console/remotes/{name}/conflicts", s.auth(s.conflicts))
@@ -76,7 +82,10 @@ type page struct {
 	Title   string
 	Message string
 	Refresh int
-	Data    any
+	// Live pages refresh their progress themselves (static/live.js); the
+	// whole page refreshes only where scripts do not run.
+	Live bool
+	Data any
 	// Status is the HTTP status (0: 200).
 	Status int
 }
@@ -85,7 +94,7 @@ func (s *Server) render(w http.ResponseWriter, name string, p page) {
 	var buf bytes.Buffer
 	// the page's data is flattened into the template's dot with the
 	// layout's fields, so templates say .Remotes rather than .Data.Remotes
-	dot := map[string]any{"Title": p.Title, "Message": p.Message, "Refresh": p.Refresh, "Kinds": kinds,
+	dot := map[string]any{"Title": p.Title, "Message": p.Message, "Refresh": p.Refresh, "Live": p.Live, "Kinds": kinds,
 		"SignOut": s.Token != "" && name != "login"}
 	if m, ok := p.Data.(map[string]any); ok {
 		for k, v := range m {
@@ -98,7 +107,7 @@ func (s *Server) render(w http.ResponseWriter, name string, p page) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	w.Header().Set("Content-Security-Policy", csp)
 	w.Header().Set("X-Frame-Options", "DENY")
 	if p.Status != 0 {
 		w.WriteHeader(p.Status)
@@ -195,7 +204,32 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		byType = append(byType, typeCounts{t, c})
 	}
 	sort.Slice(byType, func(i, j int) bool { return byType[i].Type < byType[j].Type })
-	data := map[string]any{"Run": run, "ByType": byType}
+	// totals first; types with nothing to show folded into a count
+	var shown []typeCounts
+	var total store.Counts
+	for _, tc := range byType {
+		total = total.Add(tc.C)
+		if tc.C != (store.Counts{}) {
+			shown = append(shown, tc)
+		}
+	}
+	data := map[string]any{"Run": run, "ByType": shown, "Total": total, "Folded": len(byType) - len(shown)}
+	if run.StartedAt != nil {
+		end := time.Now()
+		if run.FinishedAt != nil {
+			end = *run.FinishedAt
+		}
+		data["Duration"] = end.Sub(*run.StartedAt).Round(time.Second).String()
+	}
+	active := run.Status == store.StatusQueued || run.Status == store.StatusRunning
+	if active {
+		l, err := s.liveProgress(r.Context(), run)
+		if err != nil {
+			s.failPage(w, err)
+			return
+		}
+		data["Live"] = l
+	}
 	if run.Kind == store.KindVerify {
 		diffs, err := s.Store.Differences(r.Context(), id, 200)
 		if err != nil {
@@ -219,8 +253,8 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		data["SiteConfig"] = pretty.String()
 	}
 	p := page{Title: string(run.Kind) + " " + run.Remote, Message: r.URL.Query().Get("msg"), Data: data}
-	if run.Status == store.StatusQueued || run.Status == store.StatusRunning {
-		p.Refresh = 2
+	if active {
+		p.Refresh, p.Live = 2, true
 	}
 	s.render(w, "run", p)
 }
