@@ -54,7 +54,7 @@ func TestRunningImportShowsItsProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	status, _, page := b.get("/console/runs/" + imp.ID.String())
-	for _, want := range []string{`id="live"`, `data-done="4"`, `data-total="10"`, "<b>4</b> of 10 objects", "objects · ",
+	for _, want := range []string{`id="live"`, `data-done="4"`, `data-total="10"`, "<b>4</b> of 10 objects", "now: objects",
 		"1 failed so far", `href="/console/remotes/a_to_b/objects?state=failed"`,
 		"<td>SampleType</td><td class=\"n\">1</td><td class=\"n\">6</td>", `<script src="/console/static/live.js" defer></script>`,
 		`<noscript><meta http-equiv="refresh"`} {
