@@ -12,8 +12,22 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/api"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
+	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
+
+// coordinatorAPI serves a coordinator's API (no queue, no leader) on a
+// schema of its own, for the client verbs to talk to.
+func coordinatorAPI(t *testing.T) (*store.Store, *httptest.Server) {
+	t.Helper()
+	st := storetest.Migrated(t)
+	key, _ := secret.LoadOrCreate("", t.TempDir())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &api.Server{Store: st, Key: key, Log: log, Coordinator: &coordinator.Coordinator{Store: st, Key: key, Log: log}}
+	hs := httptest.NewServer(api.Guard(s.Handler(), "127.0.0.1:8080", nil, log))
+	t.Cleanup(hs.Close)
+	return st, hs
+}
 
 // runCLI runs one senaite-sync command in this process against the
 // coordinator at base, as an operator's shell would (SENAITE_SYNC_URL:
@@ -28,12 +42,7 @@ func runCLI(t *testing.T, base string, args ...string) (string, error) {
 // inputs. Every one ends in an error naming the flag or field at fault —
 // never a server error, never a database's words — and nothing is created.
 func TestCLIBadInputs(t *testing.T) {
-	st := storetest.Migrated(t)
-	key, _ := secret.LoadOrCreate("", t.TempDir())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &api.Server{Store: st, Key: key, Log: log, Coordinator: &coordinator.Coordinator{Store: st, Key: key, Log: log}}
-	hs := httptest.NewServer(api.Guard(s.Handler(), "127.0.0.1:8080", nil, log))
-	t.Cleanup(hs.Close)
+	_, hs := coordinatorAPI(t)
 	t.Setenv("LAB_PW", "pw")
 	dir := t.TempDir()
 	file := func(name, content string) string {

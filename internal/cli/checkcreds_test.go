@@ -1,17 +1,11 @@
 package cli_test
 
 import (
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/senaite-sync/senaite-sync/internal/api"
-	"github.com/senaite-sync/senaite-sync/internal/coordinator"
-	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/sim"
-	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
 
 // TestInstanceAddChecksTheCredentials (issue #15): a wrong lab password is
@@ -25,12 +19,7 @@ func TestInstanceAddChecksTheCredentials(t *testing.T) {
 	}
 	labSrv := httptest.NewServer(sim.NewServer(lab, nil, nil))
 	t.Cleanup(labSrv.Close)
-	st := storetest.Migrated(t)
-	key, _ := secret.LoadOrCreate("", t.TempDir())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &api.Server{Store: st, Key: key, Log: log, Coordinator: &coordinator.Coordinator{Store: st, Key: key, Log: log}}
-	hs := httptest.NewServer(api.Guard(s.Handler(), "127.0.0.1:8080", nil, log))
-	t.Cleanup(hs.Close)
+	st, hs := coordinatorAPI(t)
 	t.Setenv("WRONG_PW", "wrong")
 	t.Setenv("RIGHT_PW", "right")
 	add := func(name, pwEnv string, extra ...string) (string, error) {

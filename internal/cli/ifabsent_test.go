@@ -1,16 +1,8 @@
 package cli_test
 
 import (
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/senaite-sync/senaite-sync/internal/api"
-	"github.com/senaite-sync/senaite-sync/internal/coordinator"
-	"github.com/senaite-sync/senaite-sync/internal/secret"
-	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
 
 // TestAddIfAbsentRunsAgain: a setup job (docker compose's) that registers
@@ -18,12 +10,7 @@ import (
 // --if-absent what exists is left as it is and the job goes on, without
 // it a second add is still an error naming the name.
 func TestAddIfAbsentRunsAgain(t *testing.T) {
-	st := storetest.Migrated(t)
-	key, _ := secret.LoadOrCreate("", t.TempDir())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &api.Server{Store: st, Key: key, Log: log, Coordinator: &coordinator.Coordinator{Store: st, Key: key, Log: log}}
-	hs := httptest.NewServer(api.Guard(s.Handler(), "127.0.0.1:8080", nil, log))
-	t.Cleanup(hs.Close)
+	st, hs := coordinatorAPI(t)
 	t.Setenv("LAB_PW", "pw")
 	steps := [][]string{
 		{"instance", "add", "lab_a", "--url", "http://127.0.0.1:1/senaite", "--username", "admin", "--password-env", "LAB_PW", "--no-check"},

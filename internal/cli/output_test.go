@@ -2,19 +2,12 @@ package cli_test
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/senaite-sync/senaite-sync/internal/api"
-	"github.com/senaite-sync/senaite-sync/internal/coordinator"
-	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/store"
-	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
 
 // TestReadVerbsPrintTablesAndDocuments (issue #15): a list is a table by
@@ -22,12 +15,7 @@ import (
 // -o wide; a run is found by the start of its id as the table shows it;
 // an unknown sub-command or format is an error, not a help page and 0.
 func TestReadVerbsPrintTablesAndDocuments(t *testing.T) {
-	st := storetest.Migrated(t)
-	key, _ := secret.LoadOrCreate("", t.TempDir())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &api.Server{Store: st, Key: key, Log: log, Coordinator: &coordinator.Coordinator{Store: st, Key: key, Log: log}}
-	hs := httptest.NewServer(api.Guard(s.Handler(), "127.0.0.1:8080", nil, log))
-	t.Cleanup(hs.Close)
+	st, hs := coordinatorAPI(t)
 	t.Setenv("LAB_PW", "pw")
 	for _, step := range [][]string{
 		{"instance", "add", "lab_a", "--url", "http://127.0.0.1:1/senaite", "--username", "admin", "--password-env", "LAB_PW", "--no-check"},
