@@ -49,9 +49,9 @@ var kinds = store.RunKinds
 
 // Routes adds the console's routes to mux: / and /console/….
 func (s *Server) Routes(mux *http.ServeMux) error {
-	funcs := template.FuncMap{"fmtTime": fmtTime, "shortID": func(id uuid.UUID) string { return id.String()[:8] }}
+	funcs := template.FuncMap{"fmtTime": fmtTime, "shortID": func(id uuid.UUID) string { return id.String()[:8] }, "short": short}
 	s.pages = map[string]*template.Template{}
-	for _, p := range []string{"remotes", "remote", "runs", "run", "objects", "conflicts", "login"} {
+	for _, p := range []string{"remotes", "remote", "runs", "run", "objects", "conflicts", "login", "differences"} {
 		t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/runs.html", "templates/live.html", "templates/"+p+".html")
 		if err != nil {
 			return fmt.Errorf("console: template %s: %w", p, err)
@@ -68,6 +68,8 @@ func (s *Server) Routes(mux *http.ServeMux) error {
 	mux.Handle("GET /console/runs", s.auth(s.runs))
 	mux.Handle("GET /console/runs/{id}", s.auth(s.run))
 	mux.Handle("GET /console/runs/{id}/live", s.auth(s.runLive))
+	mux.Handle("GET /console/runs/{id}/differences", s.auth(s.differences))
+	mux.Handle("POST /console/runs/{id}/cancel", s.auth(s.cancel))
 	mux.HandleFunc("GET /console/static/live.js", liveScript)
 	mux.Handle("GET /console/remotes/{name}", s.auth(s.remote))
 	mux.Handle("GET /console/remotes/{name}/objects", s.auth(s.objects))
@@ -266,8 +268,18 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := store.ObjectFilter{State: store.ObjState(q.Get("state")), Q: q.Get("q"), After: q.Get("cursor"), Limit: 200,
+	f := store.ObjectFilter{State: store.ObjState(q.Get("state")), PortalType: q.Get("type"), Q: q.Get("q"), After: q.Get("cursor"), Limit: 200,
 		IDChanged: q.Get("id_changed") == "true"}
+	counts, err := s.Store.RunStateCounts(r.Context(), rm.ID, nil)
+	if err != nil {
+		s.failPage(w, err)
+		return
+	}
+	types := make([]string, 0, len(counts))
+	for pt := range counts {
+		types = append(types, pt)
+	}
+	sort.Strings(types)
 	rows, err := s.Store.ListObjects(r.Context(), rm.ID, f)
 	if err != nil {
 		s.failPage(w, err)
@@ -278,7 +290,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request) {
 		next = rows[len(rows)-1].SourceUID
 	}
 	s.render(w, "objects", page{Title: "objects of " + rm.Name, Data: map[string]any{"Remote": rm, "Objects": rows,
-		"States": store.ListStates, "State": f.State, "Q": f.Q, "IDChanged": f.IDChanged, "Next": next}})
+		"States": store.ListStates, "State": f.State, "Types": types, "Type": f.PortalType, "Q": f.Q, "IDChanged": f.IDChanged, "Next": next}})
 }
 
 func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) {
