@@ -130,6 +130,11 @@ type remoteRow struct {
 	Remote   store.Remote
 	AutoSync string
 	Last     *store.Run
+	// the remote's health (issue #15): its last success and last trouble,
+	// what needs a person, and which steps make sense now
+	LastSuccess, LastTrouble  *store.Run
+	Failed, Parked, Conflicts int
+	Steps                     []store.RunKind
 }
 
 func (s *Server) remotes(w http.ResponseWriter, r *http.Request) {
@@ -143,15 +148,60 @@ func (s *Server) remotes(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, err)
 		return
 	}
-	last := map[string]*store.Run{}
-	for i := range runs {
-		if last[runs[i].Remote] == nil {
-			last[runs[i].Remote] = &runs[i]
-		}
+	tallies, err := s.Store.StateTallies(r.Context())
+	if err != nil {
+		s.failPage(w, err)
+		return
 	}
 	rows := make([]remoteRow, 0, len(list))
 	for _, rm := range list {
-		row := remoteRow{Remote: rm, Last: last[rm.Name]}
+		row := remoteRow{Remote: rm}
+		fetched, imported := false, false
+		for i := range runs {
+			run := &runs[i]
+			if run.Remote != rm.Name {
+				continue
+			}
+			if row.Last == nil {
+				row.Last = run
+			}
+			switch run.Status {
+			case store.StatusSucceeded:
+				if row.LastSuccess == nil {
+					row.LastSuccess = run
+				}
+			case store.StatusFailed, store.StatusPartial:
+				if row.LastTrouble == nil {
+					row.LastTrouble = run
+				}
+			}
+			ok := run.Status == store.StatusSucceeded || run.Status == store.StatusPartial
+			fetched = fetched || ok && run.Kind == store.KindFetch
+			imported = imported || ok && (run.Kind == store.KindImport || run.Kind == store.KindUpdate)
+		}
+		for _, t := range tallies {
+			if t.Remote != rm.Name {
+				continue
+			}
+			fetched = fetched || t.Objects > 0
+			switch t.State {
+			case store.ObjFailed, store.ObjStateMismatch:
+				row.Failed += t.Objects
+			case store.ObjWaiting:
+				row.Parked += t.Objects
+			case store.ObjConflict:
+				row.Conflicts += t.Objects
+			}
+		}
+		// a step only where it makes sense: nothing to import before a
+		// fetch, nothing to update or verify before an import
+		row.Steps = []store.RunKind{store.KindFetch}
+		if fetched {
+			row.Steps = append(row.Steps, store.KindImport)
+		}
+		if imported {
+			row.Steps = append(row.Steps, store.KindUpdate, store.KindVerify)
+		}
 		if d := time.Duration(rm.Options.AutoSync); d > 0 {
 			row.AutoSync = d.String()
 		}
