@@ -1,0 +1,215 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/secret"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// The instances: the labs senaite-sync talks to, their passwords sealed
+// and never shown again.
+
+type instanceIn struct {
+	Name             string `json:"name"`
+	URL              string `json:"url"`
+	Username         string `json:"username"`
+	Password         string `json:"password"`
+	CACert           string `json:"ca_cert"`
+	VerifierUsername string `json:"verifier_username"`
+	VerifierPassword string `json:"verifier_password"`
+	readOnly
+	HasCACert *bool           `json:"has_ca_cert"`
+	Flavor    json.RawMessage `json:"flavor"`
+	Version   json.RawMessage `json:"version"`
+}
+
+// readOnly are fields a GET answers and the server sets: accepted and
+// ignored, so that what a GET returned can be PUT back.
+type readOnly struct {
+	CreatedAt json.RawMessage `json:"created_at"`
+	UpdatedAt json.RawMessage `json:"updated_at"`
+}
+
+// validate checks an instance's settings; a new instance needs its
+// password, an edited one keeps the stored passwords it is not given
+// (storedVerifier: it has a verifier password already).
+func (in instanceIn) validate(create, storedVerifier bool) error {
+	if err := checkURL("url", in.URL); err != nil {
+		return err
+	}
+	if in.Username == "" {
+		return &remote.FieldError{Field: "username", Message: "required"}
+	}
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"username", in.Username, maxUsername}, {"verifier_username", in.VerifierUsername, maxUsername},
+		{"password", in.Password, maxPassword}, {"verifier_password", in.VerifierPassword, maxPassword}} {
+		if len(f.value) > f.max {
+			return &remote.FieldError{Field: f.field, Message: fmt.Sprintf("too long (at most %d bytes)", f.max)}
+		}
+		if strings.ContainsAny(f.value, "\r\n") || strings.HasPrefix(f.field, "username") && strings.Contains(f.value, ":") {
+			return &remote.FieldError{Field: f.field, Message: "must not contain line breaks, nor a user name a colon"}
+		}
+	}
+	if err := checkCACert(in.CACert); err != nil {
+		return err
+	}
+	if create && in.Password == "" {
+		return &remote.FieldError{Field: "password", Message: "required"}
+	}
+	if in.VerifierUsername == "" && in.VerifierPassword != "" ||
+		in.VerifierUsername != "" && in.VerifierPassword == "" && !storedVerifier {
+		return &remote.FieldError{Field: "verifier_password", Message: "verifier_username and verifier_password go together"}
+	}
+	return nil
+}
+
+// instance is what the store keeps of an instance: passwords sealed, and
+// nil where none was given (an edit keeps the stored one).
+func (in instanceIn) instance(key *secret.Key) (store.Instance, error) {
+	out := store.Instance{Name: in.Name, URL: strings.TrimRight(in.URL, "/"), Username: in.Username, CACert: in.CACert,
+		VerifierUsername: in.VerifierUsername}
+	var err error
+	if in.Password != "" {
+		if out.Password, err = key.Seal(in.Password); err != nil {
+			return store.Instance{}, err
+		}
+	}
+	if in.VerifierPassword != "" {
+		if out.VerifierPassword, err = key.Seal(in.VerifierPassword); err != nil {
+			return store.Instance{}, err
+		}
+	}
+	return out, nil
+}
+
+// instanceJSON never carries a password: secrets are write-only.
+func instanceJSON(in store.Instance) map[string]any {
+	return map[string]any{"name": in.Name, "url": in.URL, "username": in.Username, "has_ca_cert": in.CACert != "",
+		"verifier_username": in.VerifierUsername, "flavor": in.Flavor, "version": in.Version,
+		"created_at": in.CreatedAt, "updated_at": in.UpdatedAt}
+}
+
+func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
+	var in instanceIn
+	if err := decode(r, &in); err != nil {
+		fail(w, err)
+		return
+	}
+	if err := remote.ValidateName("name", in.Name); err != nil {
+		fail(w, err)
+		return
+	}
+	if err := in.validate(true, false); err != nil {
+		fail(w, err)
+		return
+	}
+	inst, err := in.instance(s.Key)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out, err := s.Store.CreateInstance(r.Context(), inst)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, instanceJSON(out))
+}
+
+// updateInstance replaces an instance's settings (PUT: url and username
+// required); a password left out keeps the stored one, so that nobody
+// has to know it to move a lab to another address. The name stays.
+func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var in instanceIn
+	if err := decode(r, &in); err != nil {
+		fail(w, err)
+		return
+	}
+	if in.Name != "" && in.Name != name {
+		fail(w, &remote.FieldError{Field: "name", Message: "an instance keeps its name; add another one instead"})
+		return
+	}
+	cur, err := s.Store.Instance(r.Context(), name)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if err := in.validate(false, len(cur.VerifierPassword) > 0); err != nil {
+		fail(w, err)
+		return
+	}
+	// the stored passwords go only where they were given for: a new
+	// address or account needs them again
+	moved := strings.TrimRight(in.URL, "/") != cur.URL
+	if in.Password == "" && (moved || in.Username != cur.Username) {
+		fail(w, &remote.FieldError{Field: "password", Message: "required when url or username changes: the stored one is never sent to another address or account"})
+		return
+	}
+	if in.VerifierPassword == "" && in.VerifierUsername != "" && (moved || in.VerifierUsername != cur.VerifierUsername) {
+		fail(w, &remote.FieldError{Field: "verifier_password", Message: "required when url or verifier_username changes"})
+		return
+	}
+	in.Name = name
+	up, err := in.instance(s.Key)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out, err := s.Store.UpdateInstance(r.Context(), up)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	s.Coordinator.ForgetInstance(out.ID)
+	writeJSON(w, http.StatusOK, instanceJSON(out))
+}
+
+func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Store.Instances(r.Context())
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := []any{}
+	for _, in := range list {
+		out = append(out, instanceJSON(in))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"instances": out})
+}
+
+func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) {
+	in, err := s.Store.Instance(r.Context(), r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, instanceJSON(in))
+}
+
+func (s *Server) deleteInstance(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.DeleteInstance(r.Context(), r.PathValue("name")); err != nil {
+		fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkInstance reports whether a lab answers as senaite.jsonapi and takes
+// the stored credentials; a lab that does not is a 200 with the reason, the
+// check itself having worked.
+func (s *Server) checkInstance(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Coordinator.CheckInstance(r.Context(), r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"check": c})
+}

@@ -1,0 +1,169 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// The runs: steps started on a remote, their progress, counts and
+// differences.
+
+type progressAt struct {
+	done, total int
+	at          time.Time
+}
+
+// importProgress counts a remote's settled objects at most once every two
+// seconds: every waiting CLI polls it, and the count reads the whole
+// objects table of a remote.
+func (s *Server) importProgress(ctx context.Context, remoteID int64) (int, int, error) {
+	s.progressMu.Lock()
+	p, ok := s.progress[remoteID]
+	s.progressMu.Unlock()
+	if ok && time.Since(p.at) < 2*time.Second {
+		return p.done, p.total, nil
+	}
+	done, total, err := s.Store.ImportProgress(ctx, remoteID)
+	if err != nil {
+		return 0, 0, err
+	}
+	s.progressMu.Lock()
+	if s.progress == nil {
+		s.progress = map[int64]progressAt{}
+	}
+	s.progress[remoteID] = progressAt{done: done, total: total, at: time.Now()}
+	s.progressMu.Unlock()
+	return done, total, nil
+}
+
+func runJSON(run store.Run) map[string]any {
+	byType := map[string]store.Counts{}
+	for k, v := range run.ByType {
+		byType[k] = v
+	}
+	return map[string]any{"id": run.ID, "remote": run.Remote, "kind": run.Kind, "status": run.Status,
+		"created_at": run.CreatedAt, "started_at": run.StartedAt, "finished_at": run.FinishedAt, "error": run.Error,
+		"pages":  map[string]int{"total": run.PagesTotal, "done": run.PagesDone},
+		"counts": run.Counts(), "by_type": byType, "phase": run.Phase, "watermark": run.Watermark, "trigger": run.Trigger,
+		"note": run.Note, "stage": run.Stage}
+}
+
+func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
+	kind := store.RunKind(r.PathValue("kind"))
+	if !slices.Contains(store.RunKinds, kind) {
+		writeError(w, http.StatusNotFound, "not_found", "no such step "+string(kind), "kind")
+		return
+	}
+	run, err := s.Coordinator.StartRun(r.Context(), r.PathValue("name"), kind)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"run": runJSON(run)})
+}
+
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Store.Runs(r.Context(), r.URL.Query().Get("remote"), 100)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := []any{}
+	for _, run := range list {
+		out = append(out, runJSON(run))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+}
+
+// listDifferences lists what a verify run found different (?limit=, at
+// most 10,000, by type and path) and, per class, what it did not compare
+// and why.
+func (s *Server) listDifferences(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", "not a run id", "id")
+		return
+	}
+	if _, err := s.Store.Run(r.Context(), id); err != nil {
+		fail(w, err)
+		return
+	}
+	limit := 1000
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, "invalid", "limit must be between 1 and 10000", "limit")
+			return
+		}
+		limit = n
+	}
+	diffs, err := s.Store.Differences(r.Context(), id, limit)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	left, err := s.Store.RunNotCompared(r.Context(), id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"differences": diffs, "not_compared": left})
+}
+
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", "not a run id", "id")
+		return
+	}
+	run, err := s.Store.Run(r.Context(), id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := runJSON(run)
+	if report, _, ok, err := s.Store.SiteConfig(r.Context(), id); err != nil {
+		fail(w, err)
+		return
+	} else if ok {
+		// users, registry, settings: what was copied, and the export of
+		// what was not (secrets masked)
+		out["site_config"] = report
+	}
+	if run.Status == store.StatusRunning && (run.Kind == store.KindImport || run.Phase == store.PhaseImport) {
+		// objects settled so far, for progress bars
+		if done, total, err := s.importProgress(r.Context(), run.RemoteID); err == nil {
+			out["progress"] = map[string]int{"done": done, "total": total}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": out})
+}
+
+func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", "not a run id", "id")
+		return
+	}
+	if _, err := s.Store.Run(r.Context(), id); err != nil {
+		fail(w, err) // an unknown run is a 404, not a finished one
+		return
+	}
+	run, err := s.Coordinator.CancelRun(r.Context(), id)
+	if errors.Is(err, store.ErrStaleState) {
+		writeError(w, http.StatusConflict, "finished", "the run is not queued or running", "id")
+		return
+	}
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": runJSON(run)})
+}

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+func remoteCmd(cfg *Config) *cobra.Command {
+	cmd := group(&cobra.Command{Use: "remote", Short: "Manage remotes (source → destination)"})
+	var src, dst string
+	var ifAbsent bool
+	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), Short: "Define a remote"}
+	f := add.Flags()
+	f.BoolVar(&ifAbsent, "if-absent", false, "a remote of that name already defined is no error (left as it is): scripts and setup jobs run again")
+	f.StringVar(&src, "source", "", "source instance")
+	f.StringVar(&dst, "destination", "", "destination instance")
+	addRemoteOptionFlags(f)
+	add.RunE = func(c *cobra.Command, args []string) error {
+		body := map[string]any{"name": args[0], "source": src, "destination": dst}
+		for _, name := range remoteOptionFlags() {
+			fl := f.Lookup(name)
+			body[optionKey(fl)] = optionValue(fl)
+		}
+		var out map[string]any
+		status, err := cfg.client().call(c.Context(), "POST", "/api/v1/remotes", body, &out)
+		if ifAbsent && status == http.StatusConflict {
+			fmt.Fprintf(c.OutOrStdout(), "remote %s exists; left as it is (--if-absent)\n", args[0])
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}
+	list := &cobra.Command{Use: "list", Short: "List remotes", Args: cobra.NoArgs,
+		Example: "  senaite-sync remote list\n  senaite-sync remote list -o wide   # with each remote's options",
+		RunE: func(c *cobra.Command, _ []string) error {
+			var out map[string]any
+			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/remotes", nil, &out); err != nil {
+				return err
+			}
+			format := c.Flag("output").Value.String()
+			if done, err := printDocument(c.OutOrStdout(), format, out); done || err != nil {
+				return err
+			}
+			t := &table{}
+			for _, col := range []string{"NAME", "SOURCE", "DESTINATION", "AUTO-SYNC", "NEXT SYNC"} {
+				t.column(col, false)
+			}
+			t.column("OPTIONS", true)
+			now := time.Now()
+			for _, rm := range items(out, "remotes") {
+				opts, _ := rm["options"].(map[string]any)
+				t.add(str(rm, "name"), str(rm, "source"), str(rm, "destination"), str(opts, "auto_sync"),
+					when(rm, "next_sync_at", now), str(rm, "options"))
+			}
+			return t.print(c.OutOrStdout(), format == "wide")
+		}}
+	addOutput(list)
+	cmd.AddCommand(add, list, remoteEditCmd(cfg), showCmd(cfg, "remotes", "remote"), rmCmd(cfg, "remotes", "remote"))
+	return cmd
+}
+
+// remoteListFlags are the options that name portal types, comma-separated
+// on the command line.
+var remoteListFlags = map[string]string{
+	"full-sync-types":   "only these types (comma-separated; empty for all)",
+	"skip-types":        "types not fetched (still imported when referenced)",
+	"prefixable-types":  "types labelled with the remote prefix",
+	"read-only-types":   "types the source is authoritative for",
+	"update-only-types": "types only updated, never created",
+}
+
+// remoteOptionFlags names the option flags addRemoteOptionFlags declares
+// (a command's flag set also holds the inherited ones, --data-dir…).
+func remoteOptionFlags() []string {
+	names := []string{"remote-prefix", "local-prefix", "auto-sync", "page-size", "max-concurrency", "max-requests-per-second",
+		"import-users", "import-registry", "import-settings", "type-mapping"}
+	for name := range remoteListFlags {
+		names = append(names, name)
+	}
+	return names
+}
+
+// addRemoteOptionFlags declares a remote's options as flags, for `remote
+// add` and `remote edit` alike; a flag's API key is its name with
+// underscores (optionKey).
+func addRemoteOptionFlags(f *pflag.FlagSet) {
+	for name, usage := range remoteListFlags {
+		f.String(name, "", usage)
+	}
+	f.String("remote-prefix", "", "origin label of this source's objects")
+	f.String("local-prefix", "", "label of the destination's own objects at the source")
+	f.String("auto-sync", "", "interval such as 24h or 15m; empty for off")
+	f.Int("page-size", 0, "items per page")
+	f.Int("max-concurrency", 0, "requests at once to each lab")
+	f.Float64("max-requests-per-second", 0, "request rate to each lab")
+	f.Bool("import-users", false, "create the source's users (random passwords, listed for a reset)")
+	f.Bool("import-registry", false, "copy registry records named bika or senaite")
+	f.Bool("import-settings", false, "copy control-panel settings")
+	f.String("type-mapping", "", "source type=destination type, comma-separated; an empty destination drops the type (1.x sources have a built-in mapping)")
+}
+
+// optionKey is the API's name of an option flag.
+func optionKey(fl *pflag.Flag) string { return strings.ReplaceAll(fl.Name, "-", "_") }
+
+// optionValue is an option flag's value as the API takes it.
+func optionValue(fl *pflag.Flag) any {
+	v := fl.Value.String()
+	switch {
+	case remoteListFlags[fl.Name] != "":
+		if v == "" {
+			return []string(nil)
+		}
+		return strings.Split(v, ",")
+	case fl.Value.Type() == "int":
+		n, _ := strconv.Atoi(v)
+		return n
+	case fl.Value.Type() == "float64":
+		x, _ := strconv.ParseFloat(v, 64)
+		return x
+	case fl.Value.Type() == "bool":
+		b, _ := strconv.ParseBool(v)
+		return b
+	case fl.Name == "type-mapping":
+		m := map[string]string{}
+		for _, pair := range strings.Split(v, ",") {
+			if from, to, ok := strings.Cut(strings.TrimSpace(pair), "="); ok {
+				m[strings.TrimSpace(from)] = strings.TrimSpace(to)
+			} else if pair = strings.TrimSpace(pair); pair != "" {
+				m[pair] = "" // a name alone: not carried
+			}
+		}
+		return m
+	}
+	return v
+}
+
+// remoteEditCmd changes the options given as flags and keeps the others:
+// it reads the remote, merges, and puts the whole set back.
+func remoteEditCmd(cfg *Config) *cobra.Command {
+	edit := &cobra.Command{Use: "edit NAME", Args: cobra.ExactArgs(1), Short: "Change a remote's options (the flags given; the rest stays)"}
+	f := edit.Flags()
+	addRemoteOptionFlags(f)
+	edit.RunE = func(c *cobra.Command, args []string) error {
+		cl := cfg.client()
+		var cur struct {
+			Options map[string]any `json:"options"`
+		}
+		if _, err := cl.call(c.Context(), "GET", "/api/v1/remotes/"+url.PathEscape(args[0]), nil, &cur); err != nil {
+			return err
+		}
+		body := cur.Options
+		if body == nil {
+			body = map[string]any{}
+		}
+		changed := 0
+		for _, name := range remoteOptionFlags() {
+			if fl := f.Lookup(name); fl.Changed {
+				body[optionKey(fl)] = optionValue(fl)
+				changed++
+			}
+		}
+		if changed == 0 {
+			return errors.New("remote edit: no option given (see --help)")
+		}
+		var out map[string]any
+		if _, err := cl.call(c.Context(), "PUT", "/api/v1/remotes/"+url.PathEscape(args[0]), body, &out); err != nil {
+			return err
+		}
+		printJSON(c, out)
+		return nil
+	}
+	return edit
+}
