@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,7 +15,9 @@ import (
 // The instances: the labs senaite-sync talks to, their passwords sealed
 // and never shown again.
 
-type instanceIn struct {
+// InstanceIn is an instance as the API, the console's form and the CLI
+// give it: passwords in clear, sealed before they are stored (Instance).
+type InstanceIn struct {
 	Name             string `json:"name"`
 	URL              string `json:"url"`
 	Username         string `json:"username"`
@@ -35,10 +38,10 @@ type readOnly struct {
 	UpdatedAt json.RawMessage `json:"updated_at"`
 }
 
-// validate checks an instance's settings; a new instance needs its
+// Validate checks an instance's settings; a new instance needs its
 // password, an edited one keeps the stored passwords it is not given
 // (storedVerifier: it has a verifier password already).
-func (in instanceIn) validate(create, storedVerifier bool) error {
+func (in InstanceIn) Validate(create, storedVerifier bool) error {
 	if err := checkURL("url", in.URL); err != nil {
 		return err
 	}
@@ -70,9 +73,9 @@ func (in instanceIn) validate(create, storedVerifier bool) error {
 	return nil
 }
 
-// instance is what the store keeps of an instance: passwords sealed, and
+// Instance is what the store keeps of an instance: passwords sealed, and
 // nil where none was given (an edit keeps the stored one).
-func (in instanceIn) instance(key *secret.Key) (store.Instance, error) {
+func (in InstanceIn) Instance(key *secret.Key) (store.Instance, error) {
 	out := store.Instance{Name: in.Name, URL: strings.TrimRight(in.URL, "/"), Username: in.Username, CACert: in.CACert,
 		VerifierUsername: in.VerifierUsername}
 	var err error
@@ -97,25 +100,12 @@ func instanceJSON(in store.Instance) map[string]any {
 }
 
 func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
-	var in instanceIn
+	var in InstanceIn
 	if err := decode(r, &in); err != nil {
 		fail(w, err)
 		return
 	}
-	if err := remote.ValidateName("name", in.Name); err != nil {
-		fail(w, err)
-		return
-	}
-	if err := in.validate(true, false); err != nil {
-		fail(w, err)
-		return
-	}
-	inst, err := in.instance(s.Key)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	out, err := s.Store.CreateInstance(r.Context(), inst)
+	out, err := CreateInstance(r.Context(), s.Store, s.Key, in)
 	if err != nil {
 		fail(w, err)
 		return
@@ -123,12 +113,29 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, instanceJSON(out))
 }
 
+// CreateInstance validates a new instance (a *remote.FieldError names the
+// field at fault), seals its passwords and stores it: the API's POST and
+// the console's form alike.
+func CreateInstance(ctx context.Context, st *store.Store, key *secret.Key, in InstanceIn) (store.Instance, error) {
+	if err := remote.ValidateName("name", in.Name); err != nil {
+		return store.Instance{}, err
+	}
+	if err := in.Validate(true, false); err != nil {
+		return store.Instance{}, err
+	}
+	inst, err := in.Instance(key)
+	if err != nil {
+		return store.Instance{}, err
+	}
+	return st.CreateInstance(ctx, inst)
+}
+
 // updateInstance replaces an instance's settings (PUT: url and username
 // required); a password left out keeps the stored one, so that nobody
 // has to know it to move a lab to another address. The name stays.
 func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	var in instanceIn
+	var in InstanceIn
 	if err := decode(r, &in); err != nil {
 		fail(w, err)
 		return
@@ -142,7 +149,7 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if err := in.validate(false, len(cur.VerifierPassword) > 0); err != nil {
+	if err := in.Validate(false, len(cur.VerifierPassword) > 0); err != nil {
 		fail(w, err)
 		return
 	}
@@ -158,7 +165,7 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.Name = name
-	up, err := in.instance(s.Key)
+	up, err := in.Instance(s.Key)
 	if err != nil {
 		fail(w, err)
 		return

@@ -51,7 +51,7 @@ var kinds = store.RunKinds
 func (s *Server) Routes(mux *http.ServeMux) error {
 	funcs := template.FuncMap{"fmtTime": fmtTime, "shortID": func(id uuid.UUID) string { return id.String()[:8] }, "short": short}
 	s.pages = map[string]*template.Template{}
-	for _, p := range []string{"remotes", "remote", "runs", "run", "objects", "conflicts", "login", "differences"} {
+	for _, p := range []string{"remotes", "remote", "runs", "run", "objects", "conflicts", "login", "differences", "instances"} {
 		t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/runs.html", "templates/live.html", "templates/"+p+".html")
 		if err != nil {
 			return fmt.Errorf("console: template %s: %w", p, err)
@@ -66,6 +66,10 @@ func (s *Server) Routes(mux *http.ServeMux) error {
 	mux.HandleFunc("POST /console/logout", s.logout)
 	mux.Handle("GET /console/{$}", s.auth(s.remotes))
 	mux.Handle("GET /console/runs", s.auth(s.runs))
+	mux.Handle("GET /console/instances", s.auth(s.instances))
+	mux.Handle("POST /console/instances", s.auth(s.addInstance))
+	mux.Handle("POST /console/instances/{name}/check", s.auth(s.checkInstance))
+	mux.Handle("POST /console/instances/{name}/remove", s.auth(s.removeInstance))
 	mux.Handle("GET /console/runs/{id}", s.auth(s.run))
 	mux.Handle("GET /console/runs/{id}/live", s.auth(s.runLive))
 	mux.Handle("GET /console/runs/{id}/differences", s.auth(s.differences))

@@ -15,6 +15,7 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/console"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
+	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 	"github.com/senaite-sync/senaite-sync/internal/store/storetest"
 )
@@ -75,7 +76,11 @@ func setup(t *testing.T, token string) (*browser, *store.Store, store.Remote) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	co := &coordinator.Coordinator{Store: st, Log: log}
+	key, err := secret.LoadOrCreate("", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := &coordinator.Coordinator{Store: st, Log: log, Key: key}
 	if err := (&console.Server{Store: st, Coordinator: co, Token: token, Log: log}).Routes(mux); err != nil {
 		t.Fatal(err)
 	}
