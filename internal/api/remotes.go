@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,33 +59,12 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if err := remote.ValidateName("name", in.Name); err != nil {
-		fail(w, err)
-		return
-	}
-	if in.Source == "" || in.Destination == "" {
-		fail(w, &remote.FieldError{Field: map[bool]string{true: "source", false: "destination"}[in.Source == ""], Message: "required"})
-		return
-	}
-	if in.Source == in.Destination {
-		fail(w, &remote.FieldError{Field: "destination", Message: "must differ from source"})
-		return
-	}
-	for _, end := range [][2]string{{"source", in.Source}, {"destination", in.Destination}} {
-		if _, err := s.Store.Instance(r.Context(), end[1]); errors.Is(err, store.ErrNotFound) {
-			fail(w, &remote.FieldError{Field: end[0], Message: fmt.Sprintf("no instance named %q (instance list)", end[1])})
-			return
-		} else if err != nil {
-			fail(w, err)
-			return
-		}
-	}
 	opts, err := in.options()
 	if err != nil {
 		fail(w, err)
 		return
 	}
-	rm, err := s.Store.CreateRemote(r.Context(), in.Name, in.Source, in.Destination, opts)
+	rm, err := CreateRemote(r.Context(), s.Store, in.Name, in.Source, in.Destination, opts)
 	if err != nil {
 		fail(w, err)
 		return
@@ -160,4 +140,31 @@ func (s *Server) deleteRemote(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Coordinator.RemotesChanged()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// CreateRemote validates a new remote — its name, two different
+// instances that exist, its options (a *remote.FieldError names the field
+// at fault) — and stores it: the API's POST and the console's form alike.
+func CreateRemote(ctx context.Context, st *store.Store, name, source, destination string, opts remote.Options) (store.Remote, error) {
+	if err := remote.ValidateName("name", name); err != nil {
+		return store.Remote{}, err
+	}
+	if source == "" || destination == "" {
+		return store.Remote{}, &remote.FieldError{Field: map[bool]string{true: "source", false: "destination"}[source == ""], Message: "required"}
+	}
+	if source == destination {
+		return store.Remote{}, &remote.FieldError{Field: "destination", Message: "must differ from source"}
+	}
+	for _, end := range [][2]string{{"source", source}, {"destination", destination}} {
+		if _, err := st.Instance(ctx, end[1]); errors.Is(err, store.ErrNotFound) {
+			return store.Remote{}, &remote.FieldError{Field: end[0], Message: fmt.Sprintf("no instance named %q (instance list)", end[1])}
+		} else if err != nil {
+			return store.Remote{}, err
+		}
+	}
+	opts = opts.Normalize()
+	if err := opts.Validate(nil); err != nil {
+		return store.Remote{}, err
+	}
+	return st.CreateRemote(ctx, name, source, destination, opts)
 }

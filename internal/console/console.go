@@ -67,6 +67,7 @@ func (s *Server) Routes(mux *http.ServeMux) error {
 	mux.Handle("GET /console/{$}", s.auth(s.remotes))
 	mux.Handle("GET /console/runs", s.auth(s.runs))
 	mux.Handle("GET /console/instances", s.auth(s.instances))
+	mux.Handle("POST /console/remotes", s.auth(s.addRemote))
 	mux.Handle("POST /console/instances", s.auth(s.addInstance))
 	mux.Handle("POST /console/instances/{name}/check", s.auth(s.checkInstance))
 	mux.Handle("POST /console/instances/{name}/remove", s.auth(s.removeInstance))
@@ -142,6 +143,12 @@ type remoteRow struct {
 }
 
 func (s *Server) remotes(w http.ResponseWriter, r *http.Request) {
+	s.remotesPage(w, r, remoteForm{}, nil, 0)
+}
+
+// remotesPage shows the board and the form to define a remote (again,
+// with errs beside their fields, after a refusal).
+func (s *Server) remotesPage(w http.ResponseWriter, r *http.Request, form remoteForm, errs map[string]string, status int) {
 	list, err := s.Store.Remotes(r.Context())
 	if err != nil {
 		s.failPage(w, err)
@@ -211,7 +218,13 @@ func (s *Server) remotes(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
-	s.render(w, "remotes", page{Title: "remotes", Message: r.URL.Query().Get("msg"), Data: map[string]any{"Remotes": rows}})
+	instances, err := s.Store.Instances(r.Context())
+	if err != nil {
+		s.failPage(w, err)
+		return
+	}
+	s.render(w, "remotes", page{Title: "remotes", Message: r.URL.Query().Get("msg"), Status: status,
+		Data: map[string]any{"Remotes": rows, "Instances": instances, "Form": form, "Errors": errs}})
 }
 
 func (s *Server) remote(w http.ResponseWriter, r *http.Request) {
