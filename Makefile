@@ -14,7 +14,7 @@ LDFLAGS  := -X github.com/senaite-sync/senaite-sync/internal/cli.Version=$(VERSI
 PKGS     := ./...
 FUZZTIME ?= 1m
 
-.PHONY: all build test test-race fuzz bench bench-labs bench-capacity bench-sim chaos demo services vet fmt clean
+.PHONY: all build test test-race fuzz bench bench-labs bench-capacity bench-sim chaos demo screenshots services vet fmt clean
 
 all: build
 
@@ -97,6 +97,11 @@ bench-sim: build
 
 demo: build
 	bash scripts/demo.sh
+
+# The console's main pages in headless Chromium (Debian's chromium), into
+# docs/console-*.png for the README.
+screenshots: build services
+	bash scripts/screenshots.sh
 
 clean:
 	rm -rf $(BIN) data demo-data
