@@ -7,111 +7,48 @@ package deployments_test
 
 import (
 	"context"
-	"io/fs"
+	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	composecli "github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
-
-	"github.com/senaite-sync/senaite-sync/internal/cli"
 )
 
-// composeProject loads docker-compose.yml as `docker compose` does, with
-// .env.example as its .env: interpolated, validated against the compose
-// specification's schema, references between services, secrets and
-// volumes checked.
-func composeProject(t *testing.T) *types.Project {
-	t.Helper()
+// composeEnvExample is the committed example of .env: the compose file is
+// loaded with it, as `docker compose up` loads .env.
+const composeEnvExample = "../.env.example"
+
+// composeLoad loads docker-compose.yml as `docker compose` does, with
+// envFile as its .env and nothing of this process's environment:
+// interpolated, validated against the compose specification's schema,
+// references between services, secrets and volumes checked.
+func composeLoad(envFile string) (*types.Project, error) {
 	opts, err := composecli.NewProjectOptions([]string{"../docker-compose.yml"},
 		composecli.WithWorkingDirectory(".."),
-		composecli.WithEnvFiles("../.env.example"),
+		composecli.WithEnvFiles(envFile),
 		composecli.WithDotEnv,
 		composecli.WithInterpolation(true),
 		composecli.WithConsistency(true),
 	)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	p, err := composecli.ProjectFromOptions(context.Background(), opts)
+	return composecli.ProjectFromOptions(context.Background(), opts)
+}
+
+func composeProject(t *testing.T) *types.Project {
+	t.Helper()
+	p, err := composeLoad(composeEnvExample)
 	if err != nil {
 		t.Fatalf("docker-compose.yml: %v", err)
 	}
 	return p
-}
-
-// TestComposeFile: the "like production" path of the README.
-func TestComposeFile(t *testing.T) {
-	p := composeProject(t)
-	byRole, replicas := map[string][]string{}, map[string]int{}
-	for name, s := range p.Services {
-		byRole[composeRole(s)] = append(byRole[composeRole(s)], name)
-		replicas[composeRole(s)] += s.GetScale()
-	}
-	for role, want := range map[string]int{"coordinator": 2, "fetcher": 2, "importer": 2, "lab": 2, "nats": 3, "postgres": 1, "step": 5} {
-		if got := replicas[role]; got != want {
-			t.Errorf("%d %s containers (services %v), want %d", got, role, byRole[role], want)
-		}
-	}
-	read := composeVariablesRead(t)
-	for name, s := range p.Services {
-		role := composeRole(s)
-		// long-running services say when they are ready
-		if role != "step" && (s.HealthCheck == nil || len(s.HealthCheck.Test) < 2 || s.HealthCheck.Disable) {
-			t.Errorf("%s: no health check", name)
-		}
-		if role == "step" && s.Restart != "no" {
-			t.Errorf("%s: a one-shot step restarts (%q)", name, s.Restart)
-		}
-		// every senaite-sync command, and every health check run with it, is one the binary has
-		args := append(append([]string{}, s.Entrypoint...), s.Command...)
-		if len(s.Entrypoint) == 0 && strings.HasPrefix(s.Image, "senaite-sync:") {
-			args = append([]string{"senaite-sync"}, s.Command...) // the image's ENTRYPOINT
-		}
-		composeCheckCommand(t, name, args)
-		if s.HealthCheck != nil && len(s.HealthCheck.Test) > 1 && s.HealthCheck.Test[0] == "CMD" {
-			composeCheckCommand(t, name+" healthcheck", s.HealthCheck.Test[1:])
-		}
-		for k, v := range s.Environment {
-			if !strings.HasPrefix(k, "SENAITE_SYNC_") {
-				continue
-			}
-			if !read[k] {
-				t.Errorf("%s sets %s, which no binary reads", name, k)
-			}
-			// secrets only as files of declared secrets, never as values here
-			for _, secret := range []string{"SENAITE_SYNC_SECRET_KEY", "SENAITE_SYNC_API_TOKEN", "SENAITE_SYNC_DATABASE_URL"} {
-				if k == secret {
-					t.Errorf("%s: %s inlined; give %s_FILE a secret's path", name, k, k)
-				}
-				if k == secret+"_FILE" {
-					if v == nil || !composeMountsSecret(p, s, *v) {
-						t.Errorf("%s: %s=%v is not the path of a secret the service mounts", name, k, v)
-					}
-				}
-			}
-		}
-		if role == "coordinator" || role == "fetcher" || role == "importer" {
-			if v := s.Environment["SENAITE_SYNC_NATS_URL"]; v == nil || len(strings.Split(*v, ",")) != 3 {
-				t.Errorf("%s: SENAITE_SYNC_NATS_URL does not name the three NATS servers: %v", name, v)
-			}
-			for _, dep := range []string{"postgres", "nats-1", "nats-2", "nats-3"} {
-				if d, ok := s.DependsOn[dep]; !ok || d.Condition != types.ServiceConditionHealthy {
-					t.Errorf("%s starts before %s is healthy", name, dep)
-				}
-			}
-			if _, ok := s.Environment["SENAITE_SYNC_HTTP_ADDR"]; !ok {
-				t.Errorf("%s: no SENAITE_SYNC_HTTP_ADDR: its health check would have nothing to ask", name)
-			}
-		}
-	}
-	composeCheckCluster(t, p)
-	composeCheckJob(t, p)
 }
 
 // composeRole classifies a service by what it runs.
@@ -123,215 +60,199 @@ func composeRole(s types.ServiceConfig) string {
 		return "nats"
 	case slices.Contains(s.Entrypoint, "senaite-sim"):
 		return "lab"
-	case len(s.Command) > 0 && slices.Contains([]string{"coordinator", "fetcher", "importer"}, s.Command[0]):
+	case len(s.Command) > 0 && slices.Contains([]string{"coordinator", "fetcher", "importer", "migrate"}, s.Command[0]):
 		return s.Command[0]
 	default:
 		return "step"
 	}
 }
 
-// composeCheckCommand: args (a program and its arguments) are a
-// senaite-sync sub-command with flags it has, or senaite-sim's flags.
-func composeCheckCommand(t *testing.T, where string, args []string) {
-	t.Helper()
-	if len(args) == 0 {
-		return
+// composeOneShot tells the services that run once and exit.
+func composeOneShot(role string) bool { return role == "step" || role == "migrate" }
+
+// composeArgs is what a service runs: its entrypoint (the image's,
+// senaite-sync, when it names none) and its command.
+func composeArgs(s types.ServiceConfig) []string {
+	if len(s.Entrypoint) == 0 && strings.HasPrefix(s.Image, "senaite-sync:") {
+		return append([]string{"senaite-sync"}, s.Command...)
 	}
-	switch args[0] {
-	case "senaite-sync":
-		root := cli.Root()
-		cmd, rest, err := root.Find(args[1:])
-		if err != nil || cmd == root {
-			t.Errorf("%s: %v is no senaite-sync sub-command: %v", where, args[1:], err)
-			return
-		}
-		if err := cmd.ParseFlags(rest); err != nil {
-			t.Errorf("%s: %v: %v", where, args, err)
-			return
-		}
-		if cmd.Args != nil {
-			if err := cmd.Args(cmd, cmd.Flags().Args()); err != nil {
-				t.Errorf("%s: %v: %v", where, args, err)
-			}
-		}
-	case "senaite-sim":
-		known := composeSimFlags(t)
-		for _, a := range args[1:] {
-			if name, ok := strings.CutPrefix(strings.TrimPrefix(a, "-"), "-"); ok || strings.HasPrefix(a, "-") {
-				if !ok {
-					name = strings.TrimPrefix(a, "-")
-				}
-				name, _, _ = strings.Cut(name, "=")
-				if !known[name] {
-					t.Errorf("%s: senaite-sim has no flag %s", where, a)
-				}
-			}
-		}
-	case "nats-server", "postgres", "pg_isready", "wget":
-	default:
-		t.Errorf("%s: runs %q, neither senaite-sync nor a service's own program", where, args[0])
-	}
+	return append(append([]string{}, s.Entrypoint...), s.Command...)
 }
 
-// composeSimFlags are the flags cmd/senaite-sim declares.
-func composeSimFlags(t *testing.T) map[string]bool {
-	t.Helper()
-	src, err := os.ReadFile("../cmd/senaite-sim/main.go")
+// composeFlag is the value of --name (or --name=value) in args, "" if absent.
+func composeFlag(args []string, name string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--"+name+"="); ok {
+			return v
+		}
+		if a == "--"+name && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+func composeEnv(s types.ServiceConfig, name string) string {
+	if v := s.Environment[name]; v != nil {
+		return *v
+	}
+	return ""
+}
+
+// TestComposeFile: the "like production" path of the README — the
+// services there are, their health checks, commands, variables, secrets,
+// ports and start order.
+func TestComposeFile(t *testing.T) {
+	p := composeProject(t)
+	byRole, containers := map[string][]string{}, map[string]int{}
+	for name, s := range p.Services {
+		byRole[composeRole(s)] = append(byRole[composeRole(s)], name)
+		containers[composeRole(s)] += s.GetScale()
+	}
+	for role, want := range map[string]int{"coordinator": 2, "fetcher": 2, "importer": 2, "lab": 2, "nats": 3,
+		"postgres": 1, "migrate": 1, "step": 5} {
+		if got := containers[role]; got != want {
+			t.Errorf("%d %s containers (services %v), want %d", got, role, byRole[role], want)
+		}
+	}
+	if len(byRole) != 8 {
+		t.Errorf("services of unexpected kinds: %v", byRole)
+	}
+	read := composeVariablesRead(t)
+	for name, s := range p.Services {
+		role := composeRole(s)
+		// long-running services say when they are ready; one-shot ones run once
+		if !composeOneShot(role) && (s.HealthCheck == nil || s.HealthCheck.Disable || len(s.HealthCheck.Test) < 2 ||
+			s.HealthCheck.Test[0] != "CMD") {
+			t.Errorf("%s: no health check run in exec form (the image has no shell)", name)
+		}
+		if !composeOneShot(role) && s.Restart != types.RestartPolicyUnlessStopped && s.Restart != types.RestartPolicyAlways {
+			t.Errorf("%s: restart %q: a long-running service that dies stays dead", name, s.Restart)
+		}
+		if composeOneShot(role) && s.Restart != types.RestartPolicyNo {
+			t.Errorf("%s: a one-shot step restarts (%q)", name, s.Restart)
+		}
+		// every senaite-sync command, and every health check run with it, is one the binary has
+		composeCheckCommand(t, name, composeArgs(s))
+		if s.HealthCheck != nil && len(s.HealthCheck.Test) > 1 && s.HealthCheck.Test[0] == "CMD" {
+			composeCheckCommand(t, name+" healthcheck", s.HealthCheck.Test[1:])
+		}
+		for k, v := range s.Environment {
+			if !strings.HasPrefix(k, "SENAITE_SYNC_") && !strings.HasPrefix(k, "SENAITE_SIM_") {
+				continue
+			}
+			if !read[k] {
+				t.Errorf("%s sets %s, which no binary reads", name, k)
+			}
+			// secrets only as files of declared secrets, never as values here
+			for _, sv := range composeSecretVariables {
+				if k == sv {
+					t.Errorf("%s: %s inlined; give %s_FILE a secret's path", name, k, k)
+				}
+				if k == sv+"_FILE" && (v == nil || !composeMountsSecret(p, s, *v)) {
+					t.Errorf("%s: %s=%v is not the path of a secret the service mounts", name, k, v)
+				}
+			}
+		}
+		if strings.HasPrefix(s.Image, "senaite-sync:") {
+			// the image runs as a non-root user: a secret it cannot read is no secret
+			for _, ref := range s.Secrets {
+				if ref.Mode == nil || *ref.Mode&0o004 == 0 && (ref.UID == "" || ref.UID == "0") {
+					t.Errorf("%s: secret %s mounted without a mode the image's non-root user can read (mode: 0444)", name, ref.Source)
+				}
+			}
+		}
+		// only the first coordinator's console and the labs reach the host, on loopback
+		for _, port := range s.Ports {
+			if name != "coordinator-1" && role != "lab" {
+				t.Errorf("%s publishes port %d: only coordinator-1 and the labs do", name, port.Target)
+			}
+			if port.HostIP != "127.0.0.1" {
+				t.Errorf("%s publishes port %d on %q, not 127.0.0.1", name, port.Target, port.HostIP)
+			}
+		}
+		switch role {
+		case "coordinator", "fetcher", "importer":
+			for _, dep := range []string{"postgres", "nats-1", "nats-2", "nats-3"} {
+				if d, ok := s.DependsOn[dep]; !ok || d.Condition != types.ServiceConditionHealthy {
+					t.Errorf("%s starts before %s is healthy", name, dep)
+				}
+			}
+			if d, ok := s.DependsOn["migrate"]; !ok || d.Condition != types.ServiceConditionCompletedSuccessfully {
+				t.Errorf("%s starts before the schema is migrated", name)
+			}
+			addr := composeEnv(s, "SENAITE_SYNC_HTTP_ADDR")
+			if host, _, err := net.SplitHostPort(addr); err != nil || (host != "0.0.0.0" && host != "") {
+				t.Errorf("%s: SENAITE_SYNC_HTTP_ADDR %q: want 0.0.0.0:PORT (probes, and for the coordinators the API)", name, addr)
+			}
+			if role == "coordinator" && s.Ports != nil {
+				_, port, _ := net.SplitHostPort(addr)
+				for _, pt := range s.Ports {
+					if strconv.Itoa(int(pt.Target)) != port {
+						t.Errorf("%s publishes %d, but listens on %s", name, pt.Target, addr)
+					}
+				}
+			}
+			for _, k := range []string{"SENAITE_SYNC_DATABASE_URL_FILE", "SENAITE_SYNC_SECRET_KEY_FILE", "SENAITE_SYNC_NATS_URL"} {
+				if composeEnv(s, k) == "" {
+					t.Errorf("%s: no %s", name, k)
+				}
+			}
+			if role == "coordinator" && composeEnv(s, "SENAITE_SYNC_API_TOKEN_FILE") == "" {
+				t.Errorf("%s: no SENAITE_SYNC_API_TOKEN_FILE: the API refuses to listen beyond loopback", name)
+			}
+		case "migrate":
+			if d, ok := s.DependsOn["postgres"]; !ok || d.Condition != types.ServiceConditionHealthy {
+				t.Errorf("%s starts before postgres is healthy", name)
+			}
+		}
+	}
+	// one image, built from the repository, for every senaite-sync and
+	// senaite-sim container; its ENTRYPOINT is what composeArgs assumes
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	known := map[string]bool{}
-	for _, m := range regexp.MustCompile(`fs\.[A-Z][A-Za-z0-9]*\("([a-z][a-z0-9-]*)"`).FindAllStringSubmatch(string(src), -1) {
-		known[m[1]] = true
-	}
-	if !known["addr"] || !known["objects"] {
-		t.Fatalf("the simulator's flags were not found in its source: %v", known)
-	}
-	return known
-}
-
-// composeVariablesRead are the SENAITE_SYNC_* variables the binaries read
-// (their non-test sources, as internal/cli's reference test finds them).
-func composeVariablesRead(t *testing.T) map[string]bool {
-	t.Helper()
-	variable := regexp.MustCompile(`SENAITE_SYNC_[A-Z][A-Z_]*[A-Z]`)
-	secretRead := regexp.MustCompile(`envSecret\("(SENAITE_SYNC_[A-Z_]+)"`)
-	read := map[string]bool{}
-	for _, dir := range []string{"../cmd", "../internal"} {
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-				return err
-			}
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			for _, v := range variable.FindAllString(string(src), -1) {
-				read[v] = true
-			}
-			// a secret's variable is also read from the file its _FILE names
-			for _, m := range secretRead.FindAllStringSubmatch(string(src), -1) {
-				read[m[1]+"_FILE"] = true
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !read["SENAITE_SYNC_NATS_URL"] || !read["SENAITE_SYNC_SECRET_KEY_FILE"] {
-		t.Fatalf("variables not found in the sources: %v", read)
-	}
-	return read
-}
-
-// composeMountsSecret tells whether path is where a secret the service
-// mounts appears (/run/secrets/NAME, or its target).
-func composeMountsSecret(p *types.Project, s types.ServiceConfig, path string) bool {
-	for _, ref := range s.Secrets {
-		target := ref.Target
-		if target == "" {
-			target = ref.Source
-		}
-		if !strings.HasPrefix(target, "/") {
-			target = "/run/secrets/" + target
-		}
-		if _, declared := p.Secrets[ref.Source]; declared && target == path {
-			return true
-		}
-	}
-	return false
-}
-
-// composeCheckCluster: the three NATS servers form one JetStream cluster,
-// each routed to the other two.
-func composeCheckCluster(t *testing.T, p *types.Project) {
-	t.Helper()
-	for _, name := range []string{"nats-1", "nats-2", "nats-3"} {
-		s, ok := p.Services[name]
-		if !ok {
-			t.Errorf("no service %s", name)
+	built := map[string]bool{}
+	for name, s := range p.Services {
+		if s.Build == nil {
 			continue
 		}
-		flags := map[string]string{}
-		for i := 0; i+1 < len(s.Command); i++ {
-			if strings.HasPrefix(s.Command[i], "--") {
-				flags[s.Command[i]] = s.Command[i+1]
-			}
+		if s.Build.Context != root || s.Build.Dockerfile != "deployments/Dockerfile" || s.Build.Args["VERSION"] == nil {
+			t.Errorf("%s: builds %s with %s (args %v), want the repository with deployments/Dockerfile and VERSION",
+				name, s.Build.Context, s.Build.Dockerfile, s.Build.Args)
 		}
-		if !slices.Contains(s.Command, "--js") || flags["--cluster_name"] == "" || flags["--name"] != name {
-			t.Errorf("%s: not a named JetStream server of a cluster: %v", name, s.Command)
-		}
-		for _, other := range []string{"nats-1", "nats-2", "nats-3"} {
-			if other != name && !strings.Contains(flags["--routes"], "nats://"+other+":6222") {
-				t.Errorf("%s: its routes %q do not name %s", name, flags["--routes"], other)
-			}
+		built[s.Image] = true
+	}
+	if len(built) != 1 {
+		t.Errorf("images built: %v, want one", built)
+	}
+	for name, s := range p.Services {
+		if r := composeRole(s); r != "postgres" && r != "nats" && !built[s.Image] {
+			t.Errorf("%s runs image %q, not the one built here (%v)", name, s.Image, built)
 		}
 	}
-}
-
-// composeCheckJob: the one-shot job registers the labs when they and the
-// coordinator are healthy, then adds the remote, fetches and imports, each
-// step after the one before succeeded; the labs' password comes from .env.
-func composeCheckJob(t *testing.T, p *types.Project) {
-	t.Helper()
-	after := map[string][]string{
-		"setup-lab-a":  {"coordinator-1", "lab-a"},
-		"setup-lab-b":  {"coordinator-1", "lab-b"},
-		"setup-remote": {"setup-lab-a", "setup-lab-b"},
-		"setup-fetch":  {"setup-remote"},
-		"setup-import": {"setup-fetch"},
-	}
-	for step, deps := range after {
-		s, ok := p.Services[step]
-		if !ok {
-			t.Errorf("no step %s", step)
-			continue
-		}
-		for _, dep := range deps {
-			want := types.ServiceConditionHealthy
-			if strings.HasPrefix(dep, "setup-") {
-				want = types.ServiceConditionCompletedSuccessfully
-			}
-			if d, ok := s.DependsOn[dep]; !ok || d.Condition != want {
-				t.Errorf("%s does not wait for %s (%s)", step, dep, want)
-			}
-		}
-	}
-	if !slices.Contains(p.Services["setup-import"].Command, "--wait") {
-		t.Error("setup-import does not wait for the import's end")
-	}
-}
-
-// TestComposeSecretsStayOutOfTheRepository: the example names every
-// variable the compose file interpolates, and the real .env is ignored.
-func TestComposeSecretsStayOutOfTheRepository(t *testing.T) {
-	compose, err := os.ReadFile("../docker-compose.yml")
+	dockerfile, err := os.ReadFile("Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	example, err := os.ReadFile("../.env.example")
-	if err != nil {
-		t.Fatal(err)
+	if !regexp.MustCompile(`(?m)^ENTRYPOINT \["senaite-sync"\]\s*$`).Match(dockerfile) {
+		t.Error(`deployments/Dockerfile: no ENTRYPOINT ["senaite-sync"], which the services' commands follow`)
 	}
-	interpolated := map[string]bool{}
-	for _, m := range regexp.MustCompile(`\$\{([A-Z_][A-Z0-9_]*)`).FindAllStringSubmatch(string(compose), -1) {
-		interpolated[m[1]] = true
-	}
-	// and the secrets' environment sources
-	for _, m := range regexp.MustCompile(`(?m)^\s+environment: ([A-Z_][A-Z0-9_]*)\s*$`).FindAllStringSubmatch(string(compose), -1) {
-		interpolated[m[1]] = true
-	}
-	if len(interpolated) < 5 {
-		t.Fatalf("only %v interpolated", interpolated)
-	}
-	for v := range interpolated {
-		if !regexp.MustCompile(`(?m)^` + v + `=`).Match(example) {
-			t.Errorf(".env.example does not name %s, which docker-compose.yml reads", v)
+	// one key, one token, one database for the deployment: every process
+	// reads each from the same secret
+	for _, sv := range composeSecretVariables {
+		sources := map[string][]string{}
+		for name, s := range p.Services {
+			f := composeEnv(s, sv+"_FILE")
+			for _, ref := range s.Secrets {
+				if f != "" && composeSecretPath(ref) == f {
+					sources[ref.Source] = append(sources[ref.Source], name)
+				}
+			}
 		}
-	}
-	out, err := exec.Command("git", "-C", "..", "check-ignore", "-q", ".env").CombinedOutput()
-	if err != nil {
-		t.Errorf(".env is not git-ignored: %v %s", err, out)
+		if len(sources) != 1 {
+			t.Errorf("%s_FILE names secrets %v, want one for every process", sv, sources)
+		}
 	}
 }
