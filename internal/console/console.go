@@ -258,16 +258,11 @@ type typeCounts struct {
 }
 
 func (s *Server) run(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		s.failPage(w, fmt.Errorf("not a run id: %w", store.ErrNotFound))
+	run, ok := s.pathRun(w, r)
+	if !ok {
 		return
 	}
-	run, err := s.Store.Run(r.Context(), id)
-	if err != nil {
-		s.failPage(w, err)
-		return
-	}
+	id := run.ID
 	byType := make([]typeCounts, 0, len(run.ByType))
 	for t, c := range run.ByType {
 		byType = append(byType, typeCounts{t, c})

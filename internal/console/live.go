@@ -91,14 +91,8 @@ func (s *Server) liveProgress(ctx context.Context, run store.Run) (*live, error)
 
 // runLive serves a run's progress fragment.
 func (s *Server) runLive(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	run, err := s.Store.Run(r.Context(), id)
-	if err != nil {
-		s.failPage(w, err)
+	run, ok := s.pathRun(w, r)
+	if !ok {
 		return
 	}
 	l, err := s.liveProgress(r.Context(), run)

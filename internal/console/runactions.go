@@ -12,6 +12,22 @@ import (
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
+// pathRun is the run the request's path names; false when there is none
+// (the page saying so has been written).
+func (s *Server) pathRun(w http.ResponseWriter, r *http.Request) (store.Run, bool) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		s.failPage(w, fmt.Errorf("not a run id: %w", store.ErrNotFound))
+		return store.Run{}, false
+	}
+	run, err := s.Store.Run(r.Context(), id)
+	if err != nil {
+		s.failPage(w, err)
+		return store.Run{}, false
+	}
+	return run, true
+}
+
 // differencesShown bounds the differences page; the API and `run show`
 // page through all of them.
 const differencesShown = 2000
@@ -19,16 +35,11 @@ const differencesShown = 2000
 // differences shows what a verify run found different, on a page of its
 // own: under the run's counts it sat thousands of pixels down (issue #15).
 func (s *Server) differences(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		s.failPage(w, fmt.Errorf("not a run id: %w", store.ErrNotFound))
+	run, ok := s.pathRun(w, r)
+	if !ok {
 		return
 	}
-	run, err := s.Store.Run(r.Context(), id)
-	if err != nil {
-		s.failPage(w, err)
-		return
-	}
+	id := run.ID
 	diffs, err := s.Store.Differences(r.Context(), id, differencesShown)
 	if err != nil {
 		s.failPage(w, err)
