@@ -43,6 +43,9 @@ type CapacityRun struct {
 	// Timeline is the share of the lab's threads busy in each second of
 	// the import.
 	Timeline []float64
+	// ByRoute counts the import's requests by method and route: where a
+	// change of requests per object comes from.
+	ByRoute map[string]int64
 }
 
 // Ceiling is the most requests a second the destination can serve:
@@ -153,6 +156,10 @@ func runCapacityOnce(ctx context.Context, o CapacityOptions, capacity int) (Capa
 	if err := simReset(ctx, hc, dest.URL); err != nil {
 		return res, err
 	}
+	before, err := simStatsOf(ctx, hc, dest.URL)
+	if err != nil {
+		return res, err
+	}
 	// the lab's threads second by second: where an import leaves them idle
 	tctx, stopTimeline := context.WithCancel(ctx)
 	timeline := make(chan []float64, 1)
@@ -193,6 +200,22 @@ func runCapacityOnce(ctx context.Context, o CapacityOptions, capacity int) (Capa
 		line += fmt.Sprintf(" %.0f", 100*u)
 	}
 	logf("threads busy each second (%%):%s", line)
+	res.ByRoute = map[string]int64{}
+	for route, n := range st.ByRoute {
+		if d := n - before.ByRoute[route]; d > 0 {
+			res.ByRoute[route] = d
+		}
+	}
+	routes := make([]string, 0, len(res.ByRoute))
+	for route := range res.ByRoute {
+		routes = append(routes, route)
+	}
+	sort.Slice(routes, func(i, j int) bool { return res.ByRoute[routes[i]] > res.ByRoute[routes[j]] })
+	line = ""
+	for _, route := range routes {
+		line += fmt.Sprintf(" %s=%d (%.2f/object)", route, res.ByRoute[route], float64(res.ByRoute[route])/float64(max(res.Objects, 1)))
+	}
+	logf("requests by route:%s", line)
 	return res, nil
 }
 

@@ -28,6 +28,7 @@ import (
 // Pure (no clock, no lock): the gate serialises its calls.
 type Adaptive struct {
 	limit, min, max float64
+	users           int // processes using the lab, this one included (SetUsers)
 
 	// the window being gathered
 	n, overloads int
@@ -60,6 +61,8 @@ func adaptiveHigh(limit float64) float64 { return max(0.4, 2/limit) }
 // concurrency though the lab has threads to spare: make bench-labs lost
 // half its throughput without a floor), so the limit only adds to what
 // was safe. A lab of fewer threads is bounded by its max_concurrency.
+// The floor is the lab's: processes that use the lab at once share it
+// (SetUsers), at least one request each.
 const AdaptiveFloor = 4
 
 // NewAdaptive starts at one request in flight (the first window, of
@@ -77,8 +80,38 @@ func (a *Adaptive) Limit() int { return max(int(a.limit), 1) }
 // SetCeiling follows the lab's bound when it changes.
 func (a *Adaptive) SetCeiling(ceiling int) {
 	a.max = float64(max(ceiling, 1))
-	a.min = min(AdaptiveFloor, a.max)
+	a.setFloor()
 	a.limit = min(a.limit, a.max)
+}
+
+// SetUsers tells how many processes send the lab requests now, this one
+// included: the floor is the lab's, shared between them — two processes
+// at four each kept eight requests on a lab of two threads, a queue of
+// three requests' time.
+func (a *Adaptive) SetUsers(n int) {
+	a.users = max(n, 1)
+	a.setFloor()
+}
+
+func (a *Adaptive) setFloor() {
+	a.min = min(float64(max(AdaptiveFloor/max(a.users, 1), 1)), a.max)
+}
+
+// Base is what it learnt of the lab's latency without load (reads,
+// writes; 0 unknown), for the lab's other users (store.ShareLatency).
+func (a *Adaptive) Base() [2]time.Duration { return a.base }
+
+// Teach takes what the lab's other users learnt of its latency without
+// load, the least of each kind: a process that starts while the lab is
+// busy with another's work would take the other's queue for the lab's own
+// time and see no queue at all (a coordinator replaying early next to an
+// importer kept eight requests on a lab of two threads).
+func (a *Adaptive) Teach(base [2]time.Duration) {
+	for k, b := range base {
+		if b > 0 && (a.base[k] == 0 || b < a.base[k]) {
+			a.base[k] = b
+		}
+	}
 }
 
 // Observe learns from one answered attempt; demand counts the requests in
@@ -157,9 +190,15 @@ func (a *Adaptive) judge() {
 		if mean[k] <= 0 {
 			continue
 		}
-		seen := max(mean[k]-max(queue, 0), time.Microsecond)
-		if a.base[k] == 0 || seen < a.base[k] {
-			a.base[k] = seen
+		if a.base[k] == 0 {
+			// a kind first seen under load learns from the other's queue
+			a.base[k] = max(mean[k]-max(queue, 0), time.Microsecond)
+		} else if mean[k] < a.base[k] {
+			// once known, only what a window of its own shows: a base lowered
+			// by the other kind's queue would lower the other's in turn, down
+			// to where every window looks queued (a 50 ms lab learnt as 31 ms
+			// kept the limit at its floor)
+			a.base[k] = mean[k]
 		}
 	}
 	if qn == 0 {

@@ -149,3 +149,61 @@ func TestAdaptiveSlowerLabKeepsTheFloor(t *testing.T) {
 		t.Fatalf("limit %d, want the floor %d", got, AdaptiveFloor)
 	}
 }
+
+// TestAdaptiveRecoversAfterSharing: a lab shared for a while with another
+// process's work (its requests queue behind the other's) is found again
+// once the other stops — the latency without load is never learnt below
+// what a request of the lab takes: learnt from the other kind's queue, it
+// sank window by window (a 50 ms lab to 31 ms) and held the limit at its
+// floor for the rest of an import.
+func TestAdaptiveRecoversAfterSharing(t *testing.T) {
+	l := fluidLab{threads: 16, lat: 50 * time.Millisecond}
+	a := NewAdaptive(32)
+	phase := func(others, samples int) float64 {
+		sum := 0
+		for i := range samples {
+			n := min(a.Limit(), 1000)
+			sum += n
+			a.Observe(senaite.Outcome{Latency: l.latency(n+others, i%3 == 0), Write: i%3 == 0}, 1000)
+		}
+		return float64(sum) / float64(samples)
+	}
+	phase(0, 3000)
+	shared := phase(16, 3000)
+	alone := phase(0, 3000)
+	if a.base[0] < l.lat || a.base[1] < l.lat*3/2 {
+		t.Errorf("latency without load learnt as %v (reads) and %v (writes), below the lab's %v and %v",
+			a.base[0], a.base[1], l.lat, l.lat*3/2)
+	}
+	if alone < float64(l.threads) {
+		t.Errorf("%.1f in flight on average once alone again (%.1f while shared), want at least the lab's %d threads",
+			alone, shared, l.threads)
+	}
+}
+
+// TestAdaptiveFloorIsTheLabs: processes using a lab at once share its
+// floor — on a lab of two threads, an importer and a coordinator
+// replaying early keep four requests between them, not eight.
+func TestAdaptiveFloorIsTheLabs(t *testing.T) {
+	l := fluidLab{threads: 2, lat: 50 * time.Millisecond}
+	for _, users := range []int{1, 2} {
+		procs := make([]*Adaptive, users)
+		for i := range procs {
+			procs[i] = NewAdaptive(32)
+			procs[i].SetUsers(users)
+		}
+		total := 0
+		for i := range 20000 {
+			total = 0
+			for _, a := range procs {
+				total += a.Limit()
+			}
+			a := procs[i%users]
+			a.Observe(senaite.Outcome{Latency: l.latency(total, i%3 == 0), Write: i%3 == 0}, 1000)
+		}
+		if total > max(AdaptiveFloor, users) {
+			t.Errorf("%d processes on a lab of two threads: %d requests in flight between them, want at most the floor %d",
+				users, total, AdaptiveFloor)
+		}
+	}
+}

@@ -50,6 +50,7 @@ type Slots interface {
 	SlotPeers(ctx context.Context, instanceID int64, holder string, window time.Duration) ([]store.SlotPeer, error)
 	WaitForSlots(ctx context.Context, instanceID int64, holder string) error
 	StopWaitingForSlots(ctx context.Context, instanceID int64, holder string) error
+	ShareLatency(ctx context.Context, instanceID int64, base [2]time.Duration, fresh time.Duration) ([2]time.Duration, error)
 	Remotes(ctx context.Context) ([]store.Remote, error)
 }
 

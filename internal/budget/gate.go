@@ -45,6 +45,7 @@ type Gate struct {
 	stopped   time.Time // when it last stopped waiting
 	renewedAt time.Time
 	sharedAt  time.Time
+	latencyAt time.Time // last shared what it learnt of the lab's latency
 	rateAt    time.Time // last claim of free slots for their rate
 	failures  int
 }
@@ -299,6 +300,11 @@ func (r *Registry) window() time.Duration { return 2 * r.Term }
 // the clocks' rates.
 func (r *Registry) margin() time.Duration { return r.TTL / 10 }
 
+// latencyFresh is how long a lab's least latency, not seen again, is
+// taught to its users (store.ShareLatency): a lab that grew slower for good
+// is learnt again.
+const latencyFresh = 10 * time.Minute
+
 // step is one round of the maintainer: the lab's bounds, slots given back
 // (lost, beyond the bound, owed, idle), slots claimed for the requests
 // waiting, renewal, fairness. It answers when to step again, or done when
@@ -330,6 +336,19 @@ func (g *Gate) step(ctx context.Context) (next time.Duration, done bool) {
 	if n == 0 {
 		g.mu.Unlock()
 		return r.Poll, false
+	}
+	if now.Sub(g.latencyAt) >= r.Term {
+		// what this process learnt of the lab's latency, and what the others did
+		g.latencyAt = now
+		base := g.adapt.Base()
+		g.mu.Unlock()
+		shared, err := r.Store.ShareLatency(octx, g.lab, base, latencyFresh)
+		g.mu.Lock()
+		if err != nil {
+			fail("cannot share the lab's latency", err)
+		} else {
+			g.adapt.Teach(shared)
+		}
 	}
 	// what goes back: slots no request uses that the store took back, that
 	// are no longer trusted, beyond the bound, owed to others, or idle
@@ -572,6 +591,7 @@ func (g *Gate) share(peers []store.SlotPeer) bool {
 	for _, p := range peers {
 		sh.Peers = append(sh.Peers, Peer{Held: p.Held, Waiting: p.Waiting})
 	}
+	g.adapt.SetUsers(1 + len(peers))
 	k := sh.GiveBack()
 	if k == 0 {
 		return false

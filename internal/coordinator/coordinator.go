@@ -64,6 +64,10 @@ type Coordinator struct {
 	askedAt time.Time
 	askErr  error
 
+	earlyMu sync.Mutex
+	early   map[uuid.UUID]*earlyReplay // import runs whose early replay runs here (earlyreplay.go)
+	earlyWG sync.WaitGroup
+
 	analyzed  time.Time
 	scheduled time.Time
 }
@@ -100,6 +104,7 @@ const tickEvery = 200 * time.Millisecond
 // store's fence), and the next leader's step resumes it.
 func (c *Coordinator) Lead(ctx context.Context) {
 	var wg sync.WaitGroup
+	defer c.earlyWG.Wait()
 	defer wg.Wait()
 	tick := time.NewTicker(tickEvery)
 	defer tick.Stop()

@@ -55,6 +55,9 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 		if level < 0 {
 			return c.finishImport(ctx, r)
 		}
+		if r.Kind == store.KindImport {
+			c.startEarlyReplay(ctx, r)
+		}
 		if c.levelListed(r.ID, level) {
 			return nil // published; its objects are on their way
 		}
@@ -139,13 +142,20 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if err := c.Store.SaveDeferred(ctx, r.RemoteID, deferred); err != nil {
 		return err
 	}
+	early := 0
+	if r.Kind == store.KindImport {
+		if early, err = c.Store.PlanEarlyReplay(ctx, r.RemoteID); err != nil {
+			return err
+		}
+	}
 	// the fetch filled the tables faster than autovacuum looks: without
 	// fresh statistics batches are read through the state index
 	if err := c.Store.Analyze(ctx); err != nil {
 		return err
 	}
 	c.Log.InfoContext(ctx, "import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(lab.UIDs), "dependencies", lab.Edges,
-		"levels", l.Levels, "deferred", len(deferred), "id_sequences", l.SequencesKept(), "unsequenced", unsequenced)
+		"levels", l.Levels, "deferred", len(deferred), "id_sequences", l.SequencesKept(), "unsequenced", unsequenced,
+		"early_replay_samples", early)
 	return nil
 }
 
@@ -288,6 +298,7 @@ const (
 )
 
 func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
+	c.stopEarlyReplay(r.ID)
 	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
 	if err != nil {
 		return err
@@ -315,13 +326,19 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
+	// one request each, independent of each other: a few at once, within
+	// the lab's gate
+	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(importer.ReplayConcurrency)
 	for uid, fields := range pending {
-		if err := h.SetDeferred(ctx, rm, uid, fields); err != nil {
-			return err
-		}
-		if err := c.Store.DeferredDone(ctx, rm.ID, uid); err != nil {
-			return err
-		}
+		p.Go(func(ctx context.Context) error {
+			if err := h.SetDeferred(ctx, rm, uid, fields); err != nil {
+				return err
+			}
+			return c.Store.DeferredDone(ctx, rm.ID, uid)
+		})
+	}
+	if err := p.Wait(); err != nil {
+		return err
 	}
 	dst, err := c.Store.InstanceByID(ctx, rm.DestinationID)
 	if err != nil {

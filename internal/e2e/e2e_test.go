@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -412,6 +413,30 @@ func TestMigrationFiveThousandObjects(t *testing.T) {
 	m.distributed(2)
 	m.migrate(nil)
 	m.assertMirrored()
+	// samples replayed while the rest of the lab was being imported, and
+	// the copy the sceptic compared is still the source's
+	if n := m.d.earlyReplayed(); n == 0 {
+		t.Error("no sample's workflow was replayed before every object had landed (early replay)")
+	} else {
+		t.Logf("%d samples replayed early", n)
+	}
+}
+
+// earlyReplayed counts the samples the coordinators replayed early, from
+// their logs ("early replay stopped", samples).
+func (d *deployment) earlyReplayed() int {
+	re := regexp.MustCompile(`early replay stopped.*?samples[=":]+(\d+)`)
+	n := 0
+	for name, b := range d.logs {
+		if !strings.HasPrefix(name, "coordinator") && !strings.HasPrefix(name, "standalone") {
+			continue
+		}
+		for _, m := range re.FindAllStringSubmatch(b.String(), -1) {
+			k, _ := strconv.Atoi(m[1])
+			n += k
+		}
+	}
+	return n
 }
 
 // TestMigrationSurvivesSIGKILL is the same migration with an importer

@@ -413,7 +413,7 @@ func (h *Handler) ReplayAll(ctx context.Context, rm store.Remote, run uuid.UUID,
 	if n, err := h.Store.CountReplayed(ctx, rm.ID, run); err != nil {
 		return err
 	} else if n > 0 {
-		h.Log.InfoContext(ctx, "replay: resuming after what an earlier pass of the run did", "remote", rm.Name, "objects", n)
+		h.Log.InfoContext(ctx, "replay: going on from what the early replay or an earlier pass of the run did", "remote", rm.Name, "objects", n)
 	}
 	troubled := map[string]string{} // unsettled by transient errors: uid → last error
 	defer func() {

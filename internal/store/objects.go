@@ -674,7 +674,7 @@ func (s *Store) ReplayBatches(ctx context.Context, remoteID int64, w ReplayWalk,
 		types = []string{}
 	}
 	size := max(w.Batch, 1)
-	const cols = storedWithoutData + `, CASE WHEN replayed_run = $2 THEN replay_mark ELSE 0 END`
+	const cols = replayCols
 	const where = `remote_id = $1 AND state = $3 AND (portal_type = ANY($4)) <> $5 AND ($6::uuid IS NULL OR run_id = $6)`
 	args := []any{remoteID, w.Run, w.State, types, w.Except, w.Scope}
 	query := func(what, sql string, more ...any) ([]ReplayObject, error) {
@@ -682,12 +682,7 @@ func (s *Store) ReplayBatches(ctx context.Context, remoteID int64, w ReplayWalk,
 		if err != nil {
 			return nil, fmt.Errorf("store: replay batch %s: %w", what, err)
 		}
-		out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ReplayObject, error) {
-			var o ReplayObject
-			err := r.Scan(&o.SourceUID, &o.PortalType, &o.SourcePath, &o.ParentUID, &o.State, &o.DestUID, &o.Modified,
-				&o.Written, &o.Sequence, &o.Seq, &o.Merged, &o.Data, &o.Mark)
-			return o, err
-		})
+		out, err := pgx.CollectRows(rows, scanReplayObject)
 		if err != nil {
 			return nil, fmt.Errorf("store: replay batch %s: %w", what, err)
 		}

@@ -1,0 +1,194 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/senaite-sync/senaite-sync/internal/importer"
+	"github.com/senaite-sync/senaite-sync/internal/labs"
+	"github.com/senaite-sync/senaite-sync/internal/senaite"
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// The early replay of an import (issue #13; store.PlanEarlyReplay): while
+// its objects are still being imported — ID sequences created one at a
+// time, the lab's threads mostly idle — the leader replays the workflow of
+// every sample whose objects have all landed. The whole lab's replay
+// (finishImport) skips what settled early, and takes up whatever did not.
+
+// earlyConcurrency is how many samples are replayed at once: each is a
+// chain of requests one after the other (its analyses' transitions), so it
+// takes several to fill a lab; the lab's gate bounds what is in flight.
+const earlyConcurrency = 32
+
+// earlyPoll is how often the early replay looks for samples that became
+// ready while none of its own finished.
+const earlyPoll = 300 * time.Millisecond
+
+// earlyReplay is one run's early replay at work in this process.
+type earlyReplay struct {
+	stop chan struct{} // closed: list no more samples, finish those in hand
+	done chan struct{} // closed once it has stopped
+}
+
+// startEarlyReplay starts a run's early replay unless it runs already;
+// it ends with ctx (the leader's term), or once stopEarlyReplay asks.
+func (c *Coordinator) startEarlyReplay(ctx context.Context, r store.Run) {
+	c.earlyMu.Lock()
+	defer c.earlyMu.Unlock()
+	if _, ok := c.early[r.ID]; ok {
+		return
+	}
+	if c.early == nil {
+		c.early = map[uuid.UUID]*earlyReplay{}
+	}
+	e := &earlyReplay{stop: make(chan struct{}), done: make(chan struct{})}
+	c.early[r.ID] = e
+	c.earlyWG.Add(1)
+	go func() {
+		defer c.earlyWG.Done()
+		defer close(e.done)
+		defer func() {
+			c.earlyMu.Lock()
+			if c.early[r.ID] == e {
+				delete(c.early, r.ID) // the term ended: the next one starts it again
+			}
+			c.earlyMu.Unlock()
+		}()
+		c.runEarlyReplay(ctx, r, e.stop)
+	}()
+}
+
+// stopEarlyReplay ends a run's early replay once its objects have all
+// landed: the samples ready now (those the last reports let go) are
+// replayed as far as they go, as many at once as before, and it returns
+// when none is left in hand — the whole lab's replay must not meet it on
+// the same sample.
+func (c *Coordinator) stopEarlyReplay(run uuid.UUID) {
+	c.earlyMu.Lock()
+	e, ok := c.early[run]
+	delete(c.early, run)
+	c.earlyMu.Unlock()
+	if !ok {
+		return
+	}
+	close(e.stop)
+	<-e.done
+}
+
+func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-chan struct{}) {
+	rm, err := c.Store.RemoteByID(ctx, r.RemoteID)
+	if err != nil {
+		c.Log.WarnContext(ctx, "early replay: remote", "run_id", r.ID, "remote", r.Remote, "error", err)
+		return
+	}
+	var verifier *senaite.Client
+	if dst, err := c.Store.InstanceByID(ctx, rm.DestinationID); err == nil {
+		verifier, err = labs.Verifier(dst, c.Key, c.labBounds(dst.ID), c.Log)
+		if err != nil {
+			c.Log.WarnContext(ctx, "early replay: verifier", "run_id", r.ID, "remote", r.Remote, "error", err)
+			return
+		}
+	} else {
+		c.Log.WarnContext(ctx, "early replay: destination", "run_id", r.ID, "remote", r.Remote, "error", err)
+		return
+	}
+	var (
+		mu       sync.Mutex
+		inHand   = map[string]bool{}
+		finished = make(chan struct{}, earlyConcurrency)
+		wg       sync.WaitGroup
+		replayed int
+		settled  int
+	)
+	defer func() {
+		wg.Wait()
+		if replayed > 0 {
+			c.Log.InfoContext(ctx, "early replay stopped", "run_id", r.ID, "remote", r.Remote, "samples", replayed, "settled", settled)
+		}
+	}()
+	finishing := false // asked to stop: every sample ready goes, then it ends
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		if now, err := c.Store.Run(ctx, r.ID); err == nil && now.Status != store.StatusRunning {
+			return // cancelled or failed meanwhile: nothing more of it goes
+		}
+		mu.Lock()
+		free := earlyConcurrency - len(inHand)
+		except := make([]string, 0, len(inHand))
+		for uid := range inHand {
+			except = append(except, uid)
+		}
+		mu.Unlock()
+		var ready []string
+		if free > 0 {
+			if ready, err = c.Store.EarlyReplayReady(ctx, rm.ID, except, free); err != nil && ctx.Err() == nil {
+				c.Log.WarnContext(ctx, "early replay: ready samples", "run_id", r.ID, "remote", r.Remote, "error", err)
+			}
+		}
+		if len(ready) > 0 {
+			h := c.importHandler()
+			if err := h.PrepareEarlyReplay(ctx, rm); err != nil {
+				c.Log.WarnContext(ctx, "early replay: retests", "run_id", r.ID, "remote", r.Remote, "error", err)
+				ready = nil
+			}
+			for _, uid := range ready {
+				mu.Lock()
+				inHand[uid] = true
+				mu.Unlock()
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ok, err := h.ReplaySample(ctx, rm, r.ID, verifier, uid)
+					switch {
+					case err == nil:
+					case errors.Is(err, importer.ErrEarlyTransient), ctx.Err() != nil:
+						c.Log.DebugContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+							"uid", uid, "error", err)
+					default:
+						c.Log.WarnContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+							"uid", uid, "error", err)
+					}
+					if ctx.Err() == nil {
+						if err := c.Store.EarlyReplayDone(ctx, rm.ID, []string{uid}); err != nil {
+							c.Log.DebugContext(ctx, "early replay: done", "run_id", r.ID, "remote", r.Remote, "uid", uid, "error", err)
+						}
+					}
+					mu.Lock()
+					delete(inHand, uid)
+					replayed++
+					if ok {
+						settled++
+					}
+					mu.Unlock()
+					select {
+					case finished <- struct{}{}:
+					default:
+					}
+				}()
+			}
+		}
+		if finishing {
+			mu.Lock()
+			idle := len(inHand) == 0
+			mu.Unlock()
+			if idle && len(ready) == 0 {
+				return
+			}
+		}
+		select {
+		case <-stop:
+			stop, finishing = nil, true
+		case <-ctx.Done():
+			return
+		case <-finished:
+		case <-time.After(earlyPoll):
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/senaite-sync/senaite-sync/internal/store"
+)
+
+// TestEarlyReplayWaitsForWhatTheSampleTouches: a sample goes to the early
+// replay once it and everything its replay touches have landed — its
+// analyses and reports, the worksheet that assigns one of them, the
+// method another names — while a retest that the replay itself makes does
+// not hold it back; a partition and its primary, and a sample whose
+// analysis holds a deferred reference, wait for the whole lab's replay.
+func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := migrated(t)
+	rm := seedRemote(t, s)
+	page := []store.Fetched{
+		{SourceUID: "client", PortalType: "Client"},
+		{SourceUID: "method", PortalType: "Method"},
+		{SourceUID: "s1", PortalType: "AnalysisRequest", ParentUID: "client", Refs: []string{"Client:client"}},
+		{SourceUID: "a1", PortalType: "Analysis", ParentUID: "s1", Refs: []string{"Method:method"}},
+		{SourceUID: "a2", PortalType: "Analysis", ParentUID: "s1"},
+		{SourceUID: "a1-retest", PortalType: "Analysis", ParentUID: "s1", Refs: []string{"RetestOf:a1"}},
+		{SourceUID: "r1", PortalType: "ARReport", ParentUID: "s1", Refs: []string{"AnalysisRequest:s1"}},
+		{SourceUID: "ws", PortalType: "Worksheet", Refs: []string{"Analyses:a2"}},
+		// a primary and its partition
+		{SourceUID: "s2", PortalType: "AnalysisRequest", ParentUID: "client"},
+		{SourceUID: "s3", PortalType: "AnalysisRequest", ParentUID: "client", Refs: []string{"ParentAnalysisRequest:s2"}},
+		// a sample whose analysis holds a deferred reference
+		{SourceUID: "s4", PortalType: "AnalysisRequest", ParentUID: "client"},
+		{SourceUID: "a4", PortalType: "Analysis", ParentUID: "s4", Refs: []string{"Attachment:ws"}},
+		// a sample whose analysis a deferred reference names (a worksheet
+		// assigns it once every object is there)
+		{SourceUID: "s5", PortalType: "AnalysisRequest", ParentUID: "client"},
+		{SourceUID: "a5", PortalType: "Analysis", ParentUID: "s5"},
+		{SourceUID: "ws5", PortalType: "Worksheet", Refs: []string{"Analyses:a5"}},
+	}
+	for i := range page {
+		page[i].SourcePath = "/senaite/" + page[i].SourceUID
+		page[i].Data = []byte(`{}`)
+	}
+	storeFetched(t, s, rm, page)
+	if err := s.SetLevels(ctx, rm.ID, len(page), func(i int) store.Planned {
+		return store.Planned{SourceUID: page[i].SourceUID, Level: i}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveDeferred(ctx, rm.ID, []store.DeferredRef{{SourceUID: "a4", Field: "Attachment", TargetUID: "ws"},
+		{SourceUID: "ws5", Field: "Analyses", TargetUID: "a5"}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PlanEarlyReplay(ctx, rm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("samples that may go early = %d, want 1 (s1: s2 and s3 are linked, s4 and s5 have deferred references)", n)
+	}
+	ready := func(except ...string) []string {
+		t.Helper()
+		got, err := s.EarlyReplayReady(ctx, rm.ID, except, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	land := func(uids ...string) {
+		t.Helper()
+		for _, uid := range uids {
+			if err := s.MarkObject(ctx, rm.ID, uid, []store.ObjState{store.ObjFetched}, store.ObjImported, "", "dest-"+uid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// every other sample lands at once: none of them goes early
+	land("client", "s1", "s2", "s3", "s4", "a4", "s5", "a5", "ws5")
+	for _, step := range []struct {
+		land []string
+		want []string
+	}{
+		{nil, nil},                        // its analyses, report, worksheet and method are still to come
+		{[]string{"a1", "a2", "r1"}, nil}, // the method a1 names, the worksheet a2 is on
+		{[]string{"method"}, nil},
+		{[]string{"ws"}, nil}, // its retest is still to import
+	} {
+		land(step.land...)
+		if got := ready(); !slices.Equal(got, step.want) {
+			t.Fatalf("after %v landed: ready = %v, want %v", step.land, got, step.want)
+		}
+	}
+	// the retest is made by the replay itself: parked for it, it holds
+	// nothing back
+	if err := s.Park(ctx, rm.ID, "a1-retest", []store.ObjState{store.ObjFetched}, store.WaitReplay, "", "made by a retraction"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ready(); !slices.Equal(got, []string{"s1"}) {
+		t.Fatalf("with its retest parked for the replay: ready = %v, want [s1]", got)
+	}
+	// in hand or done, a sample is not listed again
+	if got := ready("s1"); len(got) != 0 {
+		t.Fatalf("s1 in hand: ready = %v, want none", got)
+	}
+	run := uuid.New()
+	if err := s.MarkReplayed(ctx, rm.ID, run, []string{"a2"}, store.ReplaySettled); err != nil {
+		t.Fatal(err)
+	}
+	group, err := s.ReplayGroup(ctx, rm.ID, run, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	marks := map[string]store.ReplayMark{}
+	for _, o := range group {
+		uids = append(uids, o.SourceUID)
+		marks[o.SourceUID] = o.Mark
+	}
+	if uids[0] != "s1" || len(uids) != 5 || marks["a2"] != store.ReplaySettled || marks["a1"] != 0 {
+		t.Fatalf("replay group of s1 = %v with marks %v, want s1 first, its four children, a2 settled", uids, marks)
+	}
+	if err := s.EarlyReplayDone(ctx, rm.ID, []string{"s1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ready(); len(got) != 0 {
+		t.Fatalf("after its early replay: ready = %v, want none", got)
+	}
+	// planned again (the next import), it starts over
+	if n, err := s.PlanEarlyReplay(ctx, rm.ID); err != nil || n != 0 {
+		t.Fatalf("planned again with every sample landed: %d, %v; want 0 (only samples still to import go early)", n, err)
+	}
+}
