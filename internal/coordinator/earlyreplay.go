@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/sourcegraph/conc/pool"
 
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
@@ -28,6 +29,11 @@ const earlyConcurrency = 32
 // earlyPoll is how often the early replay looks for samples that became
 // ready while none of its own finished.
 const earlyPoll = 300 * time.Millisecond
+
+// earlyGap is the least time between two listings of ready samples: on a
+// fast lab samples finish every few milliseconds, and each listing asks
+// PostgreSQL over every family still waiting.
+const earlyGap = 100 * time.Millisecond
 
 // earlyReplay is one run's early replay at work in this process.
 type earlyReplay struct {
@@ -126,6 +132,9 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 			except = append(except, uid)
 		}
 		mu.Unlock()
+		if err := c.earlyDeferred(ctx, rm); err != nil && ctx.Err() == nil {
+			c.Log.WarnContext(ctx, "early replay: deferred references", "run_id", r.ID, "remote", r.Remote, "error", err)
+		}
 		var ready []string
 		if free > 0 {
 			if ready, err = c.Store.EarlyReplayReady(ctx, rm.ID, except, free); err != nil && ctx.Err() == nil {
@@ -182,6 +191,7 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 				return
 			}
 		}
+		listed := time.Now()
 		select {
 		case <-stop:
 			stop, finishing = nil, true
@@ -190,5 +200,33 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 		case <-finished:
 		case <-time.After(earlyPoll):
 		}
+		if wait := earlyGap - time.Since(listed); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
 	}
+}
+
+// earlyDeferred sets the deferred references whose objects all have their
+// copy by now (store.DeferredReady): the samples they touch may then go
+// early too, instead of waiting for the whole lab's deferred pass.
+func (c *Coordinator) earlyDeferred(ctx context.Context, rm store.Remote) error {
+	ready, err := c.Store.DeferredReady(ctx, rm.ID, earlyConcurrency)
+	if err != nil || len(ready) == 0 {
+		return err
+	}
+	h := c.importHandler()
+	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(importer.ReplayConcurrency)
+	for uid, fields := range ready {
+		p.Go(func(ctx context.Context) error {
+			if err := h.SetDeferred(ctx, rm, uid, fields); err != nil {
+				return err
+			}
+			return c.Store.DeferredDone(ctx, rm.ID, uid)
+		})
+	}
+	return p.Wait()
 }

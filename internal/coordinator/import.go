@@ -85,6 +85,7 @@ func (c *Coordinator) advanceImport(ctx context.Context, r store.Run) error {
 var errNothingFetched = errors.New("nothing fetched: run fetch first")
 
 func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remote) error {
+	planStarted := time.Now()
 	if rm.SourceFlavor == remote.Flavor1x {
 		if n, err := c.Store.MarkRetests1x(ctx, rm.ID); err != nil {
 			return err
@@ -142,20 +143,21 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if err := c.Store.SaveDeferred(ctx, r.RemoteID, deferred); err != nil {
 		return err
 	}
-	early := 0
-	if r.Kind == store.KindImport {
-		if early, err = c.Store.PlanEarlyReplay(ctx, r.RemoteID); err != nil {
-			return err
-		}
-	}
 	// the fetch filled the tables faster than autovacuum looks: without
 	// fresh statistics batches are read through the state index
 	if err := c.Store.Analyze(ctx); err != nil {
 		return err
 	}
+	early, earlyStarted := 0, time.Now()
+	if r.Kind == store.KindImport {
+		if early, err = c.Store.PlanEarlyReplay(ctx, r.RemoteID); err != nil {
+			return err
+		}
+	}
+	earlyTook := time.Since(earlyStarted)
 	c.Log.InfoContext(ctx, "import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(lab.UIDs), "dependencies", lab.Edges,
 		"levels", l.Levels, "deferred", len(deferred), "id_sequences", l.SequencesKept(), "unsequenced", unsequenced,
-		"early_replay_samples", early)
+		"early_replay_families", early, "early_replay_planned_in", earlyTook.Round(time.Millisecond), "elapsed", time.Since(planStarted).Round(time.Millisecond))
 	return nil
 }
 
@@ -317,6 +319,13 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 		c.Log.InfoContext(ctx, "requeued parked objects", "run_id", r.ID, "remote", r.Remote, "objects", n)
 		c.forgetLevel(r.ID)
 		return nil
+	}
+	if left, err := c.Store.EarlyReplayLeft(ctx, rm.ID, 20); err == nil && len(left) > 0 {
+		c.Log.DebugContext(ctx, "early replay: families left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+			"families", strings.Join(left, "; "))
+	}
+	if err := c.Store.ForgetEarlyReplay(ctx, rm.ID); err != nil {
+		return err
 	}
 	if err := c.Store.SetRunStage(ctx, r.ID, store.StageReferences); err != nil {
 		return err

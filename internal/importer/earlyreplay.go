@@ -36,33 +36,64 @@ func (h *Handler) PrepareEarlyReplay(ctx context.Context, rm store.Remote) error
 // makes another).
 const earlyRounds = 4
 
-// ReplaySample replays one sample and its children, as far as it goes;
+// ReplaySample replays a family of samples (store.EarlyFamily: a sample
+// with its partitions, its retests) and their children, as far as it goes,
+// in ReplayAll's order within the family: every sample up to what its
+// analyses cause, the analyses sample by sample, one after the other, the
+// rest of every sample; again while transitions made retests (analyses,
+// or the sample of an invalidation) that then need their own replay.
 // settled tells whether all of it reached the source's states. A transient
 // error of the lab stops it (the whole lab's replay takes it up again);
 // any other error is returned.
-func (h *Handler) ReplaySample(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client, sampleUID string) (settled bool, err error) {
+func (h *Handler) ReplaySample(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client, root string) (settled bool, err error) {
+	family, err := h.Store.EarlyFamily(ctx, rm.ID, root)
+	if err != nil {
+		return false, err
+	}
+	if len(family) == 0 {
+		family = []string{root}
+	}
+	isSample := map[string]bool{}
+	for _, uid := range family {
+		isSample[uid] = true
+	}
+	seen := map[string]bool{} // what a round found imported: the next replays what is new
 	for round := 0; round < earlyRounds; round++ {
-		group, err := h.Store.ReplayGroup(ctx, rm.ID, run, sampleUID)
+		group, err := h.Store.ReplayGroup(ctx, rm.ID, run, family)
 		if err != nil {
 			return false, err
 		}
-		sample, children := group[0], group[1:]
-		if sample.State != store.ObjImported || sample.Merged {
-			return false, nil
-		}
-		if round == 0 && !h.fieldsTravel(ctx, rm, sampleUID) {
-			if err := h.earlyAnalysisFields(ctx, rm, run, children); err != nil {
-				return false, err
+		if round == 0 {
+			wrote := false
+			for _, o := range group {
+				if isSample[o.SourceUID] && o.State == store.ObjImported && !h.fieldsTravel(ctx, rm, o.SourceUID) {
+					if err := h.earlyAnalysisFields(ctx, rm, run, childrenOf(group, o.SourceUID)); err != nil {
+						return false, err
+					}
+					wrote = true
+				}
 			}
-			if group, err = h.Store.ReplayGroup(ctx, rm.ID, run, sampleUID); err != nil {
-				return false, err
+			if wrote {
+				if group, err = h.Store.ReplayGroup(ctx, rm.ID, run, family); err != nil {
+					return false, err
+				}
 			}
-			children = group[1:]
 		}
 		written := map[string]bool{}
-		var todo []store.Stored
-		for _, o := range children {
-			if o.PortalType == "Analysis" && o.Mark >= store.ReplayFields {
+		marks := map[string]store.ReplayMark{}
+		var samples, todo []store.Stored
+		settledAll := true
+		for _, o := range group {
+			if o.State == store.ObjImported {
+				seen[o.SourceUID] = true
+			}
+			marks[o.SourceUID] = o.Mark
+			switch {
+			case isSample[o.SourceUID]:
+				if o.State == store.ObjImported && !o.Merged && (round > 0 || o.Mark < store.ReplaySettled) {
+					samples = append(samples, o.Stored)
+				}
+			case o.PortalType == "Analysis" && o.Mark >= store.ReplayFields:
 				written[o.SourceUID] = true
 			}
 			if replayPhase(o.PortalType) == 2 && o.State == store.ObjImported &&
@@ -70,71 +101,104 @@ func (h *Handler) ReplaySample(ctx context.Context, rm store.Remote, run uuid.UU
 				todo = append(todo, o.Stored)
 			}
 		}
-		if round == 0 && sample.Mark >= store.ReplaySettled && len(todo) == 0 {
-			return true, nil
+		if len(samples) == 0 && len(todo) == 0 {
+			return round > 0 || settledAll, nil
 		}
-		// the sample up to what its analyses cause, from its listed state
-		known := h.listedStates(ctx, rm, []replayGroup{{objects: []store.Stored{sample.Stored}}})
-		if round > 0 || sample.Mark < store.ReplayFirstPart {
-			ok, err := h.replay(ctx, rm, sample.Stored, verifier, true, written, known[sample.DestUID])
-			if err != nil {
-				return false, h.earlyError(sample.Stored, err)
+		// the samples up to what their analyses cause, from their listed states
+		known := h.listedStates(ctx, rm, []replayGroup{{objects: samples}})
+		var firstPart, done []string
+		for _, o := range samples {
+			if round == 0 && marks[o.SourceUID] >= store.ReplayFirstPart {
+				continue
 			}
-			mark := store.ReplayFirstPart
-			if ok {
-				mark = store.ReplaySettled
-			}
-			if err := h.Store.MarkReplayed(ctx, rm.ID, run, []string{sample.SourceUID}, mark); err != nil {
-				return false, err
-			}
-		}
-		// its analyses, one after the other (each may move the sample)
-		todo, err = h.groupData(ctx, rm, todo)
-		if err != nil {
-			return false, err
-		}
-		// the analyses' states in one listing, once the sample moved them
-		known = h.listedStates(ctx, rm, []replayGroup{{objects: todo}})
-		var done []string
-		for _, o := range todo {
 			ok, err := h.replay(ctx, rm, o, verifier, true, written, known[o.DestUID])
 			if err != nil {
-				_ = h.Store.MarkReplayed(ctx, rm.ID, run, done, store.ReplaySettled)
 				return false, h.earlyError(o, err)
 			}
 			if ok {
 				done = append(done, o.SourceUID)
+			} else {
+				firstPart = append(firstPart, o.SourceUID)
 			}
 		}
-		if err := h.Store.MarkReplayed(ctx, rm.ID, run, done, store.ReplaySettled); err != nil {
+		if err := h.markEarly(ctx, rm, run, firstPart, done); err != nil {
 			return false, err
 		}
-		// the rest of the sample (publish, invalidate)
-		ok, err := h.replay(ctx, rm, sample.Stored, verifier, true, written, senaite.Item{})
+		// their analyses, sample by sample, one after the other (each may
+		// move its sample), from one listing of their states
+		todo, err = h.groupData(ctx, rm, todo)
 		if err != nil {
-			return false, h.earlyError(sample.Stored, err)
+			return false, err
 		}
-		if ok {
-			if err := h.Store.MarkReplayed(ctx, rm.ID, run, []string{sample.SourceUID}, store.ReplaySettled); err != nil {
-				return false, err
+		known = h.listedStates(ctx, rm, []replayGroup{{objects: todo}})
+		done = done[:0]
+		for _, o := range todo {
+			ok, err := h.replay(ctx, rm, o, verifier, true, written, known[o.DestUID])
+			if err != nil {
+				_ = h.markEarly(ctx, rm, run, nil, done)
+				return false, h.earlyError(o, err)
+			}
+			if ok {
+				done = append(done, o.SourceUID)
+			} else {
+				settledAll = false
 			}
 		}
-		// retests adopted by this round are replayed by the next one
-		adopted := false
-		if after, err := h.Store.ReplayGroup(ctx, rm.ID, run, sampleUID); err != nil {
+		if err := h.markEarly(ctx, rm, run, nil, done); err != nil {
 			return false, err
-		} else {
-			for _, o := range after[1:] {
-				if replayPhase(o.PortalType) == 2 && o.State == store.ObjImported && o.Mark < store.ReplaySettled {
-					adopted = adopted || !containsStored(todo, o.SourceUID)
-				}
+		}
+		// the rest of the samples (publish, invalidate)
+		done = done[:0]
+		for _, o := range samples {
+			ok, err := h.replay(ctx, rm, o, verifier, true, written, senaite.Item{})
+			if err != nil {
+				_ = h.markEarly(ctx, rm, run, nil, done)
+				return false, h.earlyError(o, err)
+			}
+			if ok {
+				done = append(done, o.SourceUID)
+			} else {
+				settledAll = false
+			}
+		}
+		if err := h.markEarly(ctx, rm, run, nil, done); err != nil {
+			return false, err
+		}
+		// retests the transitions made: the next round replays them
+		after, err := h.Store.ReplayGroup(ctx, rm.ID, run, family)
+		if err != nil {
+			return false, err
+		}
+		adopted := false
+		for _, o := range after {
+			if o.State == store.ObjImported && !seen[o.SourceUID] {
+				adopted = true
 			}
 		}
 		if !adopted {
-			return ok && len(done) == len(todo), nil
+			return settledAll, nil
 		}
 	}
 	return false, nil
+}
+
+// markEarly records how far the early replay took objects.
+func (h *Handler) markEarly(ctx context.Context, rm store.Remote, run uuid.UUID, firstPart, settled []string) error {
+	if err := h.Store.MarkReplayed(ctx, rm.ID, run, firstPart, store.ReplayFirstPart); err != nil {
+		return err
+	}
+	return h.Store.MarkReplayed(ctx, rm.ID, run, settled, store.ReplaySettled)
+}
+
+// childrenOf are the objects of a replay group inside a sample.
+func childrenOf(group []store.ReplayObject, sample string) []store.ReplayObject {
+	var out []store.ReplayObject
+	for _, o := range group {
+		if o.ParentUID == sample {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // earlyAnalysisFields writes the own fields of a sample's adopted analyses
@@ -177,12 +241,3 @@ func (h *Handler) earlyError(o store.Stored, err error) error {
 // ErrEarlyTransient says a sample's early replay stopped on the lab's
 // transient errors: left to the whole lab's replay, not a failure.
 var ErrEarlyTransient = fmt.Errorf("importer: early replay interrupted by the lab")
-
-func containsStored(objs []store.Stored, uid string) bool {
-	for _, o := range objs {
-		if o.SourceUID == uid {
-			return true
-		}
-	}
-	return false
-}

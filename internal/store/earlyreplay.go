@@ -11,59 +11,101 @@ import (
 // The workflow replay of a sample need not wait for the whole lab's
 // objects (issue #13): the ID sequences keep an import's objects phase
 // long while the lab's threads sit idle, and the replay — most of an
-// import's requests — could fill them. A sample goes early once
-// everything its replay touches or could be touched by has landed: the
-// sample's children (its analyses; its reports, which a verified sample
-// no longer takes), what refers to the
-// sample or its children (a worksheet that assigns its analyses), and
-// what they refer to (the method an analysis' fields name). Samples linked
-// to another sample (partitions, invalidated samples and their retests)
-// or with deferred references from or to them (a worksheet whose analyses
-// are assigned in the deferred pass) go with the whole lab's replay, as
-// before.
+// import's requests — could fill them. A family of samples (a sample with
+// its partitions, an invalidated sample with its retest, the samples of
+// one report: samples that name each other, or whose children do) goes
+// early once everything its replay touches or could
+// be touched by has landed: its samples, their children (analyses;
+// reports, which a verified sample no longer takes), what refers to them
+// (a worksheet that assigns an analysis), and what they refer to (the
+// method an analysis' fields name), and once the deferred references from
+// or to any of those are set (a worksheet whose analyses are assigned in
+// the deferred pass: set early, as soon as both ends exist). Families
+// naming a sample of another family (a report of several samples), or
+// with a sample an earlier import brought go with the whole lab's replay,
+// as before.
 
 // PlanEarlyReplay lists, once the import is planned (levels and deferred
-// references saved), the samples that may be replayed early and what each
-// waits for (table replay_blockers); it returns how many samples may.
+// references saved), the families of samples that may be replayed early,
+// their samples and what each waits for (table replay_blockers); it
+// returns how many families may.
 func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64) (int, error) {
 	var n int
 	err := s.leaderWrite(ctx, func(q querier) error {
 		if _, err := q.Exec(ctx, `DELETE FROM replay_blockers WHERE remote_id = $1`, remoteID); err != nil {
 			return err
 		}
+		// the recursive family walk is estimated at millions of rows where
+		// it meets a few dozen: JIT compiled it for most of a second
+		if _, err := q.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
 		if _, err := q.Exec(ctx, `
-		WITH samples AS (
-			SELECT source_uid FROM objects
-			WHERE remote_id = $1 AND portal_type = 'AnalysisRequest' AND state IN ('fetched', 'waiting')
-		), members AS (
-			SELECT source_uid AS sample, source_uid AS member FROM samples
-			UNION ALL
-			SELECT c.parent_uid, c.source_uid FROM objects c JOIN samples s ON c.parent_uid = s.source_uid
-			WHERE c.remote_id = $1
+		WITH RECURSIVE all_samples AS (
+			SELECT source_uid, state IN ('fetched', 'waiting') AS to_import FROM objects
+			WHERE remote_id = $1 AND portal_type = 'AnalysisRequest'
 		), refs AS (
-			SELECT o.source_uid AS src, split_part(r, ':', 2) AS dst FROM objects o, unnest(o.refs) AS r
+			SELECT o.source_uid AS src, split_part(r, ':', 1) AS field, split_part(r, ':', 2) AS dst
+			FROM objects o, unnest(o.refs) AS r
 			WHERE o.remote_id = $1
+		), owner AS (
+			SELECT source_uid AS uid, source_uid AS sample FROM all_samples
+			UNION ALL
+			SELECT c.source_uid, c.parent_uid FROM objects c JOIN all_samples s ON c.parent_uid = s.source_uid
+			WHERE c.remote_id = $1
+		), links AS (
+			-- a sample, or something inside it (a report of several samples),
+			-- naming another sample
+			SELECT o.sample AS a, r.dst AS b FROM refs r JOIN owner o ON o.uid = r.src
+			JOIN all_samples s ON s.source_uid = r.dst WHERE r.dst <> o.sample
+		), edges AS (
+			SELECT a, b FROM links UNION SELECT b, a FROM links
+		), reach (uid, root) AS (
+			SELECT source_uid, source_uid FROM all_samples WHERE to_import
+			UNION
+			SELECT e.b, r.root FROM reach r JOIN edges e ON e.a = r.uid
+		), family AS (
+			SELECT uid, min(root) AS root FROM reach GROUP BY uid
+		), members AS (
+			SELECT root AS sample, uid AS member FROM family
+			UNION ALL
+			SELECT f.root, c.source_uid FROM objects c JOIN family f ON c.parent_uid = f.uid
+			WHERE c.remote_id = $1
 		), blocked AS (
 			SELECT sample, member AS blocker FROM members WHERE member <> sample
 			UNION
 			SELECT m.sample, r.src FROM members m JOIN refs r ON r.dst = m.member WHERE r.src <> m.sample
 			UNION
 			SELECT m.sample, r.dst FROM members m JOIN refs r ON r.src = m.member WHERE r.dst <> m.sample
+		), touched AS (
+			SELECT sample, member AS uid FROM members UNION SELECT sample, blocker FROM blocked
+		), deferred AS (
+			-- a deferred field is written whole: every target it names waits
+			-- for it, not only the one whose edge the plan held back
+			SELECT DISTINCT t.sample, d.source_uid FROM touched t JOIN deferred_refs d ON d.remote_id = $1
+			AND d.source_uid = t.uid
+			WHERE NOT d.done
+			UNION
+			SELECT DISTINCT t.sample, d.source_uid FROM touched t JOIN refs r ON r.dst = t.uid
+			JOIN deferred_refs d ON d.remote_id = $1 AND d.source_uid = r.src AND d.field = r.field
+			WHERE NOT d.done
 		), late AS (
 			SELECT b.sample FROM blocked b JOIN objects o ON o.remote_id = $1 AND o.source_uid = b.blocker
 			WHERE o.portal_type = 'AnalysisRequest'
+			AND NOT EXISTS (SELECT 1 FROM family f WHERE f.root = b.sample AND f.uid = b.blocker)
 			UNION
-			SELECT m.sample FROM members m JOIN deferred_refs d ON d.remote_id = $1
-			AND (d.source_uid = m.member OR d.target_uid = m.member)
-			WHERE NOT d.done
+			SELECT f.root FROM family f JOIN all_samples a ON a.source_uid = f.uid WHERE NOT a.to_import
 		)
-		INSERT INTO replay_blockers (remote_id, sample_uid, blocker_uid)
-		SELECT $1, source_uid, source_uid FROM samples WHERE source_uid NOT IN (SELECT sample FROM late)
+		INSERT INTO replay_blockers (remote_id, sample_uid, blocker_uid, kind)
+		SELECT $1, root, uid, 1 FROM family WHERE root NOT IN (SELECT sample FROM late)
 		UNION ALL
-		SELECT $1, sample, blocker FROM blocked WHERE sample NOT IN (SELECT sample FROM late)`, remoteID); err != nil {
+		SELECT $1, b.sample, b.blocker, 0 FROM blocked b WHERE b.sample NOT IN (SELECT sample FROM late)
+		AND NOT EXISTS (SELECT 1 FROM family f WHERE f.root = b.sample AND f.uid = b.blocker)
+		UNION ALL
+		SELECT $1, sample, source_uid, 2 FROM deferred WHERE sample NOT IN (SELECT sample FROM late)`, remoteID); err != nil {
 			return err
 		}
-		return q.QueryRow(ctx, `SELECT count(*) FROM replay_blockers WHERE remote_id = $1 AND blocker_uid = sample_uid`,
+		return q.QueryRow(ctx, `SELECT count(*) FROM replay_blockers WHERE remote_id = $1 AND blocker_uid = sample_uid AND kind = 1`,
 			remoteID).Scan(&n)
 	})
 	if err != nil {
@@ -72,27 +114,82 @@ func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64) (int, error
 	return n, nil
 }
 
-// EarlyReplayReady lists up to limit samples whose replay may start now:
-// imported, and every object they wait for landed — created, linked,
-// skipped or failed; a retest waiting to be made by the replay itself
-// does not hold its sample back. except are samples being replayed.
+// EarlyFamily lists the samples of a family the early replay takes
+// together (PlanEarlyReplay), in the order they were created.
+func (s *Store) EarlyFamily(ctx context.Context, remoteID int64, root string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT b.blocker_uid FROM replay_blockers b
+		JOIN objects o ON o.remote_id = b.remote_id AND o.source_uid = b.blocker_uid
+		WHERE b.remote_id = $1 AND b.sample_uid = $2 AND b.kind = 1
+		ORDER BY o.source_created, o.source_path, o.source_uid`, remoteID, root)
+	if err != nil {
+		return nil, fmt.Errorf("store: family of %s: %w", root, err)
+	}
+	return collectStrings(rows, "family of "+root)
+}
+
+// EarlyReplayReady lists up to limit families (by their least sample's
+// UID) whose replay may start now: every sample of theirs and every other
+// object they wait for landed — created, linked, skipped or failed; a
+// retest waiting to be made by the replay itself (an analysis of a
+// retraction, the sample of an invalidation) does not hold them back.
+// except are families being replayed.
 func (s *Store) EarlyReplayReady(ctx context.Context, remoteID int64, except []string, limit int) ([]string, error) {
 	if except == nil {
 		except = []string{}
 	}
 	rows, err := s.pool.Query(ctx, `SELECT b.sample_uid FROM replay_blockers b
 		JOIN objects s ON s.remote_id = b.remote_id AND s.source_uid = b.sample_uid
-		WHERE b.remote_id = $1 AND b.blocker_uid = b.sample_uid AND s.state = 'imported' AND NOT s.merged
+		WHERE b.remote_id = $1 AND b.blocker_uid = b.sample_uid AND b.kind = 1 AND NOT s.merged
 		AND NOT (b.sample_uid = ANY($2))
 		AND NOT EXISTS (SELECT 1 FROM replay_blockers x
 			JOIN objects o ON o.remote_id = x.remote_id AND o.source_uid = x.blocker_uid
-			WHERE x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid AND x.blocker_uid <> x.sample_uid
+			WHERE x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid AND x.kind IN (0, 1)
 			AND (o.state = 'fetched' OR (o.state = 'waiting' AND o.wait_kind <> 'replay')))
+		AND NOT EXISTS (SELECT 1 FROM replay_blockers x
+			JOIN deferred_refs d ON d.remote_id = x.remote_id AND d.source_uid = x.blocker_uid AND NOT d.done
+			WHERE x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid AND x.kind = 2)
 		ORDER BY b.sample_uid LIMIT $3`, remoteID, except, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: samples ready for an early replay: %w", err)
 	}
 	return collectStrings(rows, "samples ready for an early replay")
+}
+
+// DeferredReady lists up to limit objects whose deferred references can
+// be set now, with their fields: the object and every target its deferred
+// fields name have their copy. Set early, they let go the samples they touch
+// (PlanEarlyReplay) instead of holding them for the whole lab's replay.
+func (s *Store) DeferredReady(ctx context.Context, remoteID int64, limit int) (map[string][]string, error) {
+	// every target a deferred field names, not only the one whose edge the
+	// plan held back: the field is written whole (a worksheet's analyses)
+	rows, err := s.pool.Query(ctx, `SELECT f.source_uid, array_agg(f.field ORDER BY f.field) FROM (
+			SELECT DISTINCT d.source_uid, d.field FROM deferred_refs d
+			JOIN objects o ON o.remote_id = d.remote_id AND o.source_uid = d.source_uid AND o.state = 'imported'
+			WHERE d.remote_id = $1 AND NOT d.done
+			AND NOT EXISTS (SELECT 1 FROM unnest(o.refs) AS r
+				JOIN objects t ON t.remote_id = d.remote_id AND t.source_uid = split_part(r, ':', 2)
+				WHERE split_part(r, ':', 1) = d.field AND t.state NOT IN ('imported', 'unchanged'))
+		) f GROUP BY f.source_uid
+		HAVING count(*) = (SELECT count(DISTINCT x.field) FROM deferred_refs x
+			WHERE x.remote_id = $1 AND x.source_uid = f.source_uid AND NOT x.done)
+		ORDER BY 1 LIMIT $2`, remoteID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: deferred references ready: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var uid string
+		var fields []string
+		if err := rows.Scan(&uid, &fields); err != nil {
+			return nil, fmt.Errorf("store: deferred references ready: %w", err)
+		}
+		out[uid] = fields
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: deferred references ready: %w", err)
+	}
+	return out, nil
 }
 
 // EarlyReplayDone forgets what samples waited for: their early replay was
@@ -108,22 +205,55 @@ func (s *Store) EarlyReplayDone(ctx context.Context, remoteID int64, samples []s
 	return nil
 }
 
-// ReplayGroup is a sample and its children, without their data, with how
-// far run's replay took each: the sample first, then its children in the
-// order they were created.
-func (s *Store) ReplayGroup(ctx context.Context, remoteID int64, run uuid.UUID, sampleUID string) ([]ReplayObject, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+replayCols+` FROM objects
-		WHERE remote_id = $1 AND (source_uid = $3 OR parent_uid = $3)
-		ORDER BY source_uid = $3 DESC, source_created, source_path, source_uid`, remoteID, run, sampleUID)
+// EarlyReplayLeft describes, for the log, up to limit families the early
+// replay left to the whole lab's replay and what each still waited for.
+func (s *Store) EarlyReplayLeft(ctx context.Context, remoteID int64, limit int) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT b.sample_uid || ': ' || string_agg(DISTINCT
+			CASE WHEN x.kind = 2 THEN 'deferred references of ' || x.blocker_uid
+			ELSE o.portal_type || ' ' || x.blocker_uid || ' ' || o.state || coalesce(' (' || o.wait_kind || ')', '') END, ', ')
+		FROM replay_blockers b
+		JOIN replay_blockers x ON x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid
+		LEFT JOIN objects o ON o.remote_id = x.remote_id AND o.source_uid = x.blocker_uid
+		WHERE b.remote_id = $1 AND b.kind = 1 AND b.blocker_uid = b.sample_uid
+		AND ((x.kind IN (0, 1) AND (o.state = 'fetched' OR (o.state = 'waiting' AND o.wait_kind <> 'replay')))
+			OR (x.kind = 2 AND EXISTS (SELECT 1 FROM deferred_refs d WHERE d.remote_id = x.remote_id
+				AND d.source_uid = x.blocker_uid AND NOT d.done)))
+		GROUP BY b.sample_uid ORDER BY 1 LIMIT $2`, remoteID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: replay group of %s: %w", sampleUID, err)
+		return nil, fmt.Errorf("store: families left by the early replay: %w", err)
+	}
+	return collectStrings(rows, "families left by the early replay")
+}
+
+// ForgetEarlyReplay drops what a remote's samples waited for once its
+// objects have all landed: what did not go early goes with the whole
+// lab's replay.
+func (s *Store) ForgetEarlyReplay(ctx context.Context, remoteID int64) error {
+	if _, err := s.leaderExec(ctx, `DELETE FROM replay_blockers WHERE remote_id = $1`, remoteID); err != nil {
+		return fmt.Errorf("store: forget the early replay of remote %d: %w", remoteID, err)
+	}
+	return nil
+}
+
+// ReplayGroup is samples and their children, without their data, with
+// how far run's replay took each: the samples first, in the order given,
+// then the children, container by container in that order, each
+// container's in the order they were created.
+func (s *Store) ReplayGroup(ctx context.Context, remoteID int64, run uuid.UUID, samples []string) ([]ReplayObject, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+replayCols+` FROM objects o
+		LEFT JOIN unnest($3::text[]) WITH ORDINALITY AS p (uid, n) ON p.uid = o.parent_uid
+		LEFT JOIN unnest($3::text[]) WITH ORDINALITY AS q (uid, n) ON q.uid = o.source_uid
+		WHERE o.remote_id = $1 AND (o.source_uid = ANY($3) OR o.parent_uid = ANY($3))
+		ORDER BY q.n NULLS LAST, p.n, o.source_created, o.source_path, o.source_uid`, remoteID, run, samples)
+	if err != nil {
+		return nil, fmt.Errorf("store: replay group of %v: %w", samples, err)
 	}
 	out, err := pgx.CollectRows(rows, scanReplayObject)
 	if err != nil {
-		return nil, fmt.Errorf("store: replay group of %s: %w", sampleUID, err)
+		return nil, fmt.Errorf("store: replay group of %v: %w", samples, err)
 	}
-	if len(out) == 0 || out[0].SourceUID != sampleUID {
-		return nil, fmt.Errorf("store: replay group of %s: %w", sampleUID, ErrNotFound)
+	if len(out) < len(samples) {
+		return nil, fmt.Errorf("store: replay group of %v: %w", samples, ErrNotFound)
 	}
 	return out, nil
 }

@@ -14,8 +14,10 @@ import (
 // replay once it and everything its replay touches have landed — its
 // analyses and reports, the worksheet that assigns one of them, the
 // method another names — while a retest that the replay itself makes does
-// not hold it back; a partition and its primary, and a sample whose
-// analysis holds a deferred reference, wait for the whole lab's replay.
+// not hold it back; a primary and its partition go together, as one
+// family; a sample whose analysis holds a deferred reference or is named
+// by one waits until it is set; a report of two samples makes them one
+// family.
 func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -35,12 +37,22 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 		{SourceUID: "s3", PortalType: "AnalysisRequest", ParentUID: "client", Refs: []string{"ParentAnalysisRequest:s2"}},
 		// a sample whose analysis holds a deferred reference
 		{SourceUID: "s4", PortalType: "AnalysisRequest", ParentUID: "client"},
-		{SourceUID: "a4", PortalType: "Analysis", ParentUID: "s4", Refs: []string{"Attachment:ws"}},
+		{SourceUID: "a4", PortalType: "Analysis", ParentUID: "s4", Refs: []string{"Method:method2"}},
+		{SourceUID: "method2", PortalType: "Method", Refs: []string{"Instrument:x"}},
 		// a sample whose analysis a deferred reference names (a worksheet
 		// assigns it once every object is there)
 		{SourceUID: "s5", PortalType: "AnalysisRequest", ParentUID: "client"},
 		{SourceUID: "a5", PortalType: "Analysis", ParentUID: "s5"},
-		{SourceUID: "ws5", PortalType: "Worksheet", Refs: []string{"Analyses:a5"}},
+		{SourceUID: "ws5", PortalType: "Worksheet", Refs: []string{"Analyses:a5", "Analyses:a9"}},
+		{SourceUID: "a9", PortalType: "ReferenceAnalysis", ParentUID: "refsample"},
+		// a report of two samples, inside the first
+		{SourceUID: "s6", PortalType: "AnalysisRequest", ParentUID: "client"},
+		{SourceUID: "s7", PortalType: "AnalysisRequest", ParentUID: "client"},
+		{SourceUID: "r6", PortalType: "ARReport", ParentUID: "s6", Refs: []string{"AnalysisRequest:s6", "ContainedAnalysisRequests:s7"}},
+		// an invalidated sample and its retest, which the replay makes (its
+		// UID the family's least)
+		{SourceUID: "s8", PortalType: "AnalysisRequest", ParentUID: "client"},
+		{SourceUID: "s0-retest", PortalType: "AnalysisRequest", ParentUID: "client", Refs: []string{"Invalidated:s8"}},
 	}
 	for i := range page {
 		page[i].SourcePath = "/senaite/" + page[i].SourceUID
@@ -52,7 +64,7 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveDeferred(ctx, rm.ID, []store.DeferredRef{{SourceUID: "a4", Field: "Attachment", TargetUID: "ws"},
+	if err := s.SaveDeferred(ctx, rm.ID, []store.DeferredRef{{SourceUID: "a4", Field: "Method", TargetUID: "method2"},
 		{SourceUID: "ws5", Field: "Analyses", TargetUID: "a5"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +72,15 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 1 {
-		t.Fatalf("samples that may go early = %d, want 1 (s1: s2 and s3 are linked, s4 and s5 have deferred references)", n)
+	if n != 6 {
+		t.Fatalf("families that may go early = %d, want 6 (s1, s2 with its partition s3, s4, s5, s6 with s7 its report names, "+
+			"s8 with its retest)", n)
+	}
+	if fam, err := s.EarlyFamily(ctx, rm.ID, "s2"); err != nil || !slices.Equal(fam, []string{"s2", "s3"}) {
+		t.Fatalf("family of s2 = %v, %v; want [s2 s3]", fam, err)
+	}
+	if fam, err := s.EarlyFamily(ctx, rm.ID, "s6"); err != nil || !slices.Equal(fam, []string{"s6", "s7"}) {
+		t.Fatalf("family of s6 = %v, %v; want [s6 s7]", fam, err)
 	}
 	ready := func(except ...string) []string {
 		t.Helper()
@@ -80,15 +99,18 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 		}
 	}
 	// every other sample lands at once: none of them goes early
-	land("client", "s1", "s2", "s3", "s4", "a4", "s5", "a5", "ws5")
+	land("client", "s1", "s2", "s3", "s4", "a4", "method2", "s5", "a5", "ws5", "s6", "s7", "s8")
+	if err := s.Park(ctx, rm.ID, "s0-retest", []store.ObjState{store.ObjFetched}, store.WaitReplay, "", "made by an invalidation"); err != nil {
+		t.Fatal(err)
+	}
 	for _, step := range []struct {
 		land []string
 		want []string
 	}{
-		{nil, nil},                        // its analyses, report, worksheet and method are still to come
-		{[]string{"a1", "a2", "r1"}, nil}, // the method a1 names, the worksheet a2 is on
-		{[]string{"method"}, nil},
-		{[]string{"ws"}, nil}, // its retest is still to import
+		{nil, []string{"s0-retest", "s2"}},                                    // s1's analyses, report, worksheet and method are still to come; s6 with s7 waits for r6
+		{[]string{"a1", "a2", "r1", "r6"}, []string{"s0-retest", "s2", "s6"}}, // the method a1 names, the worksheet a2 is on
+		{[]string{"method"}, []string{"s0-retest", "s2", "s6"}},
+		{[]string{"ws"}, []string{"s0-retest", "s2", "s6"}}, // its retest is still to import
 	} {
 		land(step.land...)
 		if got := ready(); !slices.Equal(got, step.want) {
@@ -100,18 +122,37 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 	if err := s.Park(ctx, rm.ID, "a1-retest", []store.ObjState{store.ObjFetched}, store.WaitReplay, "", "made by a retraction"); err != nil {
 		t.Fatal(err)
 	}
-	if got := ready(); !slices.Equal(got, []string{"s1"}) {
-		t.Fatalf("with its retest parked for the replay: ready = %v, want [s1]", got)
+	if got := ready(); !slices.Equal(got, []string{"s0-retest", "s1", "s2", "s6"}) {
+		t.Fatalf("with its retest parked for the replay: ready = %v, want [s0-retest s1 s2 s6]", got)
+	}
+	// the deferred references s4 and s5 wait for can be set once every
+	// target their fields name has landed (ws5's Analyses is written
+	// whole: a9 too, though the plan held back only its edge to a5)
+	if deferred, err := s.DeferredReady(ctx, rm.ID, 10); err != nil || len(deferred) != 1 || deferred["a4"] == nil {
+		t.Fatalf("deferred references ready = %v, %v; want a4's alone (ws5's Analyses names a9, still to come)", deferred, err)
+	}
+	land("a9")
+	deferred, err := s.DeferredReady(ctx, rm.ID, 10)
+	if err != nil || len(deferred) != 2 || !slices.Equal(deferred["a4"], []string{"Method"}) || !slices.Equal(deferred["ws5"], []string{"Analyses"}) {
+		t.Fatalf("deferred references ready = %v, %v; want a4's Method and ws5's Analyses", deferred, err)
+	}
+	for uid := range deferred {
+		if err := s.DeferredDone(ctx, rm.ID, uid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ready(); !slices.Equal(got, []string{"s0-retest", "s1", "s2", "s4", "s5", "s6"}) {
+		t.Fatalf("with the deferred references set: ready = %v, want [s0-retest s1 s2 s4 s5 s6]", got)
 	}
 	// in hand or done, a sample is not listed again
-	if got := ready("s1"); len(got) != 0 {
-		t.Fatalf("s1 in hand: ready = %v, want none", got)
+	if got := ready("s1", "s4", "s6"); !slices.Equal(got, []string{"s0-retest", "s2", "s5"}) {
+		t.Fatalf("s1, s4 and s6 in hand: ready = %v, want [s0-retest s2 s5]", got)
 	}
 	run := uuid.New()
 	if err := s.MarkReplayed(ctx, rm.ID, run, []string{"a2"}, store.ReplaySettled); err != nil {
 		t.Fatal(err)
 	}
-	group, err := s.ReplayGroup(ctx, rm.ID, run, "s1")
+	group, err := s.ReplayGroup(ctx, rm.ID, run, []string{"s1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +165,7 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 	if uids[0] != "s1" || len(uids) != 5 || marks["a2"] != store.ReplaySettled || marks["a1"] != 0 {
 		t.Fatalf("replay group of s1 = %v with marks %v, want s1 first, its four children, a2 settled", uids, marks)
 	}
-	if err := s.EarlyReplayDone(ctx, rm.ID, []string{"s1"}); err != nil {
+	if err := s.EarlyReplayDone(ctx, rm.ID, []string{"s0-retest", "s1", "s2", "s4", "s5", "s6"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ready(); len(got) != 0 {

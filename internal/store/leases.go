@@ -105,18 +105,18 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// leaderWrite runs a leader-only write. Under a fence it runs in a
-// transaction that first locks the lease row FOR SHARE in the fence's
-// term: a stale term finds no row (ErrFenced), and a successor's
+// leaderWrite runs a leader-only write in a transaction. Under a fence the
+// transaction first locks the lease row FOR SHARE in the fence's term: a stale term finds no row (ErrFenced), and a successor's
 // acquisition waits for the write to commit, so no write of an old term
 // lands after a new term began.
 func (s *Store) leaderWrite(ctx context.Context, fn func(q querier) error) error {
-	if _, ok := FenceOf(ctx); !ok {
-		return fn(s.pool)
-	}
+	_, fenced := FenceOf(ctx)
+	// one transaction either way: what fn writes lands whole
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkFence(ctx, tx); err != nil {
-			return err
+		if fenced {
+			if err := checkFence(ctx, tx); err != nil {
+				return err
+			}
 		}
 		return fn(tx)
 	})

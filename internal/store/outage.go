@@ -44,7 +44,11 @@ func Unavailable(err error) bool {
 // with how long it lasted: one line each, whatever the number of workers.
 func (s *Store) WaitAvailable(ctx context.Context, log *slog.Logger) (bool, error) {
 	if s.ping(ctx) == nil {
-		return false, nil
+		// a statement cut by an outage that is ending, or ended a moment
+		// ago, fails as the database answers again: the outage's, too
+		// (an importer counted a failure as a test's outage ended)
+		ended := s.endedAt.Load()
+		return s.down.Load() || ended != 0 && time.Since(time.Unix(0, ended)) < outageAftermath, nil
 	}
 	started := time.Now()
 	if s.down.CompareAndSwap(false, true) {
@@ -59,6 +63,7 @@ func (s *Store) WaitAvailable(ctx context.Context, log *slog.Logger) (bool, erro
 		}
 		if err := s.ping(ctx); err == nil {
 			if s.down.CompareAndSwap(true, false) {
+				s.endedAt.Store(time.Now().UnixNano())
 				log.Info("database available again", "waited", time.Since(started).Round(time.Millisecond))
 			}
 			return true, nil
@@ -73,8 +78,16 @@ func (s *Store) ping(ctx context.Context) error {
 	return s.pool.Ping(pctx)
 }
 
-// outageState is the flag WaitAvailable shares between waiters.
-type outageState struct{ down atomic.Bool }
+// outageState is what WaitAvailable shares between waiters: whether the
+// database is out of reach, and when it last came back.
+type outageState struct {
+	down    atomic.Bool
+	endedAt atomic.Int64 // unix nanoseconds; 0: never
+}
+
+// outageAftermath is how long after an outage's end an error of a broken
+// connection is still the outage's.
+const outageAftermath = 5 * time.Second
 
 // ObjectFailed counts a failure of an object's import and returns the
 // count: what the importer dead-letters on, instead of the message's
