@@ -68,6 +68,14 @@ func newGate(r *Registry, lab int64) *Gate {
 	return &Gate{r: r, lab: lab, leases: map[int]*lease{}, adapt: NewAdaptive(1), changed: make(chan struct{}), wake: make(chan struct{}, 1)}
 }
 
+// Base is what this process learnt of the lab's latency without load
+// (reads, writes; 0 unknown).
+func (g *Gate) Base() [2]time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.adapt.Base()
+}
+
 // Limit is how many requests this process sends the lab at once now: the
 // lab's capacity as the gate found it (Adaptive), within its bound.
 func (g *Gate) Limit() int {

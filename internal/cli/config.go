@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
+	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/elector"
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/runlog"
@@ -56,6 +57,10 @@ type Config struct {
 	// LabTimeout bounds each request to a lab (SENAITE_SYNC_LAB_TIMEOUT,
 	// default 30s).
 	LabTimeout time.Duration
+	// EarlyReplayLatency is the destination latency from which an import
+	// replays samples while its objects still land
+	// (SENAITE_SYNC_EARLY_REPLAY_LATENCY, --early-replay-latency).
+	EarlyReplayLatency time.Duration
 	// NatsReplicas is how many servers hold each stream
 	// (SENAITE_SYNC_NATS_REPLICAS; 0: 3 on a cluster of three or more,
 	// else 1).
@@ -122,16 +127,26 @@ func (c *Config) envLevel(name string) slog.Level {
 // envDuration reads a duration variable; a malformed one is an error the
 // root command reports before anything runs, naming the variable.
 func (c *Config) envDuration(name string, def time.Duration) time.Duration {
+	return c.envDurationFrom(name, def, false)
+}
+
+// envDurationFrom is envDuration where zero may mean something (zero
+// true): "0" is then taken.
+func (c *Config) envDurationFrom(name string, def time.Duration, zero bool) time.Duration {
 	raw := os.Getenv(name)
 	if raw == "" {
 		return def
 	}
 	v, err := time.ParseDuration(raw)
-	if err != nil || v <= 0 {
+	switch {
+	case err == nil && v > 0, err == nil && zero && v == 0:
+		return v
+	case zero:
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s: want a duration such as 10ms, or 0, got %q", name, raw))
+	default:
 		c.envErrs = append(c.envErrs, fmt.Errorf("%s: want a positive duration such as 15s, got %q", name, raw))
-		return def
 	}
-	return v
+	return def
 }
 
 // checkEnv reports the malformed variables bind met.
@@ -159,6 +174,8 @@ func (c *Config) bind(cmd *cobra.Command) {
 		"leader lease time to live (SENAITE_SYNC_LEASE_TTL)")
 	f.DurationVar(&c.LabTimeout, "lab-timeout", c.envDuration("SENAITE_SYNC_LAB_TIMEOUT", 30*time.Second),
 		"bound of each request to a lab (SENAITE_SYNC_LAB_TIMEOUT)")
+	f.DurationVar(&c.EarlyReplayLatency, "early-replay-latency", c.envDurationFrom("SENAITE_SYNC_EARLY_REPLAY_LATENCY",
+		coordinator.DefaultEarlyReplayLatency, true), "replay samples' workflows while an import goes on when the destination's latency is at least this; 0: always (SENAITE_SYNC_EARLY_REPLAY_LATENCY)")
 	// secrets are never flags: flags show in ps
 	c.SecretKey = c.envSecret("SENAITE_SYNC_SECRET_KEY", "")
 	c.APIToken = c.envSecret("SENAITE_SYNC_API_TOKEN", "")

@@ -246,7 +246,8 @@ func (c *Config) connect(ctx context.Context, log *slog.Logger, creating bool, n
 	// bounds are shared with every other process through PostgreSQL
 	gates := &budget.Registry{Store: st, Holder: budget.NewHolder(), Log: log}
 	log.Info("lab budget", "holder", gates.Holder)
-	co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log, LabTimeout: c.LabTimeout, Budget: gates}
+	co := &coordinator.Coordinator{Store: st, JS: js, Names: names, Key: key, Log: log, LabTimeout: c.LabTimeout, Budget: gates,
+		EarlyReplayLatency: c.EarlyReplayLatency}
 	return &runtime{st: st, key: key, nc: nc, js: js, names: names, log: log, co: co}, nil
 }
 

@@ -39,6 +39,10 @@ type Coordinator struct {
 	Log   *slog.Logger
 	// LabTimeout bounds each request to a lab (0: the client's default).
 	LabTimeout time.Duration
+	// EarlyReplayLatency is the destination's latency without load from
+	// which an import replays samples while its objects still land
+	// (earlyreplay.go); 0: always.
+	EarlyReplayLatency time.Duration
 	// Budget holds this process's lab gates: every client of a lab built
 	// here sends through the lab's gate, so that its bounds hold for the
 	// whole system. Nil: one is made at first use (Close it with Budget's

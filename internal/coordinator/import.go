@@ -149,7 +149,7 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 		return err
 	}
 	early, earlyStarted := 0, time.Now()
-	if r.Kind == store.KindImport {
+	if r.Kind == store.KindImport && c.earlyReplayPays(ctx, rm.DestinationID) {
 		if early, err = c.Store.PlanEarlyReplay(ctx, r.RemoteID); err != nil {
 			return err
 		}

@@ -123,6 +123,16 @@ func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64) (int, error
 	return n, nil
 }
 
+// EarlyReplayPlanned tells whether the plan listed families of a remote
+// for the early replay.
+func (s *Store) EarlyReplayPlanned(ctx context.Context, remoteID int64) (bool, error) {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM replay_blockers WHERE remote_id = $1)`, remoteID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("store: early replay planned for remote %d: %w", remoteID, err)
+	}
+	return ok, nil
+}
+
 // EarlyFamily lists the samples of a family the early replay takes
 // together (PlanEarlyReplay), in the order they were created.
 func (s *Store) EarlyFamily(ctx context.Context, remoteID int64, root string) ([]string, error) {
