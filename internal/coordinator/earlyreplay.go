@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/sourcegraph/conc/pool"
 
 	"github.com/senaite-sync/senaite-sync/internal/importer"
 	"github.com/senaite-sync/senaite-sync/internal/labs"
@@ -278,15 +277,5 @@ func (c *Coordinator) earlyDeferred(ctx context.Context, rm store.Remote) error 
 	if err != nil || len(ready) == 0 {
 		return err
 	}
-	h := c.importHandler()
-	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(importer.ReplayConcurrency)
-	for uid, fields := range ready {
-		p.Go(func(ctx context.Context) error {
-			if err := h.SetDeferred(ctx, rm, uid, fields); err != nil {
-				return err
-			}
-			return c.Store.DeferredDone(ctx, rm.ID, uid)
-		})
-	}
-	return p.Wait()
+	return c.setDeferred(ctx, rm, c.importHandler(), ready)
 }

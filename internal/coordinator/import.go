@@ -335,18 +335,7 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	if err != nil {
 		return err
 	}
-	// one request each, independent of each other: a few at once, within
-	// the lab's gate
-	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(importer.ReplayConcurrency)
-	for uid, fields := range pending {
-		p.Go(func(ctx context.Context) error {
-			if err := h.SetDeferred(ctx, rm, uid, fields); err != nil {
-				return err
-			}
-			return c.Store.DeferredDone(ctx, rm.ID, uid)
-		})
-	}
-	if err := p.Wait(); err != nil {
+	if err := c.setDeferred(ctx, rm, h, pending); err != nil {
 		return err
 	}
 	dst, err := c.Store.InstanceByID(ctx, rm.DestinationID)
@@ -443,6 +432,22 @@ func (c *Coordinator) finishImport(ctx context.Context, r store.Run) error {
 	}
 	c.Log.InfoContext(ctx, string(r.Kind)+" finished", "run_id", r.ID, "remote", r.Remote, "status", status)
 	return c.Store.TransitionRun(ctx, r.ID, []store.RunStatus{store.StatusRunning}, status, reason)
+}
+
+// setDeferred sets objects' deferred references (pending: source UID →
+// fields), one request each and independent of each other: a few at once,
+// within the lab's gate.
+func (c *Coordinator) setDeferred(ctx context.Context, rm store.Remote, h *importer.Handler, pending map[string][]string) error {
+	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(importer.ReplayConcurrency)
+	for uid, fields := range pending {
+		p.Go(func(ctx context.Context) error {
+			if err := h.SetDeferred(ctx, rm, uid, fields); err != nil {
+				return err
+			}
+			return c.Store.DeferredDone(ctx, rm.ID, uid)
+		})
+	}
+	return p.Wait()
 }
 
 // readBackBatch is how many copies one light listing reads back,

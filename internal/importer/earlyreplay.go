@@ -131,38 +131,16 @@ func (h *Handler) ReplaySample(ctx context.Context, rm store.Remote, run uuid.UU
 			return false, err
 		}
 		known = h.listedStates(ctx, rm, []replayGroup{{objects: todo}})
-		done = done[:0]
-		for _, o := range todo {
-			ok, err := h.replay(ctx, rm, o, verifier, true, written, known[o.DestUID])
-			if err != nil {
-				_ = h.markEarly(ctx, rm, run, nil, done)
-				return false, h.earlyError(o, err)
-			}
-			if ok {
-				done = append(done, o.SourceUID)
-			} else {
-				settledAll = false
-			}
-		}
-		if err := h.markEarly(ctx, rm, run, nil, done); err != nil {
+		if all, err := h.replayEach(ctx, rm, run, verifier, written, todo, known); err != nil {
 			return false, err
+		} else if !all {
+			settledAll = false
 		}
-		// the rest of the samples (publish, invalidate)
-		done = done[:0]
-		for _, o := range samples {
-			ok, err := h.replay(ctx, rm, o, verifier, true, written, senaite.Item{})
-			if err != nil {
-				_ = h.markEarly(ctx, rm, run, nil, done)
-				return false, h.earlyError(o, err)
-			}
-			if ok {
-				done = append(done, o.SourceUID)
-			} else {
-				settledAll = false
-			}
-		}
-		if err := h.markEarly(ctx, rm, run, nil, done); err != nil {
+		// the rest of the samples (publish, invalidate), read afresh
+		if all, err := h.replayEach(ctx, rm, run, verifier, written, samples, nil); err != nil {
 			return false, err
+		} else if !all {
+			settledAll = false
 		}
 		// retests the transitions made: the next round replays them
 		after, err := h.Store.ReplayGroup(ctx, rm.ID, run, family)
@@ -180,6 +158,28 @@ func (h *Handler) ReplaySample(ctx context.Context, rm store.Remote, run uuid.UU
 		}
 	}
 	return false, nil
+}
+
+// replayEach replays objects one after the other from their listed states
+// (known; nil reads each), records those settled, and tells whether all
+// were.
+func (h *Handler) replayEach(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client,
+	written map[string]bool, objs []store.Stored, known map[string]senaite.Item) (bool, error) {
+	var done []string
+	all := true
+	for _, o := range objs {
+		ok, err := h.replay(ctx, rm, o, verifier, true, written, known[o.DestUID])
+		if err != nil {
+			_ = h.markEarly(ctx, rm, run, nil, done)
+			return false, h.earlyError(o, err)
+		}
+		if ok {
+			done = append(done, o.SourceUID)
+		} else {
+			all = false
+		}
+	}
+	return all, h.markEarly(ctx, rm, run, nil, done)
 }
 
 // markEarly records how far the early replay took objects.
