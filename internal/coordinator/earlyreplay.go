@@ -213,7 +213,7 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					ok, err := h.ReplaySample(ctx, rm, r.ID, verifier, uid)
+					ok, err := h.ReplayFamily(ctx, rm, r.ID, verifier, uid)
 					switch {
 					case err == nil:
 					case errors.Is(err, importer.ErrEarlyTransient), ctx.Err() != nil:

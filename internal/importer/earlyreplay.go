@@ -18,7 +18,7 @@ import (
 // sample, and again while transitions adopted retests. Its marks are the
 // run's, so the whole lab's replay skips what settled here.
 
-// PrepareEarlyReplay readies a handler for ReplaySample: it knows which
+// PrepareEarlyReplay readies a handler for ReplayFamily: it knows which
 // retests wait to be made by a transition (as a replay round does). One
 // handler per listing of ready samples: the samples listed had their
 // retests parked before the listing.
@@ -36,7 +36,7 @@ func (h *Handler) PrepareEarlyReplay(ctx context.Context, rm store.Remote) error
 // makes another).
 const earlyRounds = 4
 
-// ReplaySample replays a family of samples (store.EarlyFamily: a sample
+// ReplayFamily replays a family of samples (store.EarlyFamily: a sample
 // with its partitions, its retests) and their children, as far as it goes,
 // in ReplayAll's order within the family: every sample up to what its
 // analyses cause, the analyses sample by sample, one after the other, the
@@ -45,7 +45,7 @@ const earlyRounds = 4
 // settled tells whether all of it reached the source's states. A transient
 // error of the lab stops it (the whole lab's replay takes it up again);
 // any other error is returned.
-func (h *Handler) ReplaySample(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client, root string) (settled bool, err error) {
+func (h *Handler) ReplayFamily(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client, root string) (settled bool, err error) {
 	family, err := h.Store.EarlyFamily(ctx, rm.ID, root)
 	if err != nil {
 		return false, err
