@@ -58,7 +58,7 @@ func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) 
 			}
 			out = outcome{state: store.ObjWaiting}
 		} else if err != nil {
-			return "", err
+			return h.settledMeanwhile(ctx, rm, o, err)
 		} else {
 			state, err := h.report(ctx, rm, o, out)
 			if out.unlock != nil {
@@ -189,6 +189,11 @@ func (h *Handler) execute(ctx context.Context, rm store.Remote, o store.Stored, 
 		return unchanged(uid, ""), nil
 	}
 	if ok {
+		if now, err := h.Store.ObjectHead(ctx, rm.ID, o.SourceUID); err == nil && now.State.Final() {
+			// its copy was made while this message waited: a sample's create
+			// adopted it (an analysis), nothing to compare with itself
+			return outcome{}, fmt.Errorf("importer: %s settled as %s meanwhile: %w", o.SourceUID, now.State, store.ErrStaleState)
+		}
 		// the destination already has it (an earlier import, its origin, or
 		// another remote): bring the copy up to date (update.go)
 		return h.updateCopy(ctx, rm, o, ident, uid, dst)

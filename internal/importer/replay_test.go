@@ -2,6 +2,8 @@ package importer
 
 import (
 	"reflect"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
@@ -86,6 +88,46 @@ func TestAnalysesStayEditable(t *testing.T) {
 	for _, tt := range tests {
 		if got := AnalysesStayEditable(tt.history); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestReplayGroupsChainOnlyWhatMovesItsContainer(t *testing.T) {
+	t.Parallel()
+	todo := []store.Stored{
+		{SourceUID: "a1", ParentUID: "s1", PortalType: "Analysis"},
+		{SourceUID: "r1", ParentUID: "qc1", PortalType: "ReferenceAnalysis"},
+		{SourceUID: "a2", ParentUID: "s1", PortalType: "Analysis"},
+		{SourceUID: "r2", ParentUID: "qc1", PortalType: "ReferenceAnalysis"},
+		{SourceUID: "d1", ParentUID: "ws1", PortalType: "DuplicateAnalysis"},
+		{SourceUID: "d2", ParentUID: "ws1", PortalType: "DuplicateAnalysis"},
+		{SourceUID: "b1", ParentUID: "s2", PortalType: "Analysis"},
+	}
+	groups := func(phase int) []string {
+		var out []string
+		for _, g := range (&Handler{}).replayGroups(phase, todo) {
+			var uids []string
+			for _, o := range g.objects {
+				uids = append(uids, o.SourceUID)
+			}
+			out = append(out, strings.Join(uids, "+"))
+		}
+		sort.Strings(out)
+		return out
+	}
+	tests := []struct {
+		phase int
+		want  []string
+	}{
+		// a sample's analyses one after the other; QC analyses move only
+		// themselves, each its own task
+		{2, []string{"a1+a2", "b1", "d1", "d2", "r1", "r2"}},
+		// other phases: every object alone
+		{0, []string{"a1", "a2", "b1", "d1", "d2", "r1", "r2"}},
+	}
+	for _, tt := range tests {
+		if got := groups(tt.phase); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("phase %d: groups %v, want %v", tt.phase, got, tt.want)
 		}
 	}
 }

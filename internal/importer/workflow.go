@@ -633,23 +633,34 @@ type replayGroup struct {
 	objects []store.Stored
 }
 
-// replayGroups splits a phase's objects into tasks: analyses by their
-// container (one after the other, as their sample's dependencies are), every
+// replayGroups splits a phase's objects into tasks: a sample's analyses
+// by their container, one after the other (movesItsContainer), every
 // other object alone.
 func (h *Handler) replayGroups(phase int, todo []store.Stored) []replayGroup {
-	if phase != 2 {
-		out := make([]replayGroup, len(todo))
-		for i, o := range todo {
-			out[i] = replayGroup{objects: []store.Stored{o}}
-		}
-		return out
-	}
 	var out []replayGroup
-	for _, group := range byContainer(todo) {
+	var chained []store.Stored
+	for _, o := range todo {
+		if phase == 2 && movesItsContainer(o.PortalType) {
+			chained = append(chained, o)
+		} else {
+			out = append(out, replayGroup{objects: []store.Stored{o}})
+		}
+	}
+	for _, group := range byContainer(chained) {
 		out = append(out, replayGroup{objects: group})
 	}
 	return out
 }
+
+// movesItsContainer tells whether an analysis' transitions move its
+// container: a routine analysis' submit, verify, retract and retest move
+// its sample (and each sees the states its siblings left), so a sample's
+// analyses are replayed one after the other. A duplicate's or a reference
+// analysis' move only themselves (and the worksheet's auto-transition,
+// which a routine analysis of another sample causes at once as well): a
+// reference sample's fifty analyses one after the other were the last
+// seconds of every import, the lab's threads idle but one.
+func movesItsContainer(portalType string) bool { return portalType == "Analysis" }
 
 // byContainer groups objects by their source container, in the order the
 // containers first appear.
