@@ -65,10 +65,28 @@ func (c *Coordinator) earlyReplayPays(ctx context.Context, lab int64) bool {
 	return least >= c.EarlyReplayLatency
 }
 
-// earlyConcurrency is how many samples are replayed at once: each is a
-// chain of requests one after the other (its analyses' transitions), so it
-// takes several to fill a lab; the lab's gate bounds what is in flight.
-const earlyConcurrency = 32
+// earlyConcurrency is how many families are in hand at once: each is a
+// chain of requests one after the other (its analyses' transitions) that
+// waits at each step for its batch's slowest, so it takes many to fill a
+// lab; the lab's gate bounds what is in flight.
+const earlyConcurrency = 96
+
+// earlyBatch is the most families replayed together, sharing each step's
+// listing of destination states (importer.ReplayFamilies): a step waits
+// for the slowest of its families, so a listing of many ready families
+// goes as several batches side by side.
+const earlyBatch = 16
+
+// earlyListEvery is the least time between two listings of ready families
+// once some went: families ready within it go together and share their
+// reads (one family alone cost five); the families in hand keep the lab
+// busy meanwhile. With few in hand (earlyLowWater), or asked to stop, the
+// listings follow each other at earlyGap.
+const earlyListEvery = time.Second
+
+// earlyLowWater is the families in hand below which the next listing
+// does not wait earlyListEvery: the lab would idle meanwhile.
+const earlyLowWater = 16
 
 // earlyPoll is how often the early replay looks for samples that became
 // ready while none of its own finished.
@@ -171,6 +189,7 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 		}
 	}()
 	finishing := false // asked to stop: every sample ready goes, then it ends
+	listedAny := false // families went: the next listing waits earlyListEvery
 	for {
 		if ctx.Err() != nil {
 			return
@@ -190,6 +209,9 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 		}
 		var ready []string
 		gap := earlyGap
+		if !finishing && listedAny && free < earlyConcurrency-earlyLowWater {
+			gap = earlyListEvery
+		}
 		if free > 0 {
 			asked := time.Now()
 			ready, err = c.Store.EarlyReplayReady(ctx, rm.ID, except, free)
@@ -206,33 +228,42 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 				c.Log.WarnContext(ctx, "early replay: retests", "run_id", r.ID, "remote", r.Remote, "error", err)
 				ready = nil
 			}
-			for _, uid := range ready {
+			for len(ready) > 0 {
+				batch := ready[:min(earlyBatch, len(ready))]
+				ready = ready[len(batch):]
 				mu.Lock()
-				inHand[uid] = true
+				for _, uid := range batch {
+					inHand[uid] = true
+				}
 				mu.Unlock()
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					ok, err := h.ReplayFamily(ctx, rm, r.ID, verifier, uid)
-					switch {
-					case err == nil:
-					case errors.Is(err, importer.ErrEarlyTransient), ctx.Err() != nil:
-						c.Log.DebugContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
-							"uid", uid, "error", err)
-					default:
-						c.Log.WarnContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
-							"uid", uid, "error", err)
+					outcomes := h.ReplayFamilies(ctx, rm, r.ID, verifier, batch)
+					for _, uid := range batch {
+						err := outcomes[uid].Err
+						switch {
+						case err == nil:
+						case errors.Is(err, importer.ErrEarlyTransient), ctx.Err() != nil:
+							c.Log.DebugContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+								"uid", uid, "error", err)
+						default:
+							c.Log.WarnContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+								"uid", uid, "error", err)
+						}
 					}
 					if ctx.Err() == nil {
-						if err := c.Store.EarlyReplayDone(ctx, rm.ID, []string{uid}); err != nil {
-							c.Log.DebugContext(ctx, "early replay: done", "run_id", r.ID, "remote", r.Remote, "uid", uid, "error", err)
+						if err := c.Store.EarlyReplayDone(ctx, rm.ID, batch); err != nil {
+							c.Log.DebugContext(ctx, "early replay: done", "run_id", r.ID, "remote", r.Remote, "families", len(batch), "error", err)
 						}
 					}
 					mu.Lock()
-					delete(inHand, uid)
-					replayed++
-					if ok {
-						settled++
+					for _, uid := range batch {
+						delete(inHand, uid)
+						replayed++
+						if outcomes[uid].Settled {
+							settled++
+						}
 					}
 					mu.Unlock()
 					select {
@@ -241,6 +272,7 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 					}
 				}()
 			}
+			listedAny = true
 		}
 		if finishing {
 			mu.Lock()
