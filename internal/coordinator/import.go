@@ -148,16 +148,14 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if err := c.Store.Analyze(ctx); err != nil {
 		return err
 	}
-	early, earlyStarted := 0, time.Now()
-	if r.Kind == store.KindImport && c.earlyReplayPays(ctx, rm.DestinationID) {
-		if early, err = c.Store.PlanEarlyReplay(ctx, r.RemoteID); err != nil {
-			return err
-		}
+	// the early replay plans its families once the objects are on their
+	// way (runEarlyReplay): what an earlier import planned goes now
+	if err := c.Store.ForgetEarlyReplay(ctx, r.RemoteID); err != nil {
+		return err
 	}
-	earlyTook := time.Since(earlyStarted)
 	c.Log.InfoContext(ctx, "import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(lab.UIDs), "dependencies", lab.Edges,
 		"levels", l.Levels, "deferred", len(deferred), "id_sequences", l.SequencesKept(), "unsequenced", unsequenced,
-		"early_replay_families", early, "early_replay_planned_in", earlyTook.Round(time.Millisecond), "elapsed", time.Since(planStarted).Round(time.Millisecond))
+		"elapsed", time.Since(planStarted).Round(time.Millisecond))
 	return nil
 }
 

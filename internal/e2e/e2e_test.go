@@ -422,14 +422,14 @@ func TestMigrationFiveThousandObjects(t *testing.T) {
 	if n := m.d.earlyReplayed(); n == 0 {
 		t.Error("no sample's workflow was replayed before every object had landed (early replay)")
 	} else {
-		t.Logf("%d samples replayed early", n)
+		t.Logf("%d families of samples replayed early", n)
 	}
 }
 
-// earlyReplayed counts the samples the coordinators replayed early, from
-// their logs ("early replay stopped", samples).
+// earlyReplayed counts the families of samples the coordinators replayed
+// early, from their logs ("early replay stopped", families).
 func (d *deployment) earlyReplayed() int {
-	re := regexp.MustCompile(`early replay stopped.*?samples[=":]+(\d+)`)
+	re := regexp.MustCompile(`early replay stopped.*?families[=":]+(\d+)`)
 	n := 0
 	for name, b := range d.logs {
 		if !strings.HasPrefix(name, "coordinator") && !strings.HasPrefix(name, "standalone") {

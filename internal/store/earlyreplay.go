@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -28,13 +29,16 @@ import (
 // PlanEarlyReplay lists, once the import is planned (levels and deferred
 // references saved), the families of samples that may be replayed early,
 // their samples and what each waits for (table replay_blockers); it
-// returns how many families may.
+// returns how many families may. It may run while the import goes on: a
+// sample to import is one still pending, or one that settled since the
+// import started (since); a family with any other sample (one an earlier
+// run imported) is left to the whole lab's replay.
 //
 // It is not a leader's fenced write: a fenced transaction holds the lease
 // row, and a plan of tens of thousands of objects would hold it past the
 // lease's renewal (the leader lost its term again and again at 50,000). A
 // stale leader's plan of the same import lists the same rows.
-func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64) (int, error) {
+func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64, since time.Time) (int, error) {
 	var n int
 	err := pgx.BeginFunc(ctx, s.pool, func(q pgx.Tx) error {
 		if _, err := q.Exec(ctx, `DELETE FROM replay_blockers WHERE remote_id = $1`, remoteID); err != nil {
@@ -50,7 +54,7 @@ func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64) (int, error
 		}
 		if _, err := q.Exec(ctx, `
 		WITH RECURSIVE all_samples AS (
-			SELECT source_uid, state IN ('fetched', 'waiting') AS to_import FROM objects
+			SELECT source_uid, state IN ('fetched', 'waiting') OR updated_at >= $2 AS to_import FROM objects
 			WHERE remote_id = $1 AND portal_type = 'AnalysisRequest'
 		), refs AS (
 			SELECT o.source_uid AS src, split_part(r, ':', 1) AS field, split_part(r, ':', 2) AS dst
@@ -111,7 +115,7 @@ func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64) (int, error
 		AND NOT EXISTS (SELECT 1 FROM family f WHERE f.root = b.sample AND f.uid = b.blocker)
 		UNION ALL
 		SELECT $1, sample, source_uid, 2 FROM deferred WHERE sample NOT IN (SELECT sample FROM late)
-		ON CONFLICT DO NOTHING`, remoteID); err != nil {
+		ON CONFLICT DO NOTHING`, remoteID, since); err != nil {
 			return err
 		}
 		return q.QueryRow(ctx, `SELECT count(*) FROM replay_blockers WHERE remote_id = $1 AND blocker_uid = sample_uid AND kind = 1`,

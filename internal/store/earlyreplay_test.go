@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -68,7 +69,8 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 		{SourceUID: "ws5", Field: "Analyses", TargetUID: "a5"}}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.PlanEarlyReplay(ctx, rm.ID)
+	began := time.Now() // the import starts: every sample is still to import
+	n, err := s.PlanEarlyReplay(ctx, rm.ID, began)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,8 +173,13 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 	if got := ready(); len(got) != 0 {
 		t.Fatalf("after its early replay: ready = %v, want none", got)
 	}
+	// planned while the import goes on: what settled since it began is
+	// still its own
+	if n, err := s.PlanEarlyReplay(ctx, rm.ID, began); err != nil || n != 6 {
+		t.Fatalf("planned again during the import: %d, %v; want the same 6 families", n, err)
+	}
 	// planned again (the next import), it starts over
-	if n, err := s.PlanEarlyReplay(ctx, rm.ID); err != nil || n != 0 {
+	if n, err := s.PlanEarlyReplay(ctx, rm.ID, time.Now()); err != nil || n != 0 {
 		t.Fatalf("planned again with every sample landed: %d, %v; want 0 (only samples still to import go early)", n, err)
 	}
 }
