@@ -106,11 +106,20 @@ func (a *Adaptive) Base() [2]time.Duration { return a.base }
 // busy with another's work would take the other's queue for the lab's own
 // time and see no queue at all (a coordinator replaying early next to an
 // importer kept eight requests on a lab of two threads).
+//
+// A process taught a lab it had not learnt yet starts at the floor, as
+// it would have once its own first window learnt the lab: an importer
+// starting next to a coordinator that knew the lab crept up from one
+// request at a time for the first half second of an import.
 func (a *Adaptive) Teach(base [2]time.Duration) {
+	unknown := a.base == [2]time.Duration{}
 	for k, b := range base {
 		if b > 0 && (a.base[k] == 0 || b < a.base[k]) {
 			a.base[k] = b
 		}
+	}
+	if unknown && a.base != [2]time.Duration{} {
+		a.limit = max(a.limit, a.min)
 	}
 }
 

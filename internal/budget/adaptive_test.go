@@ -207,3 +207,41 @@ func TestAdaptiveFloorIsTheLabs(t *testing.T) {
 		}
 	}
 }
+
+// TestAdaptiveTaughtStartsAtTheFloor: a process taught what the lab's
+// other users learnt of it starts at the floor, not at one request; one
+// that learnt the lab itself keeps its own limit.
+func TestAdaptiveTaughtStartsAtTheFloor(t *testing.T) {
+	shared := [2]time.Duration{50 * time.Millisecond, 75 * time.Millisecond}
+	tests := []struct {
+		name    string
+		ceiling int
+		users   int
+		want    int
+	}{
+		{"alone", 32, 1, AdaptiveFloor},
+		{"beside another", 32, 2, AdaptiveFloor / 2},
+		{"a lab bounded to two", 2, 1, 2},
+	}
+	for _, tt := range tests {
+		a := NewAdaptive(tt.ceiling)
+		a.SetUsers(tt.users)
+		if a.Limit() != 1 {
+			t.Fatalf("%s: untaught limit %d, want 1", tt.name, a.Limit())
+		}
+		a.Teach(shared)
+		if a.Limit() != tt.want {
+			t.Errorf("%s: taught limit %d, want %d", tt.name, a.Limit(), tt.want)
+		}
+	}
+	// a process that learnt the lab and came down to two is not raised
+	// by what it is taught later
+	l := fluidLab{threads: 2, lat: 50 * time.Millisecond}
+	a := NewAdaptive(2)
+	drive(a, l, 100, 200)
+	before := a.Limit()
+	a.Teach(shared)
+	if a.Limit() != before {
+		t.Errorf("taught after learning: limit %d, want its own %d", a.Limit(), before)
+	}
+}
