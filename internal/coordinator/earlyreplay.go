@@ -217,10 +217,13 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 			ready, err = c.Store.EarlyReplayReady(ctx, rm.ID, except, free)
 			// a large lab's listing costs PostgreSQL more: its share of the
 			// database stays a fifth of one core
-			gap = max(earlyGap, 5*time.Since(asked))
+			took := time.Since(asked)
+			gap = max(gap, 5*took)
 			if err != nil && ctx.Err() == nil {
 				c.Log.WarnContext(ctx, "early replay: ready samples", "run_id", r.ID, "remote", r.Remote, "error", err)
 			}
+			c.Log.DebugContext(ctx, "early replay: families ready", "run_id", r.ID, "remote", r.Remote, "families", len(ready),
+				"in_hand", len(except), "listed_in", took.Round(time.Millisecond))
 		}
 		if len(ready) > 0 {
 			h := c.importHandler()
@@ -239,7 +242,10 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					started := time.Now()
 					outcomes := h.ReplayFamilies(ctx, rm, r.ID, verifier, batch)
+					c.Log.DebugContext(ctx, "early replay: batch done", "run_id", r.ID, "remote", r.Remote, "families", len(batch),
+						"elapsed", time.Since(started).Round(time.Millisecond))
 					for _, uid := range batch {
 						err := outcomes[uid].Err
 						switch {

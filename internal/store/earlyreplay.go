@@ -113,6 +113,10 @@ func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64, since time.
 		UNION ALL
 		SELECT $1, b.sample, b.blocker, 0 FROM blocked b WHERE b.sample NOT IN (SELECT sample FROM late)
 		AND NOT EXISTS (SELECT 1 FROM family f WHERE f.root = b.sample AND f.uid = b.blocker)
+		-- one that has its copy already (planned while the import goes on:
+		-- the setup every family names) holds nothing back
+		AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.remote_id = $1 AND o.source_uid = b.blocker
+			AND o.state IN ('imported', 'unchanged'))
 		UNION ALL
 		SELECT $1, sample, source_uid, 2 FROM deferred WHERE sample NOT IN (SELECT sample FROM late)
 		ON CONFLICT DO NOTHING`, remoteID, since); err != nil {
