@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure the local services the tests need are installed and running:
 # PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and nats-server
-# with JetStream on 127.0.0.1:4222 (ARCHITECTURE.md §2). Safe to run twice.
+# with JetStream on 127.0.0.1:4222 (ARCHITECTURE.md §2); and that Debian's
+# chromium is installed, for the console's browser test
+# (internal/e2e/console_browser_test.go, which fails under CI without it).
+# Safe to run twice.
 set -euo pipefail
 
 log() { printf 'services: %s\n' "$*"; }
@@ -11,13 +14,18 @@ SUDO=""
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 apt_updated=0
+# installs a Debian package unless it is installed (a package removed but
+# not purged, whose status dpkg -s still shows, is not)
 need_pkg() {
-  if ! dpkg -s "$1" >/dev/null 2>&1; then
+  if [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" != installed ]; then
     if [ "$apt_updated" -eq 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi
     log "installing $1"
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$1" >/dev/null
   fi
 }
+
+# headless Chromium (the browser test drives /usr/bin/chromium)
+[ -x /usr/bin/chromium ] || need_pkg chromium
 
 # PostgreSQL
 if ! port_open 5432; then
