@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -30,6 +31,10 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 		f.Limit = n
 	}
 	rows, err := s.Store.ListObjects(r.Context(), rm.ID, f)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeError(w, http.StatusBadRequest, "invalid", "cursor must be a next_cursor this listing gave", "cursor")
+		return
+	}
 	if err != nil {
 		fail(w, err)
 		return
@@ -39,7 +44,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 		f.Limit = 100
 	}
 	if len(rows) == f.Limit {
-		out["next_cursor"] = rows[len(rows)-1].SourceUID
+		out["next_cursor"] = rows[len(rows)-1].Cursor()
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -349,7 +349,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request) {
 	}
 	next := ""
 	if len(rows) == f.Limit {
-		next = rows[len(rows)-1].SourceUID
+		next = rows[len(rows)-1].Cursor()
 	}
 	s.render(w, "objects", page{Title: "objects of " + rm.Name, Data: map[string]any{"Remote": rm, "Objects": rows,
 		"States": store.ListStates, "State": f.State, "Types": types, "Type": f.PortalType, "Q": f.Q, "IDChanged": f.IDChanged, "Next": next}})

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -37,16 +40,45 @@ type ObjectFilter struct {
 	Q          string
 	// IDChanged keeps only copies created under another id than the source's.
 	IDChanged bool
-	// After is the cursor: the last source UID of the previous page.
+	// After is the cursor: the previous page's last row's Cursor.
 	After string
 	Limit int
 }
 
-// ListObjects pages through a remote's objects in source UID order (keyset
-// pagination: stable while the import writes).
+// Cursor is where the page after this row starts. Objects are listed by
+// source path, as a person reads a lab (a client's samples under it, a
+// sample's analyses under it), then UID; the cursor carries both, opaque.
+func (o ObjectRow) Cursor() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(o.SourcePath + "\x00" + o.SourceUID))
+}
+
+// ErrBadCursor is a cursor no listing gave.
+var ErrBadCursor = errors.New("store: not a cursor of this listing")
+
+func parseCursor(c string) (path, uid string, err error) {
+	if c == "" {
+		return "", "", nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", "", ErrBadCursor
+	}
+	path, uid, ok := strings.Cut(string(raw), "\x00")
+	if !ok {
+		return "", "", ErrBadCursor
+	}
+	return path, uid, nil
+}
+
+// ListObjects pages through a remote's objects by source path, then UID
+// (keyset pagination: stable while the import writes).
 func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter) ([]ObjectRow, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
+	}
+	afterPath, afterUID, err := parseCursor(f.After)
+	if err != nil {
+		return nil, fmt.Errorf("store: list objects of remote %d: cursor %q: %w", remoteID, f.After, err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT o.source_uid, o.portal_type, o.source_path, coalesce(i.label, ''),
 			coalesce(o.review_state, ''), CASE WHEN o.merged AND o.state = 'imported' THEN 'merged' ELSE o.state END, coalesce(o.reason, ''), coalesce(o.dest_uid, ''), o.updated_at,
@@ -59,8 +91,8 @@ func (s *Store) ListObjects(ctx context.Context, remoteID int64, f ObjectFilter)
 		AND ($4 = '' OR o.source_path ILIKE '%' || $4 || '%' OR o.source_uid = $4 OR o.reason ILIKE '%' || $4 || '%'
 			OR i.label ILIKE '%' || $4 || '%')
 		AND (NOT $7 OR o.dest_id <> regexp_replace(o.source_path, '^.*/', ''))
-		AND o.source_uid > $5 ORDER BY o.source_uid LIMIT $6`,
-		remoteID, f.State, f.PortalType, f.Q, f.After, f.Limit, f.IDChanged)
+		AND (o.source_path, o.source_uid) > ($5, $8) ORDER BY o.source_path, o.source_uid LIMIT $6`,
+		remoteID, f.State, f.PortalType, f.Q, afterPath, f.Limit, f.IDChanged, afterUID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list objects of remote %d: %w", remoteID, err)
 	}
