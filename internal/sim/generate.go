@@ -618,6 +618,13 @@ func (g *gen) specsAndTemplates() {
 	g.simple("AnalysisSpec", g.count(40, 1), nil, func(o *Object, i int) {
 		st := stypes[i%len(stypes)]
 		o.Title = "Spec " + st.Title
+		if i >= len(stypes) {
+			// senaite.core validates a specification's title unique: a
+			// large lab's second spec of a sample type is named apart (a
+			// 250,000-object lab held five "Spec Fish", which no SENAITE
+			// would have let it create)
+			o.Title = fmt.Sprintf("Spec %s %d", st.Title, i/len(stypes)+1)
+		}
 		o.Fields["title"] = o.Title
 		g.set(o, st, "SampleType")
 		var rr []map[string]any
