@@ -80,6 +80,7 @@ func (s *Server) Routes(mux *http.ServeMux) error {
 	mux.Handle("GET /console/remotes/{name}/objects", s.auth(s.objects))
 	mux.Handle("GET /console/remotes/{name}/conflicts", s.auth(s.conflicts))
 	mux.Handle("POST /console/remotes/{name}/conflicts/{uid}/resolve", s.auth(s.resolve))
+	mux.Handle("POST /console/remotes/{name}/options", s.auth(s.editRemote))
 	mux.Handle("POST /console/remotes/{name}/{kind}", s.auth(s.start))
 	return nil
 }
@@ -225,22 +226,6 @@ func (s *Server) remotesPage(w http.ResponseWriter, r *http.Request, form remote
 	}
 	s.render(w, "remotes", page{Title: "remotes", Message: r.URL.Query().Get("msg"), Status: status,
 		Data: map[string]any{"Remotes": rows, "Instances": instances, "Form": form, "Errors": errs}})
-}
-
-func (s *Server) remote(w http.ResponseWriter, r *http.Request) {
-	rm, err := s.Store.Remote(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.failPage(w, err)
-		return
-	}
-	runs, err := s.Store.Runs(r.Context(), rm.Name, 50)
-	if err != nil {
-		s.failPage(w, err)
-		return
-	}
-	opts, _ := json.MarshalIndent(rm.Options, "", "  ")
-	s.render(w, "remote", page{Title: rm.Name, Message: r.URL.Query().Get("msg"),
-		Data: map[string]any{"Remote": rm, "Runs": runs, "Options": string(opts)}})
 }
 
 func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
