@@ -134,49 +134,50 @@ func CreateInstance(ctx context.Context, st *store.Store, key *secret.Key, in In
 // required); a password left out keeps the stored one, so that nobody
 // has to know it to move a lab to another address. The name stays.
 func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
 	var in InstanceIn
 	if err := decode(r, &in); err != nil {
 		fail(w, err)
 		return
 	}
-	if in.Name != "" && in.Name != name {
-		fail(w, &remote.FieldError{Field: "name", Message: "an instance keeps its name; add another one instead"})
-		return
-	}
-	cur, err := s.Store.Instance(r.Context(), name)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	if err := in.Validate(false, len(cur.VerifierPassword) > 0); err != nil {
-		fail(w, err)
-		return
-	}
-	// the stored passwords go only where they were given for: a new
-	// address or account needs them again
-	moved := strings.TrimRight(in.URL, "/") != cur.URL
-	if in.Password == "" && (moved || in.Username != cur.Username) {
-		fail(w, &remote.FieldError{Field: "password", Message: "required when url or username changes: the stored one is never sent to another address or account"})
-		return
-	}
-	if in.VerifierPassword == "" && in.VerifierUsername != "" && (moved || in.VerifierUsername != cur.VerifierUsername) {
-		fail(w, &remote.FieldError{Field: "verifier_password", Message: "required when url or verifier_username changes"})
-		return
-	}
-	in.Name = name
-	up, err := in.Instance(s.Key)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	out, err := s.Store.UpdateInstance(r.Context(), up)
+	out, err := UpdateInstance(r.Context(), s.Store, s.Key, r.PathValue("name"), in)
 	if err != nil {
 		fail(w, err)
 		return
 	}
 	s.Coordinator.ForgetInstance(out.ID)
 	writeJSON(w, http.StatusOK, instanceJSON(out))
+}
+
+// UpdateInstance validates an instance's new settings (a
+// *remote.FieldError names the field at fault) and stores them: the API's
+// PUT and the console's form alike. A password left out keeps the stored
+// one, but never for another address or account.
+func UpdateInstance(ctx context.Context, st *store.Store, key *secret.Key, name string, in InstanceIn) (store.Instance, error) {
+	if in.Name != "" && in.Name != name {
+		return store.Instance{}, &remote.FieldError{Field: "name", Message: "an instance keeps its name; add another one instead"}
+	}
+	cur, err := st.Instance(ctx, name)
+	if err != nil {
+		return store.Instance{}, err
+	}
+	if err := in.Validate(false, len(cur.VerifierPassword) > 0); err != nil {
+		return store.Instance{}, err
+	}
+	// the stored passwords go only where they were given for: a new
+	// address or account needs them again
+	moved := strings.TrimRight(in.URL, "/") != cur.URL
+	if in.Password == "" && (moved || in.Username != cur.Username) {
+		return store.Instance{}, &remote.FieldError{Field: "password", Message: "required when url or username changes: the stored one is never sent to another address or account"}
+	}
+	if in.VerifierPassword == "" && in.VerifierUsername != "" && (moved || in.VerifierUsername != cur.VerifierUsername) {
+		return store.Instance{}, &remote.FieldError{Field: "verifier_password", Message: "required when url or verifier_username changes"}
+	}
+	in.Name = name
+	up, err := in.Instance(key)
+	if err != nil {
+		return store.Instance{}, err
+	}
+	return st.UpdateInstance(ctx, up)
 }
 
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) {

@@ -51,7 +51,7 @@ var kinds = store.RunKinds
 func (s *Server) Routes(mux *http.ServeMux) error {
 	funcs := template.FuncMap{"fmtTime": fmtTime, "shortID": func(id uuid.UUID) string { return id.String()[:8] }, "short": short}
 	s.pages = map[string]*template.Template{}
-	for _, p := range []string{"remotes", "remote", "runs", "run", "objects", "conflicts", "login", "differences", "instances"} {
+	for _, p := range []string{"remotes", "remote", "runs", "run", "objects", "conflicts", "login", "differences", "instances", "instance"} {
 		t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/runs.html", "templates/live.html", "templates/"+p+".html")
 		if err != nil {
 			return fmt.Errorf("console: template %s: %w", p, err)
@@ -69,6 +69,8 @@ func (s *Server) Routes(mux *http.ServeMux) error {
 	mux.Handle("GET /console/instances", s.auth(s.instances))
 	mux.Handle("POST /console/remotes", s.auth(s.addRemote))
 	mux.Handle("POST /console/instances", s.auth(s.addInstance))
+	mux.Handle("GET /console/instances/{name}", s.auth(s.instance))
+	mux.Handle("POST /console/instances/{name}", s.auth(s.editInstance))
 	mux.Handle("POST /console/instances/{name}/check", s.auth(s.checkInstance))
 	mux.Handle("POST /console/instances/{name}/remove", s.auth(s.removeInstance))
 	mux.Handle("GET /console/runs/{id}", s.auth(s.run))
