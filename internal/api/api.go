@@ -51,26 +51,13 @@ func (s *Server) Handler() http.Handler {
 	// like the probes, needs no token (ARCHITECTURE.md §7): it holds counts,
 	// never a secret
 	mux.Handle("GET /metrics", metrics.Handler(s.Store, s.Version, s.Metrics...))
+	// the description of the API, like the probes, needs no token: it
+	// describes routes, never data
+	mux.HandleFunc("GET "+openAPIPath, serveOpenAPI)
 	api := http.NewServeMux()
-	api.HandleFunc("GET /api/v1/instances", s.listInstances)
-	api.HandleFunc("POST /api/v1/instances", s.createInstance)
-	api.HandleFunc("GET /api/v1/instances/{name}", s.getInstance)
-	api.HandleFunc("PUT /api/v1/instances/{name}", s.updateInstance)
-	api.HandleFunc("DELETE /api/v1/instances/{name}", s.deleteInstance)
-	api.HandleFunc("GET /api/v1/remotes", s.listRemotes)
-	api.HandleFunc("POST /api/v1/remotes", s.createRemote)
-	api.HandleFunc("GET /api/v1/remotes/{name}", s.getRemote)
-	api.HandleFunc("PUT /api/v1/remotes/{name}", s.updateRemote)
-	api.HandleFunc("DELETE /api/v1/remotes/{name}", s.deleteRemote)
-	api.HandleFunc("POST /api/v1/remotes/{name}/{kind}", s.startRun)
-	api.HandleFunc("GET /api/v1/remotes/{name}/objects", s.listObjects)
-	api.HandleFunc("GET /api/v1/remotes/{name}/conflicts", s.listConflicts)
-	api.HandleFunc("POST /api/v1/remotes/{name}/conflicts/{uid}/resolve", s.resolveConflict)
-	api.HandleFunc("GET /api/v1/runs", s.listRuns)
-	api.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
-	api.HandleFunc("POST /api/v1/runs/{id}/cancel", s.cancelRun)
-	api.HandleFunc("GET /api/v1/runs/{id}/differences", s.listDifferences)
-	api.HandleFunc("POST /api/v1/instances/{name}/check", s.checkInstance)
+	for _, rt := range s.routes() {
+		api.HandleFunc(rt.Method+" "+rt.Path, rt.Handler)
+	}
 	mux.Handle("/api/", s.auth(api))
 	return mux
 }
