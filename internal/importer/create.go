@@ -5,13 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
 	"github.com/senaite-sync/senaite-sync/internal/refs"
 	"github.com/senaite-sync/senaite-sync/internal/schema"
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
-	"slices"
-	"sort"
-	"strings"
 )
 
 // createCopy creates an object's copy on the destination (ARCHITECTURE.md
@@ -116,7 +118,14 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 			return out, nil
 		}
 	}
+	prep, sent := sinceHandling(ctx), time.Now()
 	item, err := dst.Create(ctx, destType, parent, fields)
+	if o.Sequence != "" {
+		// a step of an ID sequence: what of it was this side's (prep) and
+		// the lab's (create), for the chains that bound an import's length
+		h.Log.DebugContext(ctx, "sequence step", "remote", rm.Name, "uid", o.SourceUID, "sequence", o.Sequence,
+			"seq", o.Seq, "prep", prep, "create", time.Since(sent), "sent_at", sent)
+	}
 	if err != nil {
 		var se *senaite.Error
 		if errors.As(err, &se) && se.Status == 400 && keyed {

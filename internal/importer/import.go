@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/senaite-sync/senaite-sync/internal/queue"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
@@ -19,6 +20,7 @@ import (
 // that cannot be created yet (its container or a required reference has no
 // copy) is parked, not failed, and returns ObjWaiting without error.
 func (h *Handler) Import(ctx context.Context, m Object) (store.ObjState, error) {
+	ctx = context.WithValue(ctx, handlingSince{}, time.Now())
 	o, earlier, err := h.Store.ObjectTurn(ctx, m.RemoteID, m.SourceUID)
 	if err != nil {
 		return "", err
@@ -256,4 +258,17 @@ func (h *Handler) sampleAnalysis(ctx context.Context, rm store.Remote, o store.S
 		return outcome{}, true, err
 	}
 	return outcome{adoptOnly: true, sample: &sample, analyses: []sampleAnalysis{a}}, true, nil
+}
+
+// handlingSince keys the time an object's message began to be handled:
+// the debug log of a create says how much of an ID sequence's step was
+// this side's (importer.createCopy).
+type handlingSince struct{}
+
+// sinceHandling is how long ago the object's handling began (0 unknown).
+func sinceHandling(ctx context.Context) time.Duration {
+	if t, ok := ctx.Value(handlingSince{}).(time.Time); ok {
+		return time.Since(t)
+	}
+	return 0
 }
