@@ -66,22 +66,15 @@ func (c *Coordinator) earlyReplayPays(ctx context.Context, lab int64) bool {
 }
 
 // earlyConcurrency is how many families are in hand at once: each is a
-// chain of requests one after the other (its analyses' transitions) that
-// waits at each step for its batch's slowest, so it takes many to fill a
-// lab; the lab's gate bounds what is in flight.
+// chain of requests one after the other (its analyses' transitions), so
+// it takes many to fill a lab; the lab's gate bounds what is in flight.
 const earlyConcurrency = 96
 
-// earlyBatch is the most families replayed together, sharing each step's
-// listing of destination states (importer.ReplayFamilies): a step waits
-// for the slowest of its families, so a listing of many ready families
-// goes as several batches side by side.
-const earlyBatch = 16
-
 // earlyListEvery is the least time between two listings of ready families
-// once some went: families ready within it go together and share their
-// reads (one family alone cost five); the families in hand keep the lab
-// busy meanwhile. With few in hand (earlyLowWater), or asked to stop, the
-// listings follow each other at earlyGap.
+// once some went: each listing asks PostgreSQL over every family still
+// waiting, and the families in hand keep the lab busy meanwhile. With few
+// in hand (earlyLowWater), or asked to stop, the listings follow each
+// other at earlyGap.
 const earlyListEvery = time.Second
 
 // earlyLowWater is the families in hand below which the next listing
@@ -174,6 +167,8 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 		c.Log.WarnContext(ctx, "early replay: destination", "run_id", r.ID, "remote", r.Remote, "error", err)
 		return
 	}
+	// one listing of destination states for every family that asks at once
+	states := c.importHandler().NewStateLister(ctx, rm)
 	var (
 		mu       sync.Mutex
 		inHand   = map[string]bool{}
@@ -231,45 +226,36 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 				c.Log.WarnContext(ctx, "early replay: retests", "run_id", r.ID, "remote", r.Remote, "error", err)
 				ready = nil
 			}
-			for len(ready) > 0 {
-				batch := ready[:min(earlyBatch, len(ready))]
-				ready = ready[len(batch):]
+			for _, root := range ready {
 				mu.Lock()
-				for _, uid := range batch {
-					inHand[uid] = true
-				}
+				inHand[root] = true
 				mu.Unlock()
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					started := time.Now()
-					outcomes := h.ReplayFamilies(ctx, rm, r.ID, verifier, batch)
-					c.Log.DebugContext(ctx, "early replay: batch done", "run_id", r.ID, "remote", r.Remote, "families", len(batch),
-						"elapsed", time.Since(started).Round(time.Millisecond))
-					for _, uid := range batch {
-						err := outcomes[uid].Err
-						switch {
-						case err == nil:
-						case errors.Is(err, importer.ErrEarlyTransient), ctx.Err() != nil:
-							c.Log.DebugContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
-								"uid", uid, "error", err)
-						default:
-							c.Log.WarnContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
-								"uid", uid, "error", err)
-						}
+					out := h.ReplayFamily(ctx, rm, r.ID, verifier, states, root)
+					c.Log.DebugContext(ctx, "early replay: family done", "run_id", r.ID, "remote", r.Remote, "uid", root,
+						"settled", out.Settled, "elapsed", time.Since(started).Round(time.Millisecond))
+					switch err := out.Err; {
+					case err == nil:
+					case errors.Is(err, importer.ErrEarlyTransient), ctx.Err() != nil:
+						c.Log.DebugContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+							"uid", root, "error", err)
+					default:
+						c.Log.WarnContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+							"uid", root, "error", err)
 					}
 					if ctx.Err() == nil {
-						if err := c.Store.EarlyReplayDone(ctx, rm.ID, batch); err != nil {
-							c.Log.DebugContext(ctx, "early replay: done", "run_id", r.ID, "remote", r.Remote, "families", len(batch), "error", err)
+						if err := c.Store.EarlyReplayDone(ctx, rm.ID, []string{root}); err != nil {
+							c.Log.DebugContext(ctx, "early replay: done", "run_id", r.ID, "remote", r.Remote, "uid", root, "error", err)
 						}
 					}
 					mu.Lock()
-					for _, uid := range batch {
-						delete(inHand, uid)
-						replayed++
-						if outcomes[uid].Settled {
-							settled++
-						}
+					delete(inHand, root)
+					replayed++
+					if out.Settled {
+						settled++
 					}
 					mu.Unlock()
 					select {

@@ -3,11 +3,8 @@ package importer
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/google/uuid"
-	"github.com/sourcegraph/conc/pool"
-
 	"github.com/senaite-sync/senaite-sync/internal/senaite"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -48,54 +45,37 @@ type FamilyOutcome struct {
 	Err     error
 }
 
-// ReplayFamilies replays families of samples (store.EarlyFamily: a sample
-// with its partitions, its retests; roots are their least UIDs) and their
-// children, as far as they go, in ReplayAll's order within each family:
-// every sample up to what its analyses cause, the analyses sample by
-// sample, one after the other, the rest of every sample; again while
-// transitions made retests (analyses, or the sample of an invalidation)
-// that then need their own replay. The families go side by side, each a
-// chain of requests, and share each step's listing of destination states
-// (one search for every family's samples, one for their analyses, one for
-// the samples again): a family replayed alone cost five reads, more than
-// the whole lab's replay spent on it. One family's error stops only it.
-func (h *Handler) ReplayFamilies(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client,
-	roots []string) map[string]FamilyOutcome {
-	out := make(map[string]FamilyOutcome, len(roots))
-	var fams []*earlyFamily
-	for _, root := range roots {
-		members, err := h.Store.EarlyFamily(ctx, rm.ID, root)
-		if err != nil {
-			out[root] = FamilyOutcome{Err: err}
-			continue
-		}
-		if len(members) == 0 {
-			members = []string{root}
-		}
-		fams = append(fams, newEarlyFamily(root, members))
+// ReplayFamily replays a family of samples (store.EarlyFamily: a sample
+// with its partitions, its retests; root is their least UID) and their
+// children, as far as they go, in ReplayAll's order: every sample up to
+// what its analyses cause, the analyses sample by sample, one after the
+// other, the rest of every sample; again while transitions made retests
+// (analyses, or the sample of an invalidation) that then need their own
+// replay. Each family is a chain of requests of its own: families that
+// went as a batch, each step waiting for the batch's slowest, left the
+// lab a fifth busy for the last seconds of an import while forty-five
+// families were in hand. Their reads are shared all the same: each step's
+// listing of destination states goes through states (StateLister), with
+// those the other families ask for meanwhile.
+func (h *Handler) ReplayFamily(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client,
+	states *StateLister, root string) FamilyOutcome {
+	members, err := h.Store.EarlyFamily(ctx, rm.ID, root)
+	if err != nil {
+		return FamilyOutcome{Err: err}
 	}
-	for round := 0; round < earlyRounds && len(fams) > 0; round++ {
-		if err := h.familiesRound(ctx, rm, run, verifier, fams, round); err != nil {
-			for _, f := range fams {
-				if !f.done {
-					f.finish(false, err)
-				}
-			}
-		}
-		live := fams[:0]
-		for _, f := range fams {
-			if f.done {
-				out[f.root] = FamilyOutcome{Settled: f.settled, Err: f.err}
-			} else {
-				live = append(live, f)
-			}
-		}
-		fams = live
+	if len(members) == 0 {
+		members = []string{root}
 	}
-	for _, f := range fams {
-		out[f.root] = FamilyOutcome{} // retests made again and again: left to the whole lab's replay
+	f := newEarlyFamily(root, members)
+	for round := 0; round < earlyRounds; round++ {
+		if err := h.familyRound(ctx, rm, run, verifier, states, f, round); err != nil && !f.done {
+			f.finish(false, err)
+		}
+		if f.done {
+			return FamilyOutcome{Settled: f.settled, Err: f.err}
+		}
 	}
-	return out
+	return FamilyOutcome{} // retests made again and again: left to the whole lab's replay
 }
 
 // earlyFamily is one family's state across ReplayFamilies' rounds.
@@ -111,7 +91,6 @@ type earlyFamily struct {
 	marks   map[string]store.ReplayMark
 	samples []store.Stored
 	todo    []store.Stored
-	all     bool // every object replayed this round settled
 
 	done    bool
 	settled bool
@@ -136,81 +115,62 @@ func (f *earlyFamily) owns(o store.ReplayObject) bool {
 	return f.isSample[o.SourceUID] || f.isSample[o.ParentUID]
 }
 
-// familiesRound is one round of ReplayFamilies for the families not done:
-// an error returned is one of the store's, for all of them; a family's own
-// error finishes only it.
-func (h *Handler) familiesRound(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client,
-	fams []*earlyFamily, round int) error {
-	if err := h.listFamilies(ctx, rm, run, fams); err != nil {
+// familyRound is one round of ReplayFamily: an error returned is the
+// store's; the family's own error finishes it.
+func (h *Handler) familyRound(ctx context.Context, rm store.Remote, run uuid.UUID, verifier *senaite.Client,
+	states *StateLister, f *earlyFamily, round int) error {
+	if err := h.listFamily(ctx, rm, run, f); err != nil {
 		return err
 	}
 	if round == 0 {
 		// the own fields of adopted analyses, before the samples'
 		// transitions lock them
-		var wrote atomic.Bool
-		h.eachFamily(fams, func(f *earlyFamily) {
-			for _, o := range f.group {
-				if f.isSample[o.SourceUID] && o.State == store.ObjImported && !h.fieldsTravel(ctx, rm, o.SourceUID) {
-					if err := h.earlyAnalysisFields(ctx, rm, run, childrenOf(f.group, o.SourceUID)); err != nil {
-						f.finish(false, err)
-						return
-					}
-					wrote.Store(true)
+		wrote := false
+		for _, o := range f.group {
+			if f.isSample[o.SourceUID] && o.State == store.ObjImported && !h.fieldsTravel(ctx, rm, o.SourceUID) {
+				if err := h.earlyAnalysisFields(ctx, rm, run, childrenOf(f.group, o.SourceUID)); err != nil {
+					f.finish(false, err)
+					return nil
 				}
+				wrote = true
 			}
-		})
-		if wrote.Load() {
-			if err := h.listFamilies(ctx, rm, run, fams); err != nil {
+		}
+		if wrote {
+			if err := h.listFamily(ctx, rm, run, f); err != nil {
 				return err
 			}
 		}
 	}
-	var work []*earlyFamily
-	var samples, todo []store.Stored
-	for _, f := range fams {
-		if f.done {
-			continue
-		}
-		f.sortWork(h, round)
-		if len(f.samples) == 0 && len(f.todo) == 0 {
-			f.finish(true, nil)
-			continue
-		}
-		work = append(work, f)
-		samples = append(samples, f.samples...)
-		todo = append(todo, f.todo...)
-	}
-	if len(work) == 0 {
+	f.sortWork(h, round)
+	if len(f.samples) == 0 && len(f.todo) == 0 {
+		f.finish(true, nil)
 		return nil
 	}
-	// the samples up to what their analyses cause, from one listing of
-	// every family's samples
-	known := h.listedStates(ctx, rm, []replayGroup{{objects: samples}})
-	h.eachFamily(work, func(f *earlyFamily) {
-		var firstPart, done []string
-		for _, o := range f.samples {
-			if round == 0 && f.marks[o.SourceUID] >= store.ReplayFirstPart {
-				continue
-			}
-			ok, err := h.replay(ctx, rm, o, verifier, true, f.written, known[o.DestUID])
-			if err != nil {
-				_ = h.markEarly(ctx, rm, run, firstPart, done)
-				f.finish(false, h.earlyError(o, err))
-				return
-			}
-			if ok {
-				done = append(done, o.SourceUID)
-			} else {
-				firstPart = append(firstPart, o.SourceUID)
-			}
+	// the samples up to what their analyses cause
+	known := states.List(ctx, f.samples)
+	var firstPart, done []string
+	for _, o := range f.samples {
+		if round == 0 && f.marks[o.SourceUID] >= store.ReplayFirstPart {
+			continue
 		}
-		if err := h.markEarly(ctx, rm, run, firstPart, done); err != nil {
-			f.finish(false, err)
+		ok, err := h.replay(ctx, rm, o, verifier, true, f.written, known[o.DestUID])
+		if err != nil {
+			_ = h.markEarly(ctx, rm, run, firstPart, done)
+			f.finish(false, h.earlyError(o, err))
+			return nil
 		}
-	})
+		if ok {
+			done = append(done, o.SourceUID)
+		} else {
+			firstPart = append(firstPart, o.SourceUID)
+		}
+	}
+	if err := h.markEarly(ctx, rm, run, firstPart, done); err != nil {
+		return err
+	}
 	// their analyses, sample by sample, one after the other (each may move
-	// its sample), from one listing of their states
-	loaded, err := h.groupData(ctx, rm, todo)
+	// its sample)
+	loaded, err := h.groupData(ctx, rm, f.todo)
 	if err != nil {
 		return err
 	}
@@ -218,78 +178,47 @@ func (h *Handler) familiesRound(ctx context.Context, rm store.Remote, run uuid.U
 	for _, o := range loaded {
 		byUID[o.SourceUID] = o
 	}
-	for _, f := range work {
-		for i, o := range f.todo {
-			if full, ok := byUID[o.SourceUID]; ok {
-				f.todo[i] = full
-			}
+	for i, o := range f.todo {
+		if full, ok := byUID[o.SourceUID]; ok {
+			f.todo[i] = full
 		}
 	}
-	known = h.listedStates(ctx, rm, []replayGroup{{objects: liveObjects(work, func(f *earlyFamily) []store.Stored { return f.todo })}})
-	h.eachFamily(work, func(f *earlyFamily) {
-		f.all = true
-		all, err := h.replayEach(ctx, rm, run, verifier, f.written, f.todo, known)
-		if err != nil {
-			f.finish(false, err)
-			return
-		}
-		f.all = all
-	})
+	all, err := h.replayEach(ctx, rm, run, verifier, f.written, f.todo, states.List(ctx, f.todo))
+	if err != nil {
+		f.finish(false, err)
+		return nil
+	}
 	// the rest of the samples (publish, invalidate), from a listing taken
 	// after their analyses moved them
-	known = h.listedStates(ctx, rm, []replayGroup{{objects: liveObjects(work, func(f *earlyFamily) []store.Stored { return f.samples })}})
-	h.eachFamily(work, func(f *earlyFamily) {
-		all, err := h.replayEach(ctx, rm, run, verifier, f.written, f.samples, known)
-		if err != nil {
-			f.finish(false, err)
-			return
-		}
-		f.all = f.all && all
-	})
+	rest, err := h.replayEach(ctx, rm, run, verifier, f.written, f.samples, states.List(ctx, f.samples))
+	if err != nil {
+		f.finish(false, err)
+		return nil
+	}
 	// retests the transitions made: the next round replays them
-	if err := h.listFamilies(ctx, rm, run, work); err != nil {
+	if err := h.listFamily(ctx, rm, run, f); err != nil {
 		return err
 	}
-	for _, f := range work {
-		if f.done {
-			continue
-		}
-		adopted := false
-		for _, o := range f.group {
-			if o.State == store.ObjImported && !f.seen[o.SourceUID] {
-				adopted = true
-			}
-		}
-		if !adopted {
-			f.finish(f.all, nil)
+	for _, o := range f.group {
+		if o.State == store.ObjImported && !f.seen[o.SourceUID] {
+			return nil // adopted: another round
 		}
 	}
+	f.finish(all && rest, nil)
 	return nil
 }
 
-// listFamilies reads the replay group of every family not done in one
-// query (store.ReplayGroup) and hands each its own objects.
-func (h *Handler) listFamilies(ctx context.Context, rm store.Remote, run uuid.UUID, fams []*earlyFamily) error {
-	var union []string
-	for _, f := range fams {
-		if !f.done {
-			union = append(union, f.members...)
-			f.group = f.group[:0]
-		}
-	}
-	if len(union) == 0 {
-		return nil
-	}
-	group, err := h.Store.ReplayGroup(ctx, rm.ID, run, union)
+// listFamily reads a family's replay group (store.ReplayGroup): its
+// samples and what they hold.
+func (h *Handler) listFamily(ctx context.Context, rm store.Remote, run uuid.UUID, f *earlyFamily) error {
+	group, err := h.Store.ReplayGroup(ctx, rm.ID, run, f.members)
 	if err != nil {
 		return err
 	}
+	f.group = f.group[:0]
 	for _, o := range group {
-		for _, f := range fams {
-			if !f.done && f.owns(o) {
-				f.group = append(f.group, o)
-				break
-			}
+		if f.owns(o) {
+			f.group = append(f.group, o)
 		}
 	}
 	return nil
@@ -319,29 +248,6 @@ func (f *earlyFamily) sortWork(h *Handler, round int) {
 			f.todo = append(f.todo, o.Stored)
 		}
 	}
-}
-
-// eachFamily runs step for every family not done, side by side, and
-// returns when all are through.
-func (h *Handler) eachFamily(fams []*earlyFamily, step func(f *earlyFamily)) {
-	p := pool.New()
-	for _, f := range fams {
-		if !f.done {
-			p.Go(func() { step(f) })
-		}
-	}
-	p.Wait()
-}
-
-// liveObjects gathers what pick names of every family not done.
-func liveObjects(fams []*earlyFamily, pick func(f *earlyFamily) []store.Stored) []store.Stored {
-	var out []store.Stored
-	for _, f := range fams {
-		if !f.done {
-			out = append(out, pick(f)...)
-		}
-	}
-	return out
 }
 
 // replayEach replays objects one after the other from their listed states
