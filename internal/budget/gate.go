@@ -34,6 +34,7 @@ type Gate struct {
 	inUse   int           // leases a request uses now
 	adapt   *Adaptive     // how many of the slots the lab takes at once, as found
 	waiting int           // Acquire calls without a slot yet
+	urgent  int           // of them, those of urgent requests (senaite.Urgent): the others wait while any does
 	changed chan struct{} // closed (and replaced) whenever a slot may have become free
 	wake    chan struct{} // nudges the maintainer
 	running bool          // a maintainer goroutine is at work
@@ -87,17 +88,30 @@ func (g *Gate) Limit() int {
 // Acquire waits for a slot of the lab this process leases and trusts, then
 // for this process's share of the lab's rate, and returns the function
 // that gives the slot back to the process (not to the store: the slot
-// serves the process's next request). It fails only when ctx ends or the
-// process is shutting down.
+// serves the process's next request). A request marked senaite.Urgent
+// takes a slot before the others waiting. It fails only when ctx ends or
+// the process is shutting down.
 func (g *Gate) Acquire(ctx context.Context) (func(senaite.Outcome), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	urgent := 0
+	if senaite.IsUrgent(ctx) {
+		urgent = 1
+	}
 	g.mu.Lock()
 	g.waiting++
+	g.urgent += urgent
 	for {
-		if l := g.pickLocked(time.Now()); l != nil {
+		now := time.Now()
+		if l := g.pickLocked(now); l != nil && (urgent == 1 || g.spareLocked(now) > g.urgent) {
 			g.waiting--
+			if urgent == 1 {
+				g.urgent--
+				if g.waiting > g.urgent {
+					g.broadcastLocked() // those it kept waiting look again
+				}
+			}
 			l.inUse = true
 			g.inUse++
 			lim := g.limiter
@@ -116,10 +130,13 @@ func (g *Gate) Acquire(ctx context.Context) (func(senaite.Outcome), error) {
 			// its lease may have lapsed while the rate held the request back
 			g.putLocked(l, false)
 			g.waiting++
+			g.urgent += urgent
 			continue
 		}
 		if g.r.ctx.Err() != nil || !g.startLocked() {
 			g.waiting--
+			g.urgent -= urgent
+			g.broadcastLocked() // the others may go
 			g.mu.Unlock()
 			return nil, fmt.Errorf("budget: lab %d: %w", g.lab, ErrClosed)
 		}
@@ -131,6 +148,10 @@ func (g *Gate) Acquire(ctx context.Context) (func(senaite.Outcome), error) {
 		case <-ctx.Done():
 			g.mu.Lock()
 			g.waiting--
+			if urgent == 1 {
+				g.urgent--
+				g.broadcastLocked() // the others may go
+			}
 			g.mu.Unlock()
 			return nil, ctx.Err()
 		case <-g.r.ctx.Done():
@@ -151,6 +172,13 @@ func (g *Gate) pickLocked(now time.Time) *lease {
 		}
 	}
 	return nil
+}
+
+// spareLocked counts the slots a request could take now: a request not
+// urgent takes one only while more are spare than urgent ones wait.
+func (g *Gate) spareLocked(now time.Time) int {
+	_, free := g.usableLocked(now)
+	return min(free, g.adapt.Limit()-g.inUse)
 }
 
 // trustedLocked tells whether a request may be sent on l now: the store

@@ -370,3 +370,61 @@ func TestGateFindsTheLab(t *testing.T) {
 		t.Errorf("mean queue wait %s, want below one latency (%s)", wait, latency)
 	}
 }
+
+// TestGateAdmitsUrgentFirst: five requests wait for a lab's one slot, then
+// an urgent one (senaite.Urgent: the next create of an ID sequence) comes;
+// the slot given back goes to the urgent one, and the others all follow.
+func TestGateAdmitsUrgentFirst(t *testing.T) {
+	t.Parallel()
+	st := storetest.Migrated(t)
+	id := labs(t, st, remote.Options{MaxConcurrency: 1})
+	g := process(t, st, "p1").Gate(id)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	hold, err := g.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(n int) {
+		t.Helper()
+		for ctx.Err() == nil {
+			g.mu.Lock()
+			w := g.waiting
+			g.mu.Unlock()
+			if w == n {
+				return
+			}
+			time.Sleep(time.Millisecond) // polling the gate's count, bounded by ctx
+		}
+		t.Fatalf("never %d requests waiting", n)
+	}
+	order := make(chan string, 6)
+	var wg sync.WaitGroup
+	send := func(ctx context.Context, name string) {
+		wg.Go(func() {
+			release, err := g.Acquire(ctx)
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				return
+			}
+			order <- name
+			release(senaite.Outcome{Latency: time.Millisecond})
+		})
+	}
+	for i := range 5 {
+		send(ctx, "plain"+string(rune('1'+i)))
+	}
+	waitFor(5)
+	send(senaite.Urgent(ctx), "urgent")
+	waitFor(6)
+	hold(senaite.Outcome{Latency: time.Millisecond})
+	wg.Wait()
+	close(order)
+	var got []string
+	for name := range order {
+		got = append(got, name)
+	}
+	if len(got) != 6 || got[0] != "urgent" {
+		t.Errorf("admitted in the order %v: the urgent request should go first, then the five others", got)
+	}
+}

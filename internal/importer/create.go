@@ -118,8 +118,13 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 			return out, nil
 		}
 	}
+	cctx := ctx
+	if o.Sequence != "" {
+		// the next of its sequence waits for it: before the replay's requests
+		cctx = senaite.Urgent(ctx)
+	}
 	prep, sent := sinceHandling(ctx), time.Now()
-	item, err := dst.Create(ctx, destType, parent, fields)
+	item, err := dst.Create(cctx, destType, parent, fields)
 	if o.Sequence != "" {
 		// a step of an ID sequence: what of it was this side's (prep) and
 		// the lab's (create), for the chains that bound an import's length
