@@ -804,8 +804,12 @@ func listedAsCurrent(portalType string, it senaite.Item) (senaite.Item, bool) {
 const statesBatch = 100
 
 // ReplayConcurrency is how many objects of one replay phase are worked on
-// at once; requests to the lab stay bounded by its client.
-const ReplayConcurrency = 16
+// at once; requests to the lab stay bounded by its client's gate. Twice
+// the threads of a large lab: each task is a chain of requests with this
+// side's work between them, and as many tasks as the lab has threads left
+// a 16-thread lab a quarter idle (the QC analyses of a 21,418-object
+// import, 559 of them, took 4.7 s at 70 % of it).
+const ReplayConcurrency = 32
 
 // failTroubled fails the objects whose replay transient errors kept from
 // settling, with a reason that says so: the next import or update takes
