@@ -49,11 +49,23 @@ func (s *Store) CurrentLevel(ctx context.Context, remoteID int64) (int, error) {
 // listed and queued whole; the coordinator lists again every few seconds,
 // and the importers publish what each settled object lets go (Settled).
 func (s *Store) ReadyPending(ctx context.Context, remoteID int64, limit int) ([]Pending, error) {
-	rows, err := s.pool.Query(ctx, `SELECT h.source_uid, h.attempts, h.id_key, h.id_seq FROM (
-			SELECT DISTINCT ON (id_key) source_uid, attempts, id_key, id_seq, parent_uid, state
-			FROM objects o WHERE remote_id = $1 AND id_key IS NOT NULL AND `+pending("o")+` AND level IS NOT NULL
-			ORDER BY id_key, id_seq, source_uid) h
-		WHERE h.state = 'fetched' AND NOT EXISTS (SELECT 1 FROM objects p
+	// the heads by a skip scan of the sequence index, one descent per
+	// sequence: DISTINCT ON read every object still to bring, a quarter
+	// of a second per listing at 50,000 objects and five times that at
+	// 250,000, listed every few seconds for the whole import
+	rows, err := s.pool.Query(ctx, `WITH RECURSIVE seqs AS (
+			(SELECT id_key FROM objects o WHERE remote_id = $1 AND id_key IS NOT NULL AND `+pending("o")+`
+				AND level IS NOT NULL ORDER BY id_key LIMIT 1)
+			UNION ALL
+			SELECT (SELECT o.id_key FROM objects o WHERE o.remote_id = $1 AND o.id_key > s.id_key AND `+pending("o")+`
+				AND o.level IS NOT NULL ORDER BY o.id_key LIMIT 1)
+			FROM seqs s WHERE s.id_key IS NOT NULL
+		)
+		SELECT h.source_uid, h.attempts, h.id_key, h.id_seq FROM seqs s CROSS JOIN LATERAL (
+			SELECT source_uid, attempts, id_key, id_seq, parent_uid, state
+			FROM objects o WHERE o.remote_id = $1 AND o.id_key = s.id_key AND `+pending("o")+` AND o.level IS NOT NULL
+			ORDER BY id_seq, source_uid LIMIT 1) h
+		WHERE s.id_key IS NOT NULL AND h.state = 'fetched' AND NOT EXISTS (SELECT 1 FROM objects p
 			WHERE p.remote_id = $1 AND p.source_uid = h.parent_uid AND `+pending("p")+`)
 		UNION ALL
 		(SELECT o.source_uid, o.attempts, '', 0 FROM objects o
