@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/coordinator"
 	"github.com/senaite-sync/senaite-sync/internal/metrics"
 	"github.com/senaite-sync/senaite-sync/internal/probe"
@@ -95,11 +96,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg, field string) {
-	e := map[string]any{"code": code, "message": msg}
-	if field != "" {
-		e["field"] = field
-	}
-	writeJSON(w, status, map[string]any{"error": e})
+	writeJSON(w, status, apitype.ErrorBody{Error: apitype.Error{Code: code, Message: msg, Field: field}})
 }
 
 // plainMessage is a store error as a person reads it: without the
@@ -122,8 +119,9 @@ func fail(w http.ResponseWriter, err error) {
 	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, "invalid", fe.Message, fe.Field)
 	case errors.As(err, &active):
-		writeJSON(w, http.StatusConflict, map[string]any{"error": map[string]any{"code": "run_active",
-			"message": "the remote already has a " + active.Run.Status + " run"}, "run": runJSON(active.Run)})
+		run := runJSON(active.Run)
+		writeJSON(w, http.StatusConflict, apitype.ErrorBody{Error: apitype.Error{Code: "run_active",
+			Message: "the remote already has a " + string(active.Run.Status) + " run"}, Run: &run})
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", plainMessage(err), "")
 	case errors.Is(err, store.ErrExists):

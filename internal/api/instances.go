@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/secret"
 	"github.com/senaite-sync/senaite-sync/internal/store"
@@ -93,10 +94,10 @@ func (in InstanceIn) Instance(key *secret.Key) (store.Instance, error) {
 }
 
 // instanceJSON never carries a password: secrets are write-only.
-func instanceJSON(in store.Instance) map[string]any {
-	return map[string]any{"name": in.Name, "url": in.URL, "username": in.Username, "has_ca_cert": in.CACert != "",
-		"verifier_username": in.VerifierUsername, "flavor": in.Flavor, "version": in.Version,
-		"created_at": in.CreatedAt, "updated_at": in.UpdatedAt}
+func instanceJSON(in store.Instance) apitype.Instance {
+	return apitype.Instance{Name: in.Name, URL: in.URL, Username: in.Username, HasCACert: in.CACert != "",
+		VerifierUsername: in.VerifierUsername, Flavor: in.Flavor, Version: in.Version,
+		CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
 }
 
 func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
@@ -186,11 +187,11 @@ func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	out := []any{}
+	out := apitype.InstanceList{Instances: []apitype.Instance{}}
 	for _, in := range list {
-		out = append(out, instanceJSON(in))
+		out.Instances = append(out.Instances, instanceJSON(in))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"instances": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) {
@@ -219,5 +220,5 @@ func (s *Server) checkInstance(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"check": c})
+	writeJSON(w, http.StatusOK, apitype.CheckAnswer{Check: apitype.InstanceCheck(c)})
 }

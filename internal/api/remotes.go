@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -47,10 +48,10 @@ func (in remoteIn) options() (remote.Options, error) {
 	return opts, nil
 }
 
-func remoteJSON(rm store.Remote) map[string]any {
-	return map[string]any{"name": rm.Name, "source": rm.Source, "destination": rm.Destination, "options": rm.Options,
-		"watermark": rm.Watermark, "next_sync_at": rm.NextTickAt, "sync_pending": rm.SyncPending,
-		"created_at": rm.CreatedAt, "updated_at": rm.UpdatedAt}
+func remoteJSON(rm store.Remote) apitype.Remote {
+	return apitype.Remote{Name: rm.Name, Source: rm.Source, Destination: rm.Destination, Options: rm.Options,
+		Watermark: rm.Watermark, NextSyncAt: rm.NextTickAt, SyncPending: rm.SyncPending,
+		CreatedAt: rm.CreatedAt, UpdatedAt: rm.UpdatedAt}
 }
 
 func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
@@ -117,11 +118,11 @@ func (s *Server) listRemotes(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	out := []any{}
+	out := apitype.RemoteList{Remotes: []apitype.Remote{}}
 	for _, rm := range list {
-		out = append(out, remoteJSON(rm))
+		out.Remotes = append(out.Remotes, remoteJSON(rm))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"remotes": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getRemote(w http.ResponseWriter, r *http.Request) {

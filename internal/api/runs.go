@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -48,16 +49,16 @@ func (s *Server) importProgress(ctx context.Context, remoteID int64) (int, int, 
 	return done, total, nil
 }
 
-func runJSON(run store.Run) map[string]any {
-	byType := map[string]store.Counts{}
+func runJSON(run store.Run) apitype.Run {
+	byType := map[string]apitype.Counts{}
 	for k, v := range run.ByType {
-		byType[k] = v
+		byType[k] = apitype.Counts(v)
 	}
-	return map[string]any{"id": run.ID, "remote": run.Remote, "kind": run.Kind, "status": run.Status,
-		"created_at": run.CreatedAt, "started_at": run.StartedAt, "finished_at": run.FinishedAt, "error": run.Error,
-		"pages":  map[string]int{"total": run.PagesTotal, "done": run.PagesDone},
-		"counts": run.Counts(), "by_type": byType, "phase": run.Phase, "watermark": run.Watermark, "trigger": run.Trigger,
-		"note": run.Note, "stage": run.Stage}
+	return apitype.Run{ID: run.ID.String(), Remote: run.Remote, Kind: string(run.Kind), Status: string(run.Status),
+		CreatedAt: run.CreatedAt, StartedAt: run.StartedAt, FinishedAt: run.FinishedAt, Error: run.Error,
+		Pages:  apitype.Pages{Total: run.PagesTotal, Done: run.PagesDone},
+		Counts: apitype.Counts(run.Counts()), ByType: byType, Phase: run.Phase, Watermark: run.Watermark, Trigger: run.Trigger,
+		Note: run.Note, Stage: run.Stage}
 }
 
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +72,7 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"run": runJSON(run)})
+	writeJSON(w, http.StatusAccepted, apitype.RunAnswer{Run: runJSON(run)})
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
@@ -80,11 +81,11 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	out := []any{}
+	out := apitype.RunList{Runs: []apitype.Run{}}
 	for _, run := range list {
-		out = append(out, runJSON(run))
+		out.Runs = append(out.Runs, runJSON(run))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+	writeJSON(w, http.StatusOK, out)
 }
 
 // listDifferences lists what a verify run found different (?limit=, at
@@ -140,15 +141,15 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	} else if ok {
 		// users, registry, settings: what was copied, and the export of
 		// what was not (secrets masked)
-		out["site_config"] = report
+		out.SiteConfig = report
 	}
 	if run.Status == store.StatusRunning && (run.Kind == store.KindImport || run.Phase == store.PhaseImport) {
 		// objects settled so far, for progress bars
 		if done, total, err := s.importProgress(r.Context(), run.RemoteID); err == nil {
-			out["progress"] = map[string]int{"done": done, "total": total}
+			out.Progress = &apitype.Progress{Done: done, Total: total}
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"run": out})
+	writeJSON(w, http.StatusOK, apitype.RunAnswer{Run: out})
 }
 
 func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
@@ -170,5 +171,5 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"run": runJSON(run)})
+	writeJSON(w, http.StatusOK, apitype.RunAnswer{Run: runJSON(run)})
 }

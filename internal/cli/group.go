@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
+
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 )
 
 // group makes c a command of sub-commands only: a sub-command it does not
@@ -47,14 +49,14 @@ func resolveRun(ctx context.Context, cl *apiClient, arg string) (string, error) 
 	if len(arg) < 4 || strings.Trim(strings.ToLower(arg), "0123456789abcdef-") != "" {
 		return "", fmt.Errorf("run id %q: give a run's id, or at least its first 4 characters (senaite-sync runs lists them)", arg)
 	}
-	var out map[string]any
+	var out apitype.RunList
 	if _, err := cl.call(ctx, "GET", "/api/v1/runs", nil, &out); err != nil {
 		return "", err
 	}
 	var found []string
-	for _, r := range items(out, "runs") {
-		if id := str(r, "id"); strings.HasPrefix(id, strings.ToLower(arg)) {
-			found = append(found, id)
+	for _, r := range out.Runs {
+		if strings.HasPrefix(r.ID, strings.ToLower(arg)) {
+			found = append(found, r.ID)
 		}
 	}
 	switch len(found) {

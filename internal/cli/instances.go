@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 )
 
 // secretFrom reads a secret from an environment variable or a file, never
@@ -59,9 +61,12 @@ func instanceCmd(cfg *Config) *cobra.Command {
 					return fmt.Errorf("ca-cert: %w", err)
 				}
 			}
-			var out map[string]any
-			status, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", map[string]any{"name": args[0], "url": siteURL,
-				"username": user, "password": pw, "ca_cert": string(ca), "verifier_username": vUser, "verifier_password": vpw}, &out)
+			var out struct {
+				apitype.Instance
+				Check *apitype.InstanceCheck `json:"check,omitempty"`
+			}
+			status, err := cfg.client().call(c.Context(), "POST", "/api/v1/instances", apitype.InstanceIn{Name: args[0], URL: siteURL,
+				Username: user, Password: pw, CACert: string(ca), VerifierUsername: vUser, VerifierPassword: vpw}, &out)
 			if ifAbsent && status == http.StatusConflict {
 				fmt.Fprintf(c.OutOrStdout(), "instance %s exists; left as it is (--if-absent)\n", args[0])
 				return nil
@@ -73,8 +78,8 @@ func instanceCmd(cfg *Config) *cobra.Command {
 				// a wrong password or URL is found now, not at the first fetch
 				cl := cfg.client()
 				check, err := checkInstance(c.Context(), cl, args[0])
-				if err == nil && str(check, "error") != "" {
-					err = fmt.Errorf("the lab refused: %s", str(check, "error"))
+				if err == nil && check.Error != "" {
+					err = fmt.Errorf("the lab refused: %s", check.Error)
 				}
 				if err != nil {
 					if _, derr := cl.call(c.Context(), "DELETE", "/api/v1/instances/"+url.PathEscape(args[0]), nil, nil); derr != nil {
@@ -82,7 +87,7 @@ func instanceCmd(cfg *Config) *cobra.Command {
 					}
 					return fmt.Errorf("instance %s not registered: %w (check --url and the credentials; --no-check registers it anyway)", args[0], err)
 				}
-				out["check"] = check
+				out.Check = &check
 			}
 			printJSON(c, out)
 			return nil
@@ -101,7 +106,7 @@ func instanceCmd(cfg *Config) *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List instances", Args: cobra.NoArgs,
 		Example: "  senaite-sync instance list\n  senaite-sync instance list -o json",
 		RunE: func(c *cobra.Command, _ []string) error {
-			var out map[string]any
+			var out apitype.InstanceList
 			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/instances", nil, &out); err != nil {
 				return err
 			}
@@ -115,9 +120,8 @@ func instanceCmd(cfg *Config) *cobra.Command {
 			}
 			t.column("VERIFIER", true)
 			t.column("CREATED", true)
-			for _, in := range items(out, "instances") {
-				t.add(str(in, "name"), str(in, "url"), str(in, "username"), str(in, "flavor"), str(in, "version"),
-					str(in, "verifier_username"), when(in, "created_at", time.Now()))
+			for _, in := range out.Instances {
+				t.add(in.Name, in.URL, in.Username, in.Flavor, in.Version, in.VerifierUsername, when(&in.CreatedAt, time.Now()))
 			}
 			return t.print(c.OutOrStdout(), format == "wide")
 		}}
@@ -130,8 +134,8 @@ func instanceCmd(cfg *Config) *cobra.Command {
 					return err
 				}
 				printJSON(c, out)
-				if msg := str(out, "error"); msg != "" {
-					return fmt.Errorf("lab %s refused: %s", args[0], msg)
+				if out.Error != "" {
+					return fmt.Errorf("lab %s refused: %s", args[0], out.Error)
 				}
 				return nil
 			}})
@@ -140,15 +144,15 @@ func instanceCmd(cfg *Config) *cobra.Command {
 
 // checkInstance asks the coordinator to ask the lab (flavour, version,
 // whether the accounts may log in).
-func checkInstance(ctx context.Context, cl *apiClient, name string) (map[string]any, error) {
+func checkInstance(ctx context.Context, cl *apiClient, name string) (apitype.InstanceCheck, error) {
 	var out struct {
-		Check map[string]any `json:"check"`
+		Check *apitype.InstanceCheck `json:"check"`
 	}
 	if _, err := cl.call(ctx, "POST", "/api/v1/instances/"+url.PathEscape(name)+"/check", nil, &out); err != nil {
-		return nil, err
+		return apitype.InstanceCheck{}, err
 	}
 	if out.Check == nil {
-		return nil, fmt.Errorf("instance %s: the coordinator's check said nothing", name)
+		return apitype.InstanceCheck{}, fmt.Errorf("instance %s: the coordinator's check said nothing", name)
 	}
-	return out.Check, nil
+	return *out.Check, nil
 }

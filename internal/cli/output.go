@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
+
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 )
 
 // Read verbs print as kubectl and gh do (issue #15): a table for a person
@@ -95,33 +97,13 @@ func (t *table) print(w io.Writer, wide bool) error {
 	return tw.Flush()
 }
 
-// str reads a string field of an API document.
-func str(m map[string]any, key string) string {
-	switch v := m[key].(type) {
-	case string:
-		return v
-	case nil:
-		return ""
-	case float64:
-		return fmt.Sprintf("%g", v)
-	case bool:
-		if v {
-			return "yes"
-		}
-		return "no"
-	default:
-		raw, _ := json.Marshal(v)
-		return string(raw)
-	}
-}
-
-// when shows an API timestamp as a person reads it: how long ago, or in.
-func when(m map[string]any, key string, now time.Time) string {
-	t, err := time.Parse(time.RFC3339Nano, str(m, key))
-	if err != nil {
+// when shows an API timestamp as a person reads it: how long ago, or in
+// (nothing for none).
+func when(t *time.Time, now time.Time) string {
+	if t == nil || t.IsZero() {
 		return ""
 	}
-	d := now.Sub(t)
+	d := now.Sub(*t)
 	if d < 0 {
 		return "in " + ago(-d)
 	}
@@ -141,29 +123,16 @@ func ago(d time.Duration) string {
 	}
 }
 
-// items are the documents of a list answer ({"runs": [...]}).
-func items(doc map[string]any, key string) []map[string]any {
-	list, _ := doc[key].([]any)
-	out := make([]map[string]any, 0, len(list))
-	for _, it := range list {
-		if m, ok := it.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // duration is how long a run took, or has been running.
-func duration(run map[string]any, now time.Time) string {
-	start, err := time.Parse(time.RFC3339Nano, str(run, "started_at"))
-	if err != nil {
+func duration(run apitype.Run, now time.Time) string {
+	if run.StartedAt == nil {
 		return ""
 	}
-	end, err := time.Parse(time.RFC3339Nano, str(run, "finished_at"))
-	if err != nil {
-		end = now
+	end := now
+	if run.FinishedAt != nil {
+		end = *run.FinishedAt
 	}
-	return end.Sub(start).Round(time.Second).String()
+	return end.Sub(*run.StartedAt).Round(time.Second).String()
 }
 
 // firstLine is the first line of a message, cut for a table's cell.

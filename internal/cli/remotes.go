@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
+	"github.com/senaite-sync/senaite-sync/internal/remote"
 )
 
 func remoteCmd(cfg *Config) *cobra.Command {
@@ -44,7 +48,7 @@ func remoteCmd(cfg *Config) *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List remotes", Args: cobra.NoArgs,
 		Example: "  senaite-sync remote list\n  senaite-sync remote list -o wide   # with each remote's options",
 		RunE: func(c *cobra.Command, _ []string) error {
-			var out map[string]any
+			var out apitype.RemoteList
 			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/remotes", nil, &out); err != nil {
 				return err
 			}
@@ -58,10 +62,9 @@ func remoteCmd(cfg *Config) *cobra.Command {
 			}
 			t.column("OPTIONS", true)
 			now := time.Now()
-			for _, rm := range items(out, "remotes") {
-				opts, _ := rm["options"].(map[string]any)
-				t.add(str(rm, "name"), str(rm, "source"), str(rm, "destination"), str(opts, "auto_sync"),
-					when(rm, "next_sync_at", now), str(rm, "options"))
+			for _, rm := range out.Remotes {
+				opts, _ := json.Marshal(rm.Options)
+				t.add(rm.Name, rm.Source, rm.Destination, autoSync(rm.Options.AutoSync), when(rm.NextSyncAt, now), string(opts))
 			}
 			return t.print(c.OutOrStdout(), format == "wide")
 		}}
@@ -181,4 +184,13 @@ func remoteEditCmd(cfg *Config) *cobra.Command {
 		return nil
 	}
 	return edit
+}
+
+// autoSync shows a remote's auto-sync interval as its options give it:
+// nothing when off.
+func autoSync(i remote.Interval) string {
+	if i == 0 {
+		return ""
+	}
+	return time.Duration(i).String()
 }

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"time"
 
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/siteconfig"
 	"github.com/spf13/cobra"
 )
@@ -22,29 +25,8 @@ type ExitError struct{ Code int }
 
 func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
-type runOut struct {
-	Run struct {
-		ID     string `json:"id"`
-		Remote string `json:"remote"`
-		Kind   string `json:"kind"`
-		Phase  string `json:"phase"`
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		// Note says why an active run does not advance (NATS, a lab or
-		// PostgreSQL away), while it lasts.
-		Note string `json:"note"`
-		// Stage says where an import stands (objects, deferred
-		// references, workflow replay, read-back).
-		Stage    string                    `json:"stage"`
-		Pages    map[string]int            `json:"pages"`
-		Progress map[string]int            `json:"progress"`
-		Counts   map[string]int            `json:"counts"`
-		ByType   map[string]map[string]int `json:"by_type"`
-		// SiteConfig is what the run copied of users, registry and
-		// settings (siteconfig.Report).
-		SiteConfig *siteconfig.Report `json:"site_config"`
-	} `json:"run"`
-}
+// runOut is a run as the API answers it (GET, POST, cancel).
+type runOut = apitype.RunAnswer
 
 func stepCmd(cfg *Config, kind string) *cobra.Command {
 	var wait bool
@@ -69,10 +51,13 @@ func stepCmd(cfg *Config, kind string) *cobra.Command {
 			if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+out.Run.ID, nil, &out); err != nil {
 				return err
 			}
-			done, total := out.Run.Pages["done"], out.Run.Pages["total"]
+			done, total := out.Run.Pages.Done, out.Run.Pages.Total
 			unit := "pages"
 			if out.Run.Kind == "import" || out.Run.Phase == "import" {
-				done, total, unit = out.Run.Progress["done"], out.Run.Progress["total"], "objects"
+				done, total, unit = 0, 0, "objects"
+				if p := out.Run.Progress; p != nil {
+					done, total = p.Done, p.Total
+				}
 			}
 			status := out.Run.Status
 			if out.Run.Stage != "" && out.Run.Status == "running" {
@@ -127,7 +112,12 @@ func stepCmd(cfg *Config, kind string) *cobra.Command {
 
 func printSummary(c *cobra.Command, out runOut) {
 	w := c.OutOrStdout()
-	defer printSiteConfig(w, out.Run.SiteConfig)
+	if len(out.Run.SiteConfig) > 0 {
+		var report siteconfig.Report
+		if err := json.Unmarshal(out.Run.SiteConfig, &report); err == nil {
+			defer printSiteConfig(w, &report)
+		}
+	}
 	fmt.Fprintf(w, "run %s: %s %s %s\n", out.Run.ID, out.Run.Kind, out.Run.Remote, out.Run.Status)
 	if out.Run.Error != "" {
 		fmt.Fprintf(w, "  %s\n", out.Run.Error)
@@ -141,8 +131,8 @@ func printSummary(c *cobra.Command, out runOut) {
 		"unchanged", "skipped", "conflicts", "failed")
 	for _, t := range types {
 		m := out.Run.ByType[t]
-		fmt.Fprintf(w, "  %-28s %8d %8d %8d %8d %9d %8d %9d %8d\n", t, m["total"], m["fetched"], m["created"], m["updated"],
-			m["unchanged"], m["skipped"], m["conflicts"], m["failed"])
+		fmt.Fprintf(w, "  %-28s %8d %8d %8d %8d %9d %8d %9d %8d\n", t, m.Total, m.Fetched, m.Created, m.Updated,
+			m.Unchanged, m.Skipped, m.Conflicts, m.Failed)
 	}
 }
 
@@ -151,7 +141,7 @@ func runsCmd(cfg *Config) []*cobra.Command {
 	runs := &cobra.Command{Use: "runs", Short: "List runs, newest first", Args: cobra.NoArgs,
 		Example: "  senaite-sync runs\n  senaite-sync runs --remote lab_a_to_b -o wide\n  senaite-sync run show 3f2a   # a run by the start of its id",
 		RunE: func(c *cobra.Command, _ []string) error {
-			var out map[string]any
+			var out apitype.RunList
 			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/runs?remote="+url.QueryEscape(remoteName), nil, &out); err != nil {
 				return err
 			}
@@ -166,14 +156,13 @@ func runsCmd(cfg *Config) []*cobra.Command {
 			t.column("TRIGGER", true)
 			t.column("NOTE", true)
 			now := time.Now()
-			for _, r := range items(out, "runs") {
-				id := str(r, "id")
+			for _, r := range out.Runs {
+				id := r.ID
 				if format != "wide" && len(id) > 8 {
 					id = id[:8] // run show takes a unique prefix
 				}
-				counts, _ := r["counts"].(map[string]any)
-				t.add(id, str(r, "remote"), str(r, "kind"), str(r, "status"), when(r, "created_at", now),
-					duration(r, now), str(counts, "total"), str(counts, "failed"), str(r, "trigger"), firstLine(str(r, "note")+str(r, "error")))
+				t.add(id, r.Remote, r.Kind, r.Status, when(&r.CreatedAt, now), duration(r, now), strconv.Itoa(r.Counts.Total),
+					strconv.Itoa(r.Counts.Failed), r.Trigger, firstLine(r.Note+r.Error))
 			}
 			return t.print(c.OutOrStdout(), format == "wide")
 		}}
@@ -190,7 +179,7 @@ func runsCmd(cfg *Config) []*cobra.Command {
 				return err
 			}
 			if format := c.Flag("output").Value.String(); format != "table" && format != "wide" {
-				var whole map[string]any
+				var whole apitype.RunAnswer
 				if _, err := cl.call(c.Context(), "GET", "/api/v1/runs/"+id, nil, &whole); err != nil {
 					return err
 				}

@@ -1,0 +1,30 @@
+package apitype
+
+import (
+	"time"
+
+	"github.com/senaite-sync/senaite-sync/internal/remote"
+)
+
+// Remote is a remote as the API shows it: its options whole, so that an
+// answer can be PUT back, and where its auto-sync stands.
+type Remote struct {
+	Name        string         `json:"name"`
+	Source      string         `json:"source"`
+	Destination string         `json:"destination"`
+	Options     remote.Options `json:"options"`
+	// Watermark is the source's clock up to which updates have brought
+	// its changes (null before the first).
+	Watermark *time.Time `json:"watermark"`
+	// NextSyncAt is when auto-sync next ticks (null: off, or not yet
+	// scheduled); SyncPending says a tick waits for the running step.
+	NextSyncAt  *time.Time `json:"next_sync_at"`
+	SyncPending bool       `json:"sync_pending"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// RemoteList is GET /remotes.
+type RemoteList struct {
+	Remotes []Remote `json:"remotes"`
+}
