@@ -16,16 +16,12 @@ import (
 // The instances: the labs senaite-sync talks to, their passwords sealed
 // and never shown again.
 
-// InstanceIn is an instance as the API, the console's form and the CLI
-// give it: passwords in clear, sealed before they are stored (Instance).
-type InstanceIn struct {
-	Name             string `json:"name"`
-	URL              string `json:"url"`
-	Username         string `json:"username"`
-	Password         string `json:"password"`
-	CACert           string `json:"ca_cert"`
-	VerifierUsername string `json:"verifier_username"`
-	VerifierPassword string `json:"verifier_password"`
+// instanceBody is an instance as a client gives it (apitype.InstanceIn:
+// passwords in clear, sealed before they are stored), with the read-only
+// fields a GET answers accepted and ignored, so that an answer can be PUT
+// back.
+type instanceBody struct {
+	apitype.InstanceIn
 	readOnly
 	HasCACert *bool           `json:"has_ca_cert"`
 	Flavor    json.RawMessage `json:"flavor"`
@@ -39,10 +35,10 @@ type readOnly struct {
 	UpdatedAt json.RawMessage `json:"updated_at"`
 }
 
-// Validate checks an instance's settings; a new instance needs its
-// password, an edited one keeps the stored passwords it is not given
+// validateInstance checks an instance's settings; a new instance needs
+// its password, an edited one keeps the stored passwords it is not given
 // (storedVerifier: it has a verifier password already).
-func (in InstanceIn) Validate(create, storedVerifier bool) error {
+func validateInstance(in apitype.InstanceIn, create, storedVerifier bool) error {
 	if err := checkURL("url", in.URL); err != nil {
 		return err
 	}
@@ -74,9 +70,9 @@ func (in InstanceIn) Validate(create, storedVerifier bool) error {
 	return nil
 }
 
-// Instance is what the store keeps of an instance: passwords sealed, and
-// nil where none was given (an edit keeps the stored one).
-func (in InstanceIn) Instance(key *secret.Key) (store.Instance, error) {
+// sealInstance is what the store keeps of an instance: passwords sealed,
+// and nil where none was given (an edit keeps the stored one).
+func sealInstance(in apitype.InstanceIn, key *secret.Key) (store.Instance, error) {
 	out := store.Instance{Name: in.Name, URL: strings.TrimRight(in.URL, "/"), Username: in.Username, CACert: in.CACert,
 		VerifierUsername: in.VerifierUsername}
 	var err error
@@ -101,12 +97,12 @@ func instanceJSON(in store.Instance) apitype.Instance {
 }
 
 func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
-	var in InstanceIn
+	var in instanceBody
 	if err := decode(r, &in); err != nil {
 		fail(w, err)
 		return
 	}
-	out, err := CreateInstance(r.Context(), s.Store, s.Key, in)
+	out, err := CreateInstance(r.Context(), s.Store, s.Key, in.InstanceIn)
 	if err != nil {
 		fail(w, err)
 		return
@@ -117,14 +113,14 @@ func (s *Server) createInstance(w http.ResponseWriter, r *http.Request) {
 // CreateInstance validates a new instance (a *remote.FieldError names the
 // field at fault), seals its passwords and stores it: the API's POST and
 // the console's form alike.
-func CreateInstance(ctx context.Context, st *store.Store, key *secret.Key, in InstanceIn) (store.Instance, error) {
+func CreateInstance(ctx context.Context, st *store.Store, key *secret.Key, in apitype.InstanceIn) (store.Instance, error) {
 	if err := remote.ValidateName("name", in.Name); err != nil {
 		return store.Instance{}, err
 	}
-	if err := in.Validate(true, false); err != nil {
+	if err := validateInstance(in, true, false); err != nil {
 		return store.Instance{}, err
 	}
-	inst, err := in.Instance(key)
+	inst, err := sealInstance(in, key)
 	if err != nil {
 		return store.Instance{}, err
 	}
@@ -135,12 +131,12 @@ func CreateInstance(ctx context.Context, st *store.Store, key *secret.Key, in In
 // required); a password left out keeps the stored one, so that nobody
 // has to know it to move a lab to another address. The name stays.
 func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
-	var in InstanceIn
+	var in instanceBody
 	if err := decode(r, &in); err != nil {
 		fail(w, err)
 		return
 	}
-	out, err := UpdateInstance(r.Context(), s.Store, s.Key, r.PathValue("name"), in)
+	out, err := UpdateInstance(r.Context(), s.Store, s.Key, r.PathValue("name"), in.InstanceIn)
 	if err != nil {
 		fail(w, err)
 		return
@@ -153,7 +149,7 @@ func (s *Server) updateInstance(w http.ResponseWriter, r *http.Request) {
 // *remote.FieldError names the field at fault) and stores them: the API's
 // PUT and the console's form alike. A password left out keeps the stored
 // one, but never for another address or account.
-func UpdateInstance(ctx context.Context, st *store.Store, key *secret.Key, name string, in InstanceIn) (store.Instance, error) {
+func UpdateInstance(ctx context.Context, st *store.Store, key *secret.Key, name string, in apitype.InstanceIn) (store.Instance, error) {
 	if in.Name != "" && in.Name != name {
 		return store.Instance{}, &remote.FieldError{Field: "name", Message: "an instance keeps its name; add another one instead"}
 	}
@@ -161,7 +157,7 @@ func UpdateInstance(ctx context.Context, st *store.Store, key *secret.Key, name 
 	if err != nil {
 		return store.Instance{}, err
 	}
-	if err := in.Validate(false, len(cur.VerifierPassword) > 0); err != nil {
+	if err := validateInstance(in, false, len(cur.VerifierPassword) > 0); err != nil {
 		return store.Instance{}, err
 	}
 	// the stored passwords go only where they were given for: a new
@@ -174,7 +170,7 @@ func UpdateInstance(ctx context.Context, st *store.Store, key *secret.Key, name 
 		return store.Instance{}, &remote.FieldError{Field: "verifier_password", Message: "required when url or verifier_username changes"}
 	}
 	in.Name = name
-	up, err := in.Instance(key)
+	up, err := sealInstance(in, key)
 	if err != nil {
 		return store.Instance{}, err
 	}

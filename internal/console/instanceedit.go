@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/senaite-sync/senaite-sync/internal/api"
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 )
 
@@ -41,7 +42,7 @@ func (s *Server) editInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	form := instanceForm{Name: name, URL: strings.TrimSpace(r.FormValue("url")), Username: r.FormValue("username"),
 		VerifierUsername: r.FormValue("verifier_username"), NoCheck: r.FormValue("no_check") == "on"}
-	in := api.InstanceIn{URL: form.URL, Username: form.Username, Password: r.FormValue("password"),
+	in := apitype.InstanceIn{URL: form.URL, Username: form.Username, Password: r.FormValue("password"),
 		VerifierUsername: form.VerifierUsername, VerifierPassword: r.FormValue("verifier_password")}
 	out, err := api.UpdateInstance(r.Context(), s.Store, s.Coordinator.Key, name, in)
 	var fe *remote.FieldError

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/senaite-sync/senaite-sync/internal/api"
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/remote"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
@@ -47,7 +48,7 @@ func (s *Server) instances(w http.ResponseWriter, r *http.Request) {
 func (s *Server) addInstance(w http.ResponseWriter, r *http.Request) {
 	form := instanceForm{Name: strings.TrimSpace(r.FormValue("name")), URL: strings.TrimSpace(r.FormValue("url")),
 		Username: r.FormValue("username"), VerifierUsername: r.FormValue("verifier_username"), NoCheck: r.FormValue("no_check") == "on"}
-	in := api.InstanceIn{Name: form.Name, URL: form.URL, Username: form.Username, Password: r.FormValue("password"),
+	in := apitype.InstanceIn{Name: form.Name, URL: form.URL, Username: form.Username, Password: r.FormValue("password"),
 		VerifierUsername: form.VerifierUsername, VerifierPassword: r.FormValue("verifier_password")}
 	_, err := api.CreateInstance(r.Context(), s.Store, s.Coordinator.Key, in)
 	var fe *remote.FieldError
