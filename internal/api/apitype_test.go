@@ -74,6 +74,12 @@ func TestAnswersDecodeIntoTheSharedTypes(t *testing.T) {
 	strict("409 run_active", raw, &apitype.ErrorBody{})
 	_, _, raw = call(t, hs, "GET", "/api/v1/remotes/nosuch", "tok", nil)
 	strict("404", raw, &apitype.ErrorBody{})
+	_, _, raw = call(t, hs, "GET", "/api/v1/remotes/ab/objects", "tok", nil)
+	strict("GET /api/v1/remotes/ab/objects", raw, &apitype.ObjectsPage{})
+	_, _, raw = call(t, hs, "GET", "/api/v1/remotes/ab/conflicts", "tok", nil)
+	strict("GET /api/v1/remotes/ab/conflicts", raw, &apitype.ConflictList{})
+	_, _, raw = call(t, hs, "GET", "/api/v1/runs/"+started.Run.ID+"/differences", "tok", nil)
+	strict("GET /api/v1/runs/{id}/differences", raw, &apitype.Differences{})
 	if started.Run.ID == "" || started.Run.Remote != "ab" || started.Run.Kind != "fetch" {
 		t.Errorf("the started run as read: %+v", started.Run)
 	}

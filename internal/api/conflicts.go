@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -20,19 +21,18 @@ func (s *Server) listConflicts(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	if list == nil {
-		list = []store.Conflict{}
+	out := apitype.ConflictList{Conflicts: make([]apitype.Conflict, 0, len(list))}
+	for _, c := range list {
+		out.Conflicts = append(out.Conflicts, conflictJSON(c))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conflicts": list})
+	writeJSON(w, http.StatusOK, out)
 }
 
 // resolveConflict takes one side of a conflict: {"take": "source"} writes
 // the source's version to the destination, {"take": "destination"} keeps
 // the destination's.
 func (s *Server) resolveConflict(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Take string `json:"take"`
-	}
+	var body apitype.Resolution
 	if err := decode(r, &body); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid", err.Error(), "")
 		return
@@ -50,5 +50,15 @@ func (s *Server) resolveConflict(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conflict": c})
+	writeJSON(w, http.StatusOK, apitype.ConflictAnswer{Conflict: conflictJSON(c)})
+}
+
+func conflictJSON(c store.Conflict) apitype.Conflict {
+	fields := make([]apitype.FieldConflict, 0, len(c.Fields))
+	for _, f := range c.Fields {
+		fields = append(fields, apitype.FieldConflict(f))
+	}
+	return apitype.Conflict{SourceUID: c.SourceUID, PortalType: c.PortalType, DestUID: c.DestUID, SourceModified: c.SourceModified,
+		DestModified: c.DestModified, Fields: fields, Label: c.Label, CreatedAt: c.CreatedAt, ResolvedAt: c.ResolvedAt,
+		Resolution: c.Resolution}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/senaite-sync/senaite-sync/internal/store"
 )
 
@@ -39,12 +40,18 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	out := map[string]any{"objects": rows, "next_cursor": nil}
+	out := apitype.ObjectsPage{Objects: make([]apitype.Object, 0, len(rows))}
+	for _, o := range rows {
+		out.Objects = append(out.Objects, apitype.Object{SourceUID: o.SourceUID, PortalType: o.PortalType, SourcePath: o.SourcePath,
+			Label: o.Label, SourceID: o.SourceID, DestID: o.DestID, ReviewState: o.ReviewState, State: string(o.State),
+			Reason: o.Reason, Wait: string(o.Wait), WaitingFor: o.WaitingFor, DestUID: o.DestUID, UpdatedAt: o.UpdatedAt})
+	}
 	if f.Limit == 0 {
 		f.Limit = 100
 	}
 	if len(rows) == f.Limit {
-		out["next_cursor"] = rows[len(rows)-1].Cursor()
+		next := rows[len(rows)-1].Cursor()
+		out.NextCursor = &next
 	}
 	writeJSON(w, http.StatusOK, out)
 }

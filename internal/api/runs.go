@@ -120,7 +120,14 @@ func (s *Server) listDifferences(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"differences": diffs, "not_compared": left})
+	out := apitype.Differences{Differences: make([]apitype.Difference, 0, len(diffs)), NotCompared: make([]apitype.NotCompared, 0, len(left))}
+	for _, d := range diffs {
+		out.Differences = append(out.Differences, apitype.Difference(d))
+	}
+	for _, n := range left {
+		out.NotCompared = append(out.NotCompared, apitype.NotCompared(n))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {

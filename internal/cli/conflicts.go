@@ -3,24 +3,11 @@ package cli
 import (
 	"fmt"
 	"net/url"
+	"time"
 
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/spf13/cobra"
 )
-
-type conflictOut struct {
-	SourceUID      string `json:"source_uid"`
-	PortalType     string `json:"portal_type"`
-	DestUID        string `json:"destination_uid"`
-	Label          string `json:"label"`
-	SourceModified string `json:"source_modified"`
-	DestModified   string `json:"destination_modified"`
-	Resolution     string `json:"resolution"`
-	Fields         []struct {
-		Field       string `json:"field"`
-		Source      string `json:"source"`
-		Destination string `json:"destination"`
-	} `json:"fields"`
-}
 
 // conflictsCmd lists the objects changed on both sides, with both
 // modification times and both values of every differing field: what a
@@ -35,9 +22,7 @@ func conflictsCmd(cfg *Config) *cobra.Command {
 			if all {
 				v.Set("all", "1")
 			}
-			var out struct {
-				Conflicts []conflictOut `json:"conflicts"`
-			}
+			var out apitype.ConflictList
 			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/remotes/"+url.PathEscape(args[0])+"/conflicts?"+v.Encode(), nil, &out); err != nil {
 				return err
 			}
@@ -57,7 +42,7 @@ func conflictsCmd(cfg *Config) *cobra.Command {
 				if x.Resolution != "" {
 					fmt.Fprintf(w, " resolved: took the %s", x.Resolution)
 				}
-				fmt.Fprintf(w, "\n  modified at the source %s, on the destination %s\n", x.SourceModified, x.DestModified)
+				fmt.Fprintf(w, "\n  modified at the source %s, on the destination %s\n", stamp(x.SourceModified), stamp(x.DestModified))
 				for _, f := range x.Fields {
 					fmt.Fprintf(w, "  %s: source %s, destination %s\n", f.Field, f.Source, f.Destination)
 				}
@@ -79,9 +64,9 @@ func resolveCmd(cfg *Config) *cobra.Command {
 			if take != "source" && take != "destination" {
 				return fmt.Errorf("--take: must be source or destination, not %q", take)
 			}
-			var out map[string]any
+			var out apitype.ConflictAnswer
 			if _, err := cfg.client().call(c.Context(), "POST", "/api/v1/remotes/"+url.PathEscape(args[0])+"/conflicts/"+
-				url.PathEscape(args[1])+"/resolve", map[string]string{"take": take}, &out); err != nil {
+				url.PathEscape(args[1])+"/resolve", apitype.Resolution{Take: take}, &out); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.OutOrStdout(), "resolved %s: kept the %s version\n", args[1], take)
@@ -89,4 +74,12 @@ func resolveCmd(cfg *Config) *cobra.Command {
 		}}
 	c.Flags().StringVar(&take, "take", "", "source or destination")
 	return c
+}
+
+// stamp shows a modification time as the API gave it; "unknown" for none.
+func stamp(t *time.Time) string {
+	if t == nil {
+		return "unknown"
+	}
+	return t.Format(time.RFC3339Nano)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 )
 
 // differencesShown bounds what a terminal gets; the API has them all.
@@ -13,22 +15,7 @@ const differencesShown = 50
 // printDifferences lists what a verify run found different, one line per
 // difference: the operator's answer to "is the copy right?".
 func printDifferences(ctx context.Context, w io.Writer, cl *apiClient, runID string) error {
-	var out struct {
-		Differences []struct {
-			Kind           string `json:"kind"`
-			PortalType     string `json:"portal_type"`
-			SourcePath     string `json:"source_path"`
-			DestinationUID string `json:"destination_uid"`
-			Field          string `json:"field"`
-			Source         string `json:"source"`
-			Destination    string `json:"destination"`
-		} `json:"differences"`
-		NotCompared []struct {
-			Class  string `json:"class"`
-			Reason string `json:"reason"`
-			Count  int    `json:"count"`
-		} `json:"not_compared"`
-	}
+	var out apitype.Differences
 	path := "/api/v1/runs/" + url.PathEscape(runID) + "/differences?limit=" + fmt.Sprint(differencesShown+1)
 	if _, err := cl.call(ctx, "GET", path, nil, &out); err != nil {
 		return err

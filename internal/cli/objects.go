@@ -5,24 +5,12 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/senaite-sync/senaite-sync/internal/apitype"
 	"github.com/spf13/cobra"
 )
 
-type objectsPage struct {
-	Objects []struct {
-		SourceUID   string `json:"source_uid"`
-		PortalType  string `json:"portal_type"`
-		SourcePath  string `json:"source_path"`
-		SourceID    string `json:"source_id"`
-		DestID      string `json:"destination_id"`
-		Label       string `json:"label"`
-		ReviewState string `json:"review_state"`
-		State       string `json:"state"`
-		Reason      string `json:"reason"`
-		DestUID     string `json:"destination_uid"`
-	} `json:"objects"`
-	NextCursor *string `json:"next_cursor"`
-}
+// objectsPage is a page of a remote's objects.
+type objectsPage = apitype.ObjectsPage
 
 // objectsCmd lists a remote's objects with where each stands and why: the
 // operator's view of failures and of what the import had to rebuild.
