@@ -59,7 +59,13 @@ func decode(r *http.Request, v any) error {
 		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 			field = strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
 		} else if errors.As(err, &te) {
-			field = strings.TrimPrefix(te.Field, "Options.")
+			// encoding/json (v1) names a field under an embedded struct
+			// by the struct's Go name first (Options., InstanceIn.):
+			// the client knows only the JSON key.
+			field = te.Field
+			for _, embedded := range []string{"Options.", "InstanceIn."} {
+				field = strings.TrimPrefix(field, embedded)
+			}
 		}
 		return &remote.FieldError{Field: field, Message: "invalid JSON: " + err.Error()}
 	}

@@ -28,3 +28,15 @@ type Remote struct {
 type RemoteList struct {
 	Remotes []Remote `json:"remotes"`
 }
+
+// RemoteIn is a remote as POST /remotes and PUT /remotes/{name} take it:
+// a GET's answer without what only the service sets, so that the CLI's
+// `remote edit` can read a remote, change it and put it back whole. (The
+// API also takes the options flat, beside name, as earlier clients sent
+// them.) A PUT may leave name and endpoints out: they never change.
+type RemoteIn struct {
+	Name        string         `json:"name,omitempty"`
+	Source      string         `json:"source,omitempty"`
+	Destination string         `json:"destination,omitempty"`
+	Options     remote.Options `json:"options"`
+}

@@ -94,12 +94,14 @@ func printJSON(cmd *cobra.Command, v any) {
 	_ = enc.Encode(v)
 }
 
-// showCmd prints one instance or remote as the API returns it.
-func showCmd(cfg *Config, collection, what string) *cobra.Command {
+// showCmd prints one instance or remote as the API returns it, read into
+// its shared type T (apitype.Instance, apitype.Remote): what is shown is
+// what the type names, in its order.
+func showCmd[T any](cfg *Config, collection, what string) *cobra.Command {
 	show := &cobra.Command{Use: "show NAME", Args: cobra.ExactArgs(1), Short: "Show a " + what,
 		Example: "  senaite-sync " + what + " show NAME\n  senaite-sync " + what + " show NAME -o yaml",
 		RunE: func(c *cobra.Command, args []string) error {
-			var out map[string]any
+			var out T
 			if _, err := cfg.client().call(c.Context(), "GET", "/api/v1/"+collection+"/"+url.PathEscape(args[0]), nil, &out); err != nil {
 				return err
 			}

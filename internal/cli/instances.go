@@ -126,7 +126,7 @@ func instanceCmd(cfg *Config) *cobra.Command {
 			return t.print(c.OutOrStdout(), format == "wide")
 		}}
 	addOutput(list)
-	cmd.AddCommand(add, list, showCmd(cfg, "instances", "instance"), rmCmd(cfg, "instances", "instance"),
+	cmd.AddCommand(add, list, showCmd[apitype.Instance](cfg, "instances", "instance"), rmCmd(cfg, "instances", "instance"),
 		&cobra.Command{Use: "check NAME", Args: cobra.ExactArgs(1), Short: "Check that senaite.jsonapi answers and the credentials work (exit 1 when not)",
 			RunE: func(c *cobra.Command, args []string) error {
 				out, err := checkInstance(c.Context(), cfg.client(), args[0])

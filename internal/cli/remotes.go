@@ -28,12 +28,12 @@ func remoteCmd(cfg *Config) *cobra.Command {
 	f.StringVar(&dst, "destination", "", "destination instance")
 	addRemoteOptionFlags(f)
 	add.RunE = func(c *cobra.Command, args []string) error {
-		body := map[string]any{"name": args[0], "source": src, "destination": dst}
-		for _, name := range remoteOptionFlags() {
-			fl := f.Lookup(name)
-			body[optionKey(fl)] = optionValue(fl)
+		opts, err := optionsFromFlags(remote.Options{}, f, false)
+		if err != nil {
+			return err
 		}
-		var out map[string]any
+		body := apitype.RemoteIn{Name: args[0], Source: src, Destination: dst, Options: opts}
+		var out apitype.Remote
 		status, err := cfg.client().call(c.Context(), "POST", "/api/v1/remotes", body, &out)
 		if ifAbsent && status == http.StatusConflict {
 			fmt.Fprintf(c.OutOrStdout(), "remote %s exists; left as it is (--if-absent)\n", args[0])
@@ -69,7 +69,7 @@ func remoteCmd(cfg *Config) *cobra.Command {
 			return t.print(c.OutOrStdout(), format == "wide")
 		}}
 	addOutput(list)
-	cmd.AddCommand(add, list, remoteEditCmd(cfg), showCmd(cfg, "remotes", "remote"), rmCmd(cfg, "remotes", "remote"))
+	cmd.AddCommand(add, list, remoteEditCmd(cfg), showCmd[apitype.Remote](cfg, "remotes", "remote"), rmCmd(cfg, "remotes", "remote"))
 	return cmd
 }
 
@@ -156,34 +156,64 @@ func remoteEditCmd(cfg *Config) *cobra.Command {
 	addRemoteOptionFlags(f)
 	edit.RunE = func(c *cobra.Command, args []string) error {
 		cl := cfg.client()
-		var cur struct {
-			Options map[string]any `json:"options"`
-		}
-		if _, err := cl.call(c.Context(), "GET", "/api/v1/remotes/"+url.PathEscape(args[0]), nil, &cur); err != nil {
-			return err
-		}
-		body := cur.Options
-		if body == nil {
-			body = map[string]any{}
-		}
 		changed := 0
 		for _, name := range remoteOptionFlags() {
-			if fl := f.Lookup(name); fl.Changed {
-				body[optionKey(fl)] = optionValue(fl)
+			if f.Lookup(name).Changed {
 				changed++
 			}
 		}
 		if changed == 0 {
 			return errors.New("remote edit: no option given (see --help)")
 		}
-		var out map[string]any
-		if _, err := cl.call(c.Context(), "PUT", "/api/v1/remotes/"+url.PathEscape(args[0]), body, &out); err != nil {
+		var cur apitype.Remote
+		if _, err := cl.call(c.Context(), "GET", "/api/v1/remotes/"+url.PathEscape(args[0]), nil, &cur); err != nil {
+			return err
+		}
+		opts, err := optionsFromFlags(cur.Options, f, true)
+		if err != nil {
+			return err
+		}
+		var out apitype.Remote
+		if _, err := cl.call(c.Context(), "PUT", "/api/v1/remotes/"+url.PathEscape(args[0]), apitype.RemoteIn{Options: opts}, &out); err != nil {
 			return err
 		}
 		printJSON(c, out)
 		return nil
 	}
 	return edit
+}
+
+// optionsFromFlags sets the option flags on base — every one (`remote
+// add`: a flag not given sends its zero, the API's default) or only those
+// given (`remote edit`: the rest stays as it was). The flags are merged as
+// the API's JSON keys, so a flag is decoded exactly as the API decodes it;
+// a value that cannot be read is an error naming its field, as the API's.
+func optionsFromFlags(base remote.Options, f *pflag.FlagSet, onlyGiven bool) (remote.Options, error) {
+	raw, err := json.Marshal(base)
+	if err != nil {
+		return remote.Options{}, err
+	}
+	keys := map[string]any{}
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return remote.Options{}, err
+	}
+	for _, name := range remoteOptionFlags() {
+		if fl := f.Lookup(name); fl.Changed || !onlyGiven {
+			keys[optionKey(fl)] = optionValue(fl)
+		}
+	}
+	if raw, err = json.Marshal(keys); err != nil {
+		return remote.Options{}, err
+	}
+	var opts remote.Options
+	if err := json.Unmarshal(raw, &opts); err != nil {
+		var fe *remote.FieldError
+		if errors.As(err, &fe) {
+			return remote.Options{}, fe
+		}
+		return remote.Options{}, fmt.Errorf("options: %w", err)
+	}
+	return opts, nil
 }
 
 // autoSync shows a remote's auto-sync interval as its options give it:
