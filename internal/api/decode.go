@@ -59,13 +59,7 @@ func decode(r *http.Request, v any) error {
 		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 			field = strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
 		} else if errors.As(err, &te) {
-			// encoding/json (v1) names a field under an embedded struct
-			// by the struct's Go name first (Options., InstanceIn.):
-			// the client knows only the JSON key.
-			field = te.Field
-			for _, embedded := range []string{"Options.", "InstanceIn."} {
-				field = strings.TrimPrefix(field, embedded)
-			}
+			field = jsonPath(te.Field)
 		}
 		return &remote.FieldError{Field: field, Message: "invalid JSON: " + err.Error()}
 	}
@@ -223,4 +217,18 @@ func checkCACert(s string) error {
 		return &remote.FieldError{Field: "ca_cert", Message: "must be PEM certificates (-----BEGIN CERTIFICATE-----)"}
 	}
 	return nil
+}
+
+// jsonPath is a decode error's field as the client wrote it: encoding/json
+// (v1) names a field under an embedded struct by the struct's Go name
+// first ("Options.page_size", "InstanceIn.name"), which no client sent.
+// The API's JSON keys are lower-case, Go's exported names are not.
+func jsonPath(field string) string {
+	for {
+		head, rest, ok := strings.Cut(field, ".")
+		if !ok || head == "" || head[0] < 'A' || head[0] > 'Z' {
+			return field
+		}
+		field = rest
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,13 +157,7 @@ func remoteEditCmd(cfg *Config) *cobra.Command {
 	addRemoteOptionFlags(f)
 	edit.RunE = func(c *cobra.Command, args []string) error {
 		cl := cfg.client()
-		changed := 0
-		for _, name := range remoteOptionFlags() {
-			if f.Lookup(name).Changed {
-				changed++
-			}
-		}
-		if changed == 0 {
+		if !slices.ContainsFunc(remoteOptionFlags(), f.Changed) {
 			return errors.New("remote edit: no option given (see --help)")
 		}
 		var cur apitype.Remote
