@@ -159,7 +159,10 @@ func (s *Store) EarlyFamily(ctx context.Context, remoteID int64, root string) ([
 // object they wait for landed — created, linked, skipped or failed; a
 // retest waiting to be made by the replay itself (an analysis of a
 // retraction, the sample of an invalidation) does not hold them back.
-// except are families being replayed.
+// except are families being replayed. The largest go first (what they
+// wait for and hold, their analyses above all, stands for their requests
+// one after the other): the last families in hand, when nothing else is
+// left for the lab, are then the short ones.
 func (s *Store) EarlyReplayReady(ctx context.Context, remoteID int64, except []string, limit int) ([]string, error) {
 	if except == nil {
 		except = []string{}
@@ -175,7 +178,9 @@ func (s *Store) EarlyReplayReady(ctx context.Context, remoteID int64, except []s
 		AND NOT EXISTS (SELECT 1 FROM replay_blockers x
 			JOIN deferred_refs d ON d.remote_id = x.remote_id AND d.source_uid = x.blocker_uid AND NOT d.done
 			WHERE x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid AND x.kind = 2)
-		ORDER BY b.sample_uid LIMIT $3`, remoteID, except, limit)
+		ORDER BY (SELECT count(*) FROM replay_blockers w WHERE w.remote_id = b.remote_id AND w.sample_uid = b.sample_uid) DESC,
+			b.sample_uid
+		LIMIT $3`, remoteID, except, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: samples ready for an early replay: %w", err)
 	}

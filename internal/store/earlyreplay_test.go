@@ -90,6 +90,7 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		slices.Sort(got) // which families, whatever their order (below)
 		return got
 	}
 	land := func(uids ...string) {
@@ -126,6 +127,12 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 	}
 	if got := ready(); !slices.Equal(got, []string{"s0-retest", "s1", "s2", "s6"}) {
 		t.Fatalf("with its retest parked for the replay: ready = %v, want [s0-retest s1 s2 s6]", got)
+	}
+	// the largest family first — its replay is the longest chain of
+	// requests, and the last in hand should be short ones: s1 with its
+	// analyses, report, worksheet and method, not s0-retest by its UID
+	if got, err := s.EarlyReplayReady(ctx, rm.ID, nil, 1); err != nil || !slices.Equal(got, []string{"s1"}) {
+		t.Fatalf("one family asked for: %v, %v; want [s1], the one holding the most objects", got, err)
 	}
 	// the deferred references s4 and s5 wait for can be set once every
 	// target their fields name has landed (ws5's Analyses is written
