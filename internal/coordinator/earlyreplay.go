@@ -191,6 +191,7 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 		}
 	}()
 	finishing := false // asked to stop: every sample ready goes, then it ends
+	qcStarted := false // the duplicates and reference analyses went (earlyQualityControl)
 	listedAny := false // families went: the next listing waits earlyListEvery
 	for {
 		if ctx.Err() != nil {
@@ -208,6 +209,18 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 		mu.Unlock()
 		if err := c.earlyDeferred(ctx, rm); err != nil && ctx.Err() == nil {
 			c.Log.WarnContext(ctx, "early replay: deferred references", "run_id", r.ID, "remote", r.Remote, "error", err)
+		}
+		if finishing && !qcStarted {
+			// every object landed: once no deferred reference is left, the
+			// duplicates and reference analyses go beside the last families
+			if pending, err := c.Store.PendingDeferred(ctx, rm.ID); err == nil && len(pending) == 0 {
+				qcStarted = true
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c.earlyQualityControl(ctx, r, rm, verifier, states)
+				}()
+			}
 		}
 		var ready []string
 		gap := earlyGap
@@ -352,4 +365,21 @@ func (c *Coordinator) earlyDeferred(ctx context.Context, rm store.Remote) error 
 			return err
 		}
 	}
+}
+
+// earlyQualityControl replays the duplicates and reference analyses of an
+// import whose objects have all landed (importer.ReplayQualityControl);
+// what it leaves, the whole lab's replay takes up.
+func (c *Coordinator) earlyQualityControl(ctx context.Context, r store.Run, rm store.Remote, verifier *senaite.Client,
+	states *importer.StateLister) {
+	started := time.Now()
+	h := c.importHandler()
+	n, err := h.ReplayQualityControl(ctx, rm, r.ID, verifier, states)
+	if err != nil && ctx.Err() == nil {
+		c.Log.WarnContext(ctx, "early replay: quality control analyses left to the whole lab's replay", "run_id", r.ID,
+			"remote", r.Remote, "error", err)
+		return
+	}
+	c.Log.InfoContext(ctx, "early replay: quality control analyses", "run_id", r.ID, "remote", r.Remote, "settled", n,
+		"elapsed", time.Since(started).Round(time.Millisecond))
 }

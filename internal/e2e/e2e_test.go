@@ -424,12 +424,24 @@ func TestMigrationFiveThousandObjects(t *testing.T) {
 	} else {
 		t.Logf("%d families of samples replayed early", n)
 	}
+	// the duplicates and reference analyses, beside the last families
+	if n := m.d.loggedSum(`quality control analyses.*?settled[=":]+(\d+)`); n == 0 {
+		t.Error("no duplicate or reference analysis was replayed beside the early replay's last families")
+	} else {
+		t.Logf("%d duplicates and reference analyses replayed early", n)
+	}
 }
 
 // earlyReplayed counts the families of samples the coordinators replayed
 // early, from their logs ("early replay stopped", families).
 func (d *deployment) earlyReplayed() int {
-	re := regexp.MustCompile(`early replay stopped.*?families[=":]+(\d+)`)
+	return d.loggedSum(`early replay stopped.*?families[=":]+(\d+)`)
+}
+
+// loggedSum adds up a figure the coordinators logged (the first group of
+// pattern) over every line that names it.
+func (d *deployment) loggedSum(pattern string) int {
+	re := regexp.MustCompile(pattern)
 	n := 0
 	for name, b := range d.logs {
 		if !strings.HasPrefix(name, "coordinator") && !strings.HasPrefix(name, "standalone") {
