@@ -70,6 +70,13 @@ func (c *Coordinator) earlyReplayPays(ctx context.Context, lab int64) bool {
 // it takes many to fill a lab; the lab's gate bounds what is in flight.
 const earlyConcurrency = 96
 
+// earlyBacklog is how many ready families a listing takes beyond the
+// threads free: a family that finishes is replaced from them at once. A
+// 53,571-object lab's listings came 5 to 10 s apart (five times their own
+// time), and its threads were half used meanwhile (0.65 of the lab; with
+// the backlog 0.82).
+const earlyBacklog = earlyConcurrency
+
 // earlyListEvery is the least time between two listings of ready families
 // once some went: each listing asks PostgreSQL over every family still
 // waiting, and the families in hand keep the lab busy meanwhile. With few
@@ -193,6 +200,50 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 	finishing := false // asked to stop: every sample ready goes, then it ends
 	qcStarted := false // the duplicates and reference analyses went (earlyQualityControl)
 	listedAny := false // families went: the next listing waits earlyListEvery
+	var (
+		backlog  []string          // listed ready, not in hand yet: they go as families finish
+		nextList time.Time         // the next listing's earliest time
+		h        *importer.Handler // prepared at the last listing that found families
+	)
+	start := func(root string) {
+		h := h
+		mu.Lock()
+		inHand[root] = true
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started := time.Now()
+			out := h.ReplayFamily(ctx, rm, r.ID, verifier, states, root)
+			c.Log.DebugContext(ctx, "early replay: family done", "run_id", r.ID, "remote", r.Remote, "uid", root,
+				"settled", out.Settled, "elapsed", time.Since(started).Round(time.Millisecond))
+			switch err := out.Err; {
+			case err == nil:
+			case errors.Is(err, importer.ErrEarlyTransient), ctx.Err() != nil:
+				c.Log.DebugContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+					"uid", root, "error", err)
+			default:
+				c.Log.WarnContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
+					"uid", root, "error", err)
+			}
+			if ctx.Err() == nil {
+				if err := c.Store.EarlyReplayDone(ctx, rm.ID, []string{root}); err != nil {
+					c.Log.DebugContext(ctx, "early replay: done", "run_id", r.ID, "remote", r.Remote, "uid", root, "error", err)
+				}
+			}
+			mu.Lock()
+			delete(inHand, root)
+			replayed++
+			if out.Settled {
+				settled++
+			}
+			mu.Unlock()
+			select {
+			case finished <- struct{}{}:
+			default:
+			}
+		}()
+	}
 	for {
 		if ctx.Err() != nil {
 			return
@@ -201,121 +252,113 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 			return // cancelled or failed meanwhile: nothing more of it goes
 		}
 		mu.Lock()
-		free := earlyConcurrency - len(inHand)
-		except := make([]string, 0, len(inHand))
+		inHandNow := len(inHand)
+		except := make([]string, 0, len(inHand)+len(backlog))
 		for uid := range inHand {
 			except = append(except, uid)
 		}
 		mu.Unlock()
-		if err := c.earlyDeferred(ctx, rm); err != nil && ctx.Err() == nil {
-			c.Log.WarnContext(ctx, "early replay: deferred references", "run_id", r.ID, "remote", r.Remote, "error", err)
-		}
-		if finishing && !qcStarted {
-			// every object landed: once no deferred reference is left, the
-			// duplicates and reference analyses go beside the last families
-			if pending, err := c.Store.PendingDeferred(ctx, rm.ID); err == nil && len(pending) == 0 {
-				qcStarted = true
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					c.earlyQualityControl(ctx, r, rm, verifier, states)
-				}()
+		except = append(except, backlog...)
+		free := earlyConcurrency - inHandNow
+		listed, found := false, 0
+		if earlyListingDue(len(backlog), free, nextList, time.Now()) {
+			listed = true
+			if err := c.earlyDeferred(ctx, rm); err != nil && ctx.Err() == nil {
+				c.Log.WarnContext(ctx, "early replay: deferred references", "run_id", r.ID, "remote", r.Remote, "error", err)
 			}
-		}
-		var ready []string
-		gap := earlyGap
-		if !finishing && listedAny && free < earlyConcurrency-earlyLowWater {
-			gap = earlyListEvery
-		}
-		if free > 0 {
+			if finishing && !qcStarted {
+				// every object landed: once no deferred reference is left, the
+				// duplicates and reference analyses go beside the last families
+				if pending, err := c.Store.PendingDeferred(ctx, rm.ID); err == nil && len(pending) == 0 {
+					qcStarted = true
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						c.earlyQualityControl(ctx, r, rm, verifier, states)
+					}()
+				}
+			}
 			asked := time.Now()
-			ready, err = c.Store.EarlyReplayReady(ctx, rm.ID, except, free)
-			// a large lab's listing costs PostgreSQL more: its share of the
-			// database stays a fifth of one core
+			ready, err := c.Store.EarlyReplayReady(ctx, rm.ID, except, free+earlyBacklog-len(backlog))
 			took := time.Since(asked)
-			gap = max(gap, 5*took)
-			if len(except) < earlyLowWater {
-				// few in hand: the lab waits for this side, at most
-				// earlyIdleGap, whatever the listing costs
-				gap = min(gap, earlyIdleGap)
-			}
 			if err != nil && ctx.Err() == nil {
 				c.Log.WarnContext(ctx, "early replay: ready samples", "run_id", r.ID, "remote", r.Remote, "error", err)
 			}
 			c.Log.DebugContext(ctx, "early replay: families ready", "run_id", r.ID, "remote", r.Remote, "families", len(ready),
-				"in_hand", len(except), "listed_in", took.Round(time.Millisecond))
-		}
-		if len(ready) > 0 {
-			h := c.importHandler()
-			if err := h.PrepareEarlyReplay(ctx, rm); err != nil {
-				c.Log.WarnContext(ctx, "early replay: retests", "run_id", r.ID, "remote", r.Remote, "error", err)
-				ready = nil
+				"in_hand", inHandNow, "backlog", len(backlog), "listed_in", took.Round(time.Millisecond))
+			nextList = time.Now().Add(earlyListingGap(took, inHandNow, listedAny, finishing))
+			if len(ready) > 0 {
+				next := c.importHandler()
+				if err := next.PrepareEarlyReplay(ctx, rm); err != nil {
+					c.Log.WarnContext(ctx, "early replay: retests", "run_id", r.ID, "remote", r.Remote, "error", err)
+				} else {
+					h, found = next, len(ready)
+					backlog = append(backlog, ready...)
+				}
 			}
-			for _, root := range ready {
-				mu.Lock()
-				inHand[root] = true
-				mu.Unlock()
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					started := time.Now()
-					out := h.ReplayFamily(ctx, rm, r.ID, verifier, states, root)
-					c.Log.DebugContext(ctx, "early replay: family done", "run_id", r.ID, "remote", r.Remote, "uid", root,
-						"settled", out.Settled, "elapsed", time.Since(started).Round(time.Millisecond))
-					switch err := out.Err; {
-					case err == nil:
-					case errors.Is(err, importer.ErrEarlyTransient), ctx.Err() != nil:
-						c.Log.DebugContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
-							"uid", root, "error", err)
-					default:
-						c.Log.WarnContext(ctx, "early replay: left to the whole lab's replay", "run_id", r.ID, "remote", r.Remote,
-							"uid", root, "error", err)
-					}
-					if ctx.Err() == nil {
-						if err := c.Store.EarlyReplayDone(ctx, rm.ID, []string{root}); err != nil {
-							c.Log.DebugContext(ctx, "early replay: done", "run_id", r.ID, "remote", r.Remote, "uid", root, "error", err)
-						}
-					}
-					mu.Lock()
-					delete(inHand, root)
-					replayed++
-					if out.Settled {
-						settled++
-					}
-					mu.Unlock()
-					select {
-					case finished <- struct{}{}:
-					default:
-					}
-				}()
-			}
-			listedAny = true
 		}
-		if finishing {
+		// a family that finished is replaced from the backlog at once, not
+		// at the next listing
+		take := min(free, len(backlog))
+		for _, root := range backlog[:take] {
+			start(root)
+		}
+		backlog = backlog[take:]
+		listedAny = listedAny || take > 0
+		if finishing && len(backlog) == 0 {
 			mu.Lock()
 			idle := len(inHand) == 0
 			mu.Unlock()
-			if idle && len(ready) == 0 {
-				return
+			if idle {
+				if listed && found == 0 {
+					return
+				}
+				nextList = time.Time{} // nothing in hand: look again at once
 			}
 		}
-		listed := time.Now()
+		wait := earlyPoll
+		if len(backlog) < free-take+earlyBacklog/2 {
+			// the backlog runs short: wake for the next listing's time
+			wait = min(wait, max(time.Until(nextList), 0))
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-stop:
 			stop, finishing = nil, true
+			nextList = time.Time{}
 		case <-ctx.Done():
+			timer.Stop()
 			return
 		case <-finished:
-		case <-time.After(earlyPoll):
+		case <-timer.C:
 		}
-		if wait := gap - time.Since(listed); wait > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-		}
+		timer.Stop()
 	}
+}
+
+// earlyListingDue tells whether the early replay lists ready families at
+// now: the listing's gap has passed, and the backlog would not cover the
+// threads free and half a listing more.
+func earlyListingDue(backlog, free int, next, now time.Time) bool {
+	return backlog < free+earlyBacklog/2 && !now.Before(next)
+}
+
+// earlyListingGap is the time from one listing of ready families to the
+// next: earlyGap, earlyListEvery once families went and enough are in
+// hand to keep the lab busy meanwhile, at least five times the listing's
+// own time (a large lab's listing costs PostgreSQL more: its share of the
+// database stays a fifth of one core) — but at most earlyIdleGap while
+// few are in hand: the lab waits for this side.
+func earlyListingGap(took time.Duration, inHand int, listedAny, finishing bool) time.Duration {
+	gap := earlyGap
+	if !finishing && listedAny && inHand >= earlyLowWater {
+		gap = earlyListEvery
+	}
+	gap = max(gap, 5*took)
+	if inHand < earlyLowWater {
+		gap = min(gap, earlyIdleGap)
+	}
+	return gap
 }
 
 // planEarlyReplay plans the families of an import's early replay
