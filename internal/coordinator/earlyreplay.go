@@ -199,11 +199,10 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 	}()
 	finishing := false // asked to stop: every sample ready goes, then it ends
 	qcStarted := false // the duplicates and reference analyses went (earlyQualityControl)
-	listedAny := false // families went: the next listing waits earlyListEvery
 	var (
-		backlog  []string          // listed ready, not in hand yet: they go as families finish
-		nextList time.Time         // the next listing's earliest time
-		h        *importer.Handler // prepared at the last listing that found families
+		backlog []string          // listed ready, not in hand yet: they go as families finish
+		pace    earlyPace         // when the next listing is due
+		h       *importer.Handler // prepared at the last listing that found families
 	)
 	start := func(root string) {
 		h := h
@@ -261,7 +260,7 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 		except = append(except, backlog...)
 		free := earlyConcurrency - inHandNow
 		listed, found := false, 0
-		if earlyListingDue(len(backlog), free, nextList, time.Now()) {
+		if pace.due(len(backlog), free, inHandNow, finishing, time.Now()) {
 			listed = true
 			if err := c.earlyDeferred(ctx, rm); err != nil && ctx.Err() == nil {
 				c.Log.WarnContext(ctx, "early replay: deferred references", "run_id", r.ID, "remote", r.Remote, "error", err)
@@ -286,7 +285,7 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 			}
 			c.Log.DebugContext(ctx, "early replay: families ready", "run_id", r.ID, "remote", r.Remote, "families", len(ready),
 				"in_hand", inHandNow, "backlog", len(backlog), "listed_in", took.Round(time.Millisecond))
-			nextList = time.Now().Add(earlyListingGap(took, inHandNow, listedAny, finishing))
+			pace.listedAt, pace.took = time.Now(), took
 			if len(ready) > 0 {
 				next := c.importHandler()
 				if err := next.PrepareEarlyReplay(ctx, rm); err != nil {
@@ -304,7 +303,7 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 			start(root)
 		}
 		backlog = backlog[take:]
-		listedAny = listedAny || take > 0
+		pace.listedAny = pace.listedAny || take > 0
 		if finishing && len(backlog) == 0 {
 			mu.Lock()
 			idle := len(inHand) == 0
@@ -313,19 +312,19 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 				if listed && found == 0 {
 					return
 				}
-				nextList = time.Time{} // nothing in hand: look again at once
+				pace.listedAt = time.Time{} // nothing in hand: look again at once
 			}
 		}
 		wait := earlyPoll
 		if len(backlog) < free-take+earlyBacklog/2 {
 			// the backlog runs short: wake for the next listing's time
-			wait = min(wait, max(time.Until(nextList), 0))
+			wait = min(wait, max(time.Until(pace.next(inHandNow+take+len(backlog), finishing)), 0))
 		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-stop:
 			stop, finishing = nil, true
-			nextList = time.Time{}
+			pace.listedAt = time.Time{}
 		case <-ctx.Done():
 			timer.Stop()
 			return
@@ -336,25 +335,44 @@ func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-ch
 	}
 }
 
-// earlyListingDue tells whether the early replay lists ready families at
-// now: the listing's gap has passed, and the backlog would not cover the
-// threads free and half a listing more.
-func earlyListingDue(backlog, free int, next, now time.Time) bool {
-	return backlog < free+earlyBacklog/2 && !now.Before(next)
+// earlyPace spaces the early replay's listings of ready families.
+type earlyPace struct {
+	listedAt  time.Time     // the last listing; zero: list at once
+	took      time.Duration // what it cost PostgreSQL
+	listedAny bool          // families went
 }
 
-// earlyListingGap is the time from one listing of ready families to the
-// next: earlyGap, earlyListEvery once families went and enough are in
-// hand to keep the lab busy meanwhile, at least five times the listing's
-// own time (a large lab's listing costs PostgreSQL more: its share of the
-// database stays a fifth of one core) — but at most earlyIdleGap while
-// few are in hand: the lab waits for this side.
-func earlyListingGap(took time.Duration, inHand int, listedAny, finishing bool) time.Duration {
+// due tells whether the early replay lists ready families at now, with
+// inHand families being replayed and backlog listed but not started: the
+// listing's gap has passed — by the families in hand now, not those when
+// it listed: a 22,562-object lab's listing of 4 s set the next one 20 s
+// later, and the 31 families then in hand were done in ten — and the
+// backlog would not cover the threads free and half a listing more.
+func (p earlyPace) due(backlog, free, inHand int, finishing bool, now time.Time) bool {
+	return backlog < free+earlyBacklog/2 && !now.Before(p.next(inHand+backlog, finishing))
+}
+
+// next is the earliest time of the next listing, with inHand families
+// in hand or listed.
+func (p earlyPace) next(inHand int, finishing bool) time.Time {
+	if p.listedAt.IsZero() {
+		return p.listedAt
+	}
+	return p.listedAt.Add(p.gap(inHand, finishing))
+}
+
+// gap is the time from one listing of ready families to the next:
+// earlyGap, earlyListEvery once families went and enough are in hand to
+// keep the lab busy meanwhile, at least five times the listing's own time
+// (a large lab's listing costs PostgreSQL more: its share of the database
+// stays a fifth of one core) — but at most earlyIdleGap while few are in
+// hand: the lab waits for this side.
+func (p earlyPace) gap(inHand int, finishing bool) time.Duration {
 	gap := earlyGap
-	if !finishing && listedAny && inHand >= earlyLowWater {
+	if !finishing && p.listedAny && inHand >= earlyLowWater {
 		gap = earlyListEvery
 	}
-	gap = max(gap, 5*took)
+	gap = max(gap, 5*p.took)
 	if inHand < earlyLowWater {
 		gap = min(gap, earlyIdleGap)
 	}

@@ -25,30 +25,36 @@ func TestEarlyListingGap(t *testing.T) {
 		{"costly listing", 2 * time.Second, earlyConcurrency, true, false, 10 * time.Second},
 		{"costly listing, few in hand", 2 * time.Second, 3, true, false, earlyIdleGap},
 	} {
-		if got := earlyListingGap(c.took, c.inHand, c.listedAny, c.finishing); got != c.want {
-			t.Errorf("%s: earlyListingGap = %v, want %v", c.name, got, c.want)
+		p := earlyPace{listedAt: time.Now(), took: c.took, listedAny: c.listedAny}
+		if got := p.gap(c.inHand, c.finishing); got != c.want {
+			t.Errorf("%s: gap = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
 
-// TestEarlyListingDue: a listing waits for its gap, and for the backlog
-// to run below the threads free and half a listing.
+// TestEarlyListingDue: a listing waits for its gap — as the families in
+// hand now set it, not those of the last listing — and for the backlog to
+// run below the threads free and half a listing.
 func TestEarlyListingDue(t *testing.T) {
 	now := time.Date(2026, 12, 5, 16, 0, 0, 0, time.UTC)
+	costly := earlyPace{listedAt: now.Add(-3 * time.Second), took: 4 * time.Second, listedAny: true}
 	for _, c := range []struct {
-		name          string
-		backlog, free int
-		next          time.Time
-		want          bool
+		name                  string
+		pace                  earlyPace
+		backlog, free, inHand int
+		want                  bool
 	}{
-		{"nothing listed yet", 0, earlyConcurrency, time.Time{}, true},
-		{"gap not passed", 0, earlyConcurrency, now.Add(time.Millisecond), false},
-		{"gap passed", 0, 0, now.Add(-time.Millisecond), true},
-		{"backlog covers the threads free and half a listing", earlyBacklog/2 + 4, 4, now, false},
-		{"backlog short", earlyBacklog/2 + 3, 4, now, true},
+		{"nothing listed yet", earlyPace{}, 0, earlyConcurrency, 0, true},
+		{"gap not passed", earlyPace{listedAt: now}, 0, earlyConcurrency, 0, false},
+		{"gap passed", earlyPace{listedAt: now.Add(-earlyGap)}, 0, earlyConcurrency, 0, true},
+		{"a costly listing, many in hand", costly, 0, earlyConcurrency - 40, 40, false},
+		{"a costly listing, the families in hand since done", costly, 0, earlyConcurrency - 3, 3, true},
+		{"the backlog counts as in hand", costly, 30, earlyConcurrency - 3, 3, false},
+		{"backlog covers the threads free and half a listing", earlyPace{}, earlyBacklog/2 + 4, 4, earlyConcurrency - 4, false},
+		{"backlog short", earlyPace{}, earlyBacklog/2 + 3, 4, earlyConcurrency - 4, true},
 	} {
-		if got := earlyListingDue(c.backlog, c.free, c.next, now); got != c.want {
-			t.Errorf("%s: earlyListingDue = %v, want %v", c.name, got, c.want)
+		if got := c.pace.due(c.backlog, c.free, c.inHand, false, now); got != c.want {
+			t.Errorf("%s: due = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
