@@ -159,13 +159,19 @@ func (s *Store) EarlyFamily(ctx context.Context, remoteID int64, root string) ([
 // object they wait for landed — created, linked, skipped or failed; a
 // retest waiting to be made by the replay itself (an analysis of a
 // retraction, the sample of an invalidation) does not hold them back.
-// except are families being replayed. The largest go first (what they
-// wait for and hold, their analyses above all, stands for their requests
-// one after the other): the last families in hand, when nothing else is
-// left for the lab, are then the short ones.
+// except are families being replayed. The largest go first (their
+// samples' children, analyses above all, stand for their requests one
+// after the other): the last families in hand, when nothing else is left
+// for the lab, are then the short ones.
+//
+// What landed holds nothing back any more, and its rows go first
+// (pruneEarlyBlockers): each listing then reads only what still waits.
 func (s *Store) EarlyReplayReady(ctx context.Context, remoteID int64, except []string, limit int) ([]string, error) {
 	if except == nil {
 		except = []string{}
+	}
+	if err := s.pruneEarlyBlockers(ctx, remoteID); err != nil {
+		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT b.sample_uid FROM replay_blockers b
 		JOIN objects s ON s.remote_id = b.remote_id AND s.source_uid = b.sample_uid
@@ -178,13 +184,31 @@ func (s *Store) EarlyReplayReady(ctx context.Context, remoteID int64, except []s
 		AND NOT EXISTS (SELECT 1 FROM replay_blockers x
 			JOIN deferred_refs d ON d.remote_id = x.remote_id AND d.source_uid = x.blocker_uid AND NOT d.done
 			WHERE x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid AND x.kind = 2)
-		ORDER BY (SELECT count(*) FROM replay_blockers w WHERE w.remote_id = b.remote_id AND w.sample_uid = b.sample_uid) DESC,
+		ORDER BY (SELECT count(*) FROM replay_blockers m JOIN objects c ON c.remote_id = m.remote_id AND c.parent_uid = m.blocker_uid
+			WHERE m.remote_id = b.remote_id AND m.sample_uid = b.sample_uid AND m.kind = 1) DESC,
 			b.sample_uid
 		LIMIT $3`, remoteID, except, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: samples ready for an early replay: %w", err)
 	}
 	return collectStrings(rows, "samples ready for an early replay")
+}
+
+// pruneEarlyBlockers drops what families wait for (kind 0) that landed:
+// every listing of ready families read the whole plan again, a row for
+// each object a family touches — 1 to 4 s a listing while a
+// 22,562-object import went on, the lab idle while the last families
+// finished. Landing is for good within an import, so the rows go as the
+// listing would have passed them; like the plan it is not a fenced write
+// (a stale leader drops only what no longer holds anything back), and a
+// family's own samples (kind 1) stay: they name the family.
+func (s *Store) pruneEarlyBlockers(ctx context.Context, remoteID int64) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM replay_blockers x USING objects o
+		WHERE x.remote_id = $1 AND x.kind = 0 AND o.remote_id = x.remote_id AND o.source_uid = x.blocker_uid
+		AND NOT (o.state = 'fetched' OR (o.state = 'waiting' AND o.wait_kind <> 'replay'))`, remoteID); err != nil {
+		return fmt.Errorf("store: prune what landed from the early replay's plan: %w", err)
+	}
+	return nil
 }
 
 // DeferredReady lists up to limit objects whose deferred references can
