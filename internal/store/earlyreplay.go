@@ -180,7 +180,7 @@ func (s *Store) EarlyReplayReady(ctx context.Context, remoteID int64, except []s
 		AND NOT EXISTS (SELECT 1 FROM replay_blockers x
 			JOIN objects o ON o.remote_id = x.remote_id AND o.source_uid = x.blocker_uid
 			WHERE x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid AND x.kind IN (0, 1)
-			AND (o.state = 'fetched' OR (o.state = 'waiting' AND o.wait_kind <> 'replay')))
+			AND `+stillToLand("o")+`)
 		AND NOT EXISTS (SELECT 1 FROM replay_blockers x
 			JOIN deferred_refs d ON d.remote_id = x.remote_id AND d.source_uid = x.blocker_uid AND NOT d.done
 			WHERE x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid AND x.kind = 2)
@@ -194,6 +194,13 @@ func (s *Store) EarlyReplayReady(ctx context.Context, remoteID int64, except []s
 	return collectStrings(rows, "samples ready for an early replay")
 }
 
+// stillToLand is the condition of an object a family waits for that has
+// not landed: still to import, or parked on anything but the replay (a
+// retest the replay itself makes holds nothing back).
+func stillToLand(alias string) string {
+	return fmt.Sprintf(`(%[1]s.state = 'fetched' OR (%[1]s.state = 'waiting' AND %[1]s.wait_kind <> 'replay'))`, alias)
+}
+
 // pruneEarlyBlockers drops what families wait for (kind 0) that landed:
 // every listing of ready families read the whole plan again, a row for
 // each object a family touches — 1 to 4 s a listing while a
@@ -205,7 +212,7 @@ func (s *Store) EarlyReplayReady(ctx context.Context, remoteID int64, except []s
 func (s *Store) pruneEarlyBlockers(ctx context.Context, remoteID int64) error {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM replay_blockers x USING objects o
 		WHERE x.remote_id = $1 AND x.kind = 0 AND o.remote_id = x.remote_id AND o.source_uid = x.blocker_uid
-		AND NOT (o.state = 'fetched' OR (o.state = 'waiting' AND o.wait_kind <> 'replay'))`, remoteID); err != nil {
+		AND NOT `+stillToLand("o"), remoteID); err != nil {
 		return fmt.Errorf("store: prune what landed from the early replay's plan: %w", err)
 	}
 	return nil
@@ -271,7 +278,7 @@ func (s *Store) EarlyReplayLeft(ctx context.Context, remoteID int64, limit int) 
 		JOIN replay_blockers x ON x.remote_id = b.remote_id AND x.sample_uid = b.sample_uid
 		LEFT JOIN objects o ON o.remote_id = x.remote_id AND o.source_uid = x.blocker_uid
 		WHERE b.remote_id = $1 AND b.kind = 1 AND b.blocker_uid = b.sample_uid
-		AND ((x.kind IN (0, 1) AND (o.state = 'fetched' OR (o.state = 'waiting' AND o.wait_kind <> 'replay')))
+		AND ((x.kind IN (0, 1) AND `+stillToLand("o")+`)
 			OR (x.kind = 2 AND EXISTS (SELECT 1 FROM deferred_refs d WHERE d.remote_id = x.remote_id
 				AND d.source_uid = x.blocker_uid AND NOT d.done)))
 		GROUP BY b.sample_uid ORDER BY 1 LIMIT $2`, remoteID, limit)
