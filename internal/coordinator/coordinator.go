@@ -70,7 +70,10 @@ type Coordinator struct {
 
 	earlyMu sync.Mutex
 	early   map[uuid.UUID]*earlyReplay // import runs whose early replay runs here (earlyreplay.go)
-	earlyWG sync.WaitGroup
+	// earlyLabs are the plans of imports this process planned, until their
+	// early replay walks them for its families (planEarlyReplay)
+	earlyLabs map[uuid.UUID]earlyLab
+	earlyWG   sync.WaitGroup
 
 	analyzed  time.Time
 	scheduled time.Time

@@ -157,11 +157,13 @@ func (c *Coordinator) planImport(ctx context.Context, r store.Run, rm store.Remo
 	if err := c.Store.Analyze(ctx); err != nil {
 		return err
 	}
-	// the early replay plans its families once the objects are on their
-	// way (runEarlyReplay): what an earlier import planned goes now
+	// the early replay walks the plan for its families once the objects
+	// are on their way (planEarlyReplay): what an earlier import planned
+	// goes now
 	if err := c.Store.ForgetEarlyReplay(ctx, r.RemoteID); err != nil {
 		return err
 	}
+	c.keepEarlyLab(r, lab)
 	c.Log.InfoContext(ctx, "import planned", "run_id", r.ID, "remote", r.Remote, "objects", len(lab.UIDs), "dependencies", lab.Edges,
 		"levels", l.Levels, "deferred", len(deferred), "id_sequences", l.SequencesKept(), "unsequenced", unsequenced,
 		"elapsed", time.Since(planStarted).Round(time.Millisecond))

@@ -11,7 +11,7 @@ import (
 
 // Early replay (issue #13): while the rest of a lab is still being
 // imported, a family of samples whose objects have all landed
-// (store.PlanEarlyReplay, store.EarlyReplayReady) is replayed with the
+// (plan.Layout.EarlyFamilies, store.EarlyReplayReady) is replayed with the
 // others that became ready with it — the same phases as ReplayAll's, for
 // those samples: their analyses' fields, the samples up to what their
 // analyses cause, the analyses one after the other, the rest of the

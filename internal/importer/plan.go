@@ -155,6 +155,19 @@ type Lab struct {
 	Layout *plan.Layout
 	// Edges is how many dependencies the plan weighed.
 	Edges int
+	// early is each object's plan.Early flags (EarlyFamilies).
+	early []uint8
+}
+
+// EarlyFamilies lists the families of samples the early replay may take
+// before the whole lab's objects have landed, and what each waits for
+// (plan.Layout.EarlyFamilies, by UID); it returns how many there are.
+func (l *Lab) EarlyFamilies(emit func(root, obj string, kind plan.EarlyKind) error) (int, error) {
+	if l.Layout == nil {
+		return 0, nil
+	}
+	return l.Layout.EarlyFamilies(l.early, func(a, b int32) bool { return l.UIDs[a] < l.UIDs[b] },
+		func(root, obj int32, kind plan.EarlyKind) error { return emit(l.UIDs[root], l.UIDs[obj], kind) })
 }
 
 // PlanLab plans a remote's import from the store (PlanNodes' and
@@ -180,6 +193,7 @@ func planLab(ctx context.Context, st *store.Store, remoteID int64, required func
 	var (
 		g      *plan.Graph
 		uids   []string
+		early  []uint8  // each object's plan.Early flags
 		types  []uint16 // each object's portal type, interned
 		typeOf = map[string]uint16{}
 		names  []string              // the portal types
@@ -218,6 +232,7 @@ func planLab(ctx context.Context, st *store.Store, remoteID int64, required func
 		Size: func(n, refs int) {
 			g = plan.NewGraph(n, refs+2*n)
 			uids = make([]string, 0, n)
+			early = make([]uint8, 0, n)
 			types = make([]uint16, 0, n)
 		},
 		Object: func(o store.PlanObject) error {
@@ -239,6 +254,7 @@ func planLab(ctx context.Context, st *store.Store, remoteID int64, required func
 			// is created; their references follow in the deferred pass
 			g.AddNode(o.PortalType == "BikaSetup" || o.PortalType == "Setup", key, order)
 			uids = append(uids, o.SourceUID)
+			early = append(early, earlyFlags(o))
 			types = append(types, t)
 			return nil
 		},
@@ -283,5 +299,22 @@ func planLab(ctx context.Context, st *store.Store, remoteID int64, required func
 		}
 		return nil, err
 	}
-	return &Lab{UIDs: uids, Layout: l, Edges: edges}, nil
+	return &Lab{UIDs: uids, Layout: l, Edges: edges, early: early}, nil
+}
+
+// earlyFlags is what the early replay's families are planned by of an
+// object: a sample; one this import brings (still to import, parked, or
+// failed before: the plan puts them back); one whose copy is there.
+func earlyFlags(o store.PlanObject) uint8 {
+	var f uint8
+	if o.PortalType == "AnalysisRequest" {
+		f |= plan.EarlyIsSample
+	}
+	switch o.State {
+	case store.ObjFetched, store.ObjWaiting, store.ObjFailed:
+		f |= plan.EarlyToImport
+	case store.ObjImported, store.ObjUnchanged:
+		f |= plan.EarlyCopied
+	}
+	return f
 }

@@ -3,132 +3,64 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
-// The workflow replay of a sample need not wait for the whole lab's
-// objects (issue #13): the ID sequences keep an import's objects phase
-// long while the lab's threads sit idle, and the replay — most of an
-// import's requests — could fill them. A family of samples (a sample with
-// its partitions, an invalidated sample with its retest, the samples of
-// one report: samples that name each other, or whose children do) goes
-// early once everything its replay touches or could
-// be touched by has landed: its samples, their children (analyses;
-// reports, which a verified sample no longer takes), what refers to them
-// (a worksheet that assigns an analysis), and what they refer to (the
-// method an analysis' fields name), and once the deferred references from
-// or to any of those are set (a worksheet whose analyses are assigned in
-// the deferred pass: set early, as soon as both ends exist). Families
-// naming a sample of another family (a report of several samples), or
-// with a sample an earlier import brought go with the whole lab's replay,
-// as before.
+// The early replay of an import (issue #13): the families of samples
+// that may be replayed before the whole lab's objects have landed, and
+// what each waits for, are planned with the import (plan.Layout.
+// EarlyFamilies) and kept in replay_blockers, one row per family and
+// object it waits for: its samples (kind 1, the family's own UID naming
+// it), what must have landed (kind 0), and whose deferred references must
+// be set (kind 2).
 
-// PlanEarlyReplay lists, once the import is planned (levels and deferred
-// references saved), the families of samples that may be replayed early,
-// their samples and what each waits for (table replay_blockers); it
-// returns how many families may. It may run while the import goes on: a
-// sample to import is one still pending, or one that settled since the
-// import started (since); a family with any other sample (one an earlier
-// run imported) is left to the whole lab's replay.
-//
-// It is not a leader's fenced write: a fenced transaction holds the lease
-// row, and a plan of tens of thousands of objects would hold it past the
-// lease's renewal (the leader lost its term again and again at 50,000). A
-// stale leader's plan of the same import lists the same rows.
-func (s *Store) PlanEarlyReplay(ctx context.Context, remoteID int64, since time.Time) (int, error) {
-	var n int
+// EarlyRow is one row of the early replay's plan: family sample waits for
+// blocker, for reason kind (plan.EarlyKind).
+type EarlyRow struct {
+	Sample, Blocker string
+	Kind            int16
+}
+
+// earlyCopyBatch is how many rows one COPY of SaveEarlyReplay sends: the
+// plan of a large lab is hundreds of thousands of rows, never held whole.
+const earlyCopyBatch = 10000
+
+// SaveEarlyReplay replaces a remote's early replay plan by the rows fill
+// adds. It is not a leader's fenced write: a fenced transaction holds the
+// lease row for the whole copy, and a stale leader's plan of the same
+// import lists the same rows.
+func (s *Store) SaveEarlyReplay(ctx context.Context, remoteID int64, fill func(add func(EarlyRow) error) error) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(q pgx.Tx) error {
 		if _, err := q.Exec(ctx, `DELETE FROM replay_blockers WHERE remote_id = $1`, remoteID); err != nil {
 			return err
 		}
-		// the recursive family walk is estimated at millions of rows where
-		// it meets a few dozen: JIT compiled it for most of a second; and
-		// the estimates of the walks chose nested loops over sets of a
-		// hundred thousand rows (over 40 s at 50,000 objects, 4.8 s with
-		// hash joins)
-		if _, err := q.Exec(ctx, `SET LOCAL jit = off; SET LOCAL enable_nestloop = off`); err != nil {
+		batch := make([][]any, 0, earlyCopyBatch)
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			_, err := q.CopyFrom(ctx, pgx.Identifier{"replay_blockers"}, []string{"remote_id", "sample_uid", "blocker_uid", "kind"},
+				pgx.CopyFromRows(batch))
+			batch = batch[:0]
 			return err
 		}
-		if _, err := q.Exec(ctx, `
-		WITH RECURSIVE all_samples AS (
-			SELECT source_uid, state IN ('fetched', 'waiting') OR updated_at >= $2 AS to_import FROM objects
-			WHERE remote_id = $1 AND portal_type = 'AnalysisRequest'
-		), refs AS (
-			SELECT o.source_uid AS src, split_part(r, ':', 1) AS field, split_part(r, ':', 2) AS dst
-			FROM objects o, unnest(o.refs) AS r
-			WHERE o.remote_id = $1
-		), owner AS (
-			SELECT source_uid AS uid, source_uid AS sample FROM all_samples
-			UNION ALL
-			SELECT c.source_uid, c.parent_uid FROM objects c JOIN all_samples s ON c.parent_uid = s.source_uid
-			WHERE c.remote_id = $1
-		), links AS (
-			-- a sample, or something inside it (a report of several samples),
-			-- naming another sample
-			SELECT o.sample AS a, r.dst AS b FROM refs r JOIN owner o ON o.uid = r.src
-			JOIN all_samples s ON s.source_uid = r.dst WHERE r.dst <> o.sample
-		), edges AS (
-			SELECT a, b FROM links UNION SELECT b, a FROM links
-		), reach (uid, root) AS (
-			SELECT source_uid, source_uid FROM all_samples WHERE to_import
-			UNION
-			SELECT e.b, r.root FROM reach r JOIN edges e ON e.a = r.uid
-		), family AS (
-			SELECT uid, min(root) AS root FROM reach GROUP BY uid
-		), members AS (
-			SELECT root AS sample, uid AS member FROM family
-			UNION ALL
-			SELECT f.root, c.source_uid FROM objects c JOIN family f ON c.parent_uid = f.uid
-			WHERE c.remote_id = $1
-		), blocked AS (
-			SELECT sample, member AS blocker FROM members WHERE member <> sample
-			UNION
-			SELECT m.sample, r.src FROM members m JOIN refs r ON r.dst = m.member WHERE r.src <> m.sample
-			UNION
-			SELECT m.sample, r.dst FROM members m JOIN refs r ON r.src = m.member WHERE r.dst <> m.sample
-		), touched AS (
-			SELECT sample, member AS uid FROM members UNION SELECT sample, blocker FROM blocked
-		), deferred AS (
-			-- a deferred field is written whole: every target it names waits
-			-- for it, not only the one whose edge the plan held back
-			SELECT DISTINCT t.sample, d.source_uid FROM touched t JOIN deferred_refs d ON d.remote_id = $1
-			AND d.source_uid = t.uid
-			WHERE NOT d.done
-			UNION
-			SELECT DISTINCT t.sample, d.source_uid FROM touched t JOIN refs r ON r.dst = t.uid
-			JOIN deferred_refs d ON d.remote_id = $1 AND d.source_uid = r.src AND d.field = r.field
-			WHERE NOT d.done
-		), late AS (
-			SELECT b.sample FROM blocked b JOIN objects o ON o.remote_id = $1 AND o.source_uid = b.blocker
-			WHERE o.portal_type = 'AnalysisRequest'
-			AND NOT EXISTS (SELECT 1 FROM family f WHERE f.root = b.sample AND f.uid = b.blocker)
-			UNION
-			SELECT f.root FROM family f JOIN all_samples a ON a.source_uid = f.uid WHERE NOT a.to_import
-		)
-		INSERT INTO replay_blockers (remote_id, sample_uid, blocker_uid, kind)
-		SELECT $1, root, uid, 1 FROM family WHERE root NOT IN (SELECT sample FROM late)
-		UNION ALL
-		SELECT $1, b.sample, b.blocker, 0 FROM blocked b WHERE b.sample NOT IN (SELECT sample FROM late)
-		AND NOT EXISTS (SELECT 1 FROM family f WHERE f.root = b.sample AND f.uid = b.blocker)
-		-- one that has its copy already (planned while the import goes on:
-		-- the setup every family names) holds nothing back
-		AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.remote_id = $1 AND o.source_uid = b.blocker
-			AND o.state IN ('imported', 'unchanged'))
-		UNION ALL
-		SELECT $1, sample, source_uid, 2 FROM deferred WHERE sample NOT IN (SELECT sample FROM late)
-		ON CONFLICT DO NOTHING`, remoteID, since); err != nil {
+		if err := fill(func(r EarlyRow) error {
+			batch = append(batch, []any{remoteID, r.Sample, r.Blocker, r.Kind})
+			if len(batch) == cap(batch) {
+				return flush()
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
-		return q.QueryRow(ctx, `SELECT count(*) FROM replay_blockers WHERE remote_id = $1 AND blocker_uid = sample_uid AND kind = 1`,
-			remoteID).Scan(&n)
+		return flush()
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: plan early replay of remote %d: %w", remoteID, err)
+		return fmt.Errorf("store: save the early replay's plan of remote %d: %w", remoteID, err)
 	}
-	return n, nil
+	return nil
 }
 
 // EarlyReplayPlanned tells whether the plan listed families of a remote
@@ -142,7 +74,7 @@ func (s *Store) EarlyReplayPlanned(ctx context.Context, remoteID int64) (bool, e
 }
 
 // EarlyFamily lists the samples of a family the early replay takes
-// together (PlanEarlyReplay), in the order they were created.
+// together (plan.Layout.EarlyFamilies), in the order they were created.
 func (s *Store) EarlyFamily(ctx context.Context, remoteID int64, root string) ([]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT b.blocker_uid FROM replay_blockers b
 		JOIN objects o ON o.remote_id = b.remote_id AND o.source_uid = b.blocker_uid
@@ -221,7 +153,7 @@ func (s *Store) pruneEarlyBlockers(ctx context.Context, remoteID int64) error {
 // DeferredReady lists up to limit objects whose deferred references can
 // be set now, with their fields: the object and every target its deferred
 // fields name have their copy. Set early, they let go the samples they touch
-// (PlanEarlyReplay) instead of holding them for the whole lab's replay.
+// (plan.Layout.EarlyFamilies) instead of holding them for the whole lab's replay.
 func (s *Store) DeferredReady(ctx context.Context, remoteID int64, limit int) (map[string][]string, error) {
 	// every target a deferred field names, not only the one whose edge the
 	// plan held back: the field is written whole (a worksheet's analyses)

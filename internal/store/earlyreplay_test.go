@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -69,14 +68,36 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 		{SourceUID: "ws5", Field: "Analyses", TargetUID: "a5"}}); err != nil {
 		t.Fatal(err)
 	}
-	began := time.Now() // the import starts: every sample is still to import
-	n, err := s.PlanEarlyReplay(ctx, rm.ID, began)
-	if err != nil {
-		t.Fatal(err)
+	// the plan of these objects (plan.Layout.EarlyFamilies; its rules are
+	// plan.TestEarlyFamilies'): what each family waits for
+	plan := map[string][3][]string{ // family: {what it waits for, its samples, deferred}
+		"s1":        {{"a1", "a2", "a1-retest", "r1", "ws", "method", "client"}, {"s1"}},
+		"s2":        {nil, {"s2", "s3"}},
+		"s4":        {{"a4", "method2"}, {"s4"}, {"a4"}},
+		"s5":        {{"a5", "ws5"}, {"s5"}, {"ws5"}},
+		"s6":        {{"r6"}, {"s6", "s7"}},
+		"s0-retest": {nil, {"s0-retest", "s8"}},
 	}
-	if n != 6 {
-		t.Fatalf("families that may go early = %d, want 6 (s1, s2 with its partition s3, s4, s5, s6 with s7 its report names, "+
-			"s8 with its retest)", n)
+	save := func() {
+		t.Helper()
+		if err := s.SaveEarlyReplay(ctx, rm.ID, func(add func(store.EarlyRow) error) error {
+			for family, rows := range plan {
+				for kind, uids := range rows {
+					for _, uid := range uids {
+						if err := add(store.EarlyRow{Sample: family, Blocker: uid, Kind: int16(kind)}); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save()
+	if ok, err := s.EarlyReplayPlanned(ctx, rm.ID); err != nil || !ok {
+		t.Fatalf("planned = %v, %v; want true", ok, err)
 	}
 	if fam, err := s.EarlyFamily(ctx, rm.ID, "s2"); err != nil || !slices.Equal(fam, []string{"s2", "s3"}) {
 		t.Fatalf("family of s2 = %v, %v; want [s2 s3]", fam, err)
@@ -180,13 +201,15 @@ func TestEarlyReplayWaitsForWhatTheSampleTouches(t *testing.T) {
 	if got := ready(); len(got) != 0 {
 		t.Fatalf("after its early replay: ready = %v, want none", got)
 	}
-	// planned while the import goes on: what settled since it began is
-	// still its own
-	if n, err := s.PlanEarlyReplay(ctx, rm.ID, began); err != nil || n != 6 {
-		t.Fatalf("planned again during the import: %d, %v; want the same 6 families", n, err)
+	// planned again (the next import), it starts over: saved whole
+	save()
+	if got := ready(); !slices.Equal(got, []string{"s0-retest", "s1", "s2", "s4", "s5", "s6"}) {
+		t.Fatalf("planned again: ready = %v, want every family", got)
 	}
-	// planned again (the next import), it starts over
-	if n, err := s.PlanEarlyReplay(ctx, rm.ID, time.Now()); err != nil || n != 0 {
-		t.Fatalf("planned again with every sample landed: %d, %v; want 0 (only samples still to import go early)", n, err)
+	if err := s.ForgetEarlyReplay(ctx, rm.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.EarlyReplayPlanned(ctx, rm.ID); err != nil || ok {
+		t.Fatalf("forgotten: planned = %v, %v; want false", ok, err)
 	}
 }
