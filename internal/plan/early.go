@@ -64,8 +64,9 @@ const (
 // replayed early and tells emit, family by family, what each waits for:
 // its samples (EarlySample, the family's root first), what must have
 // landed (EarlyWaitsFor) and which of those, or of its own objects, hold
-// deferred references that must be set first (EarlyDeferred). flags are each object's Early flags; less orders
-// objects by UID (a family's root is its least sample to import). It
+// deferred references that must be set first (EarlyDeferred). flags are
+// each object's Early flags; less orders objects by UID (a family's root
+// is its least sample to import). It
 // returns how many families it found. Reference edges only (a sample's
 // container is not its replay's business); the edges a sample gets from
 // its analyses' services and those of stand-ins are references like the
@@ -156,10 +157,9 @@ func (l *Layout) EarlyFamilies(flags []uint8, less func(a, b int32) bool, emit f
 			continue
 		}
 		c := find(i)
-		switch {
-		case flags[i]&EarlyToImport == 0:
+		if flags[i]&EarlyToImport == 0 {
 			late[c] = true
-		case !hasRoot(root, c) || less(i, root[c]):
+		} else if r, ok := root[c]; !ok || less(i, r) {
 			root[c] = i
 		}
 	}
@@ -236,11 +236,6 @@ func (l *Layout) EarlyFamilies(flags []uint8, less func(a, b int32) bool, emit f
 		}
 	}
 	return families, nil
-}
-
-func hasRoot(m map[int32]int32, c int32) bool {
-	_, ok := m[c]
-	return ok
 }
 
 // groupBy lists objects by a key of theirs (an object number, -1 for
