@@ -149,13 +149,15 @@ func (c *Coordinator) stopEarlyReplay(run uuid.UUID) {
 	c.earlyMu.Lock()
 	e, ok := c.early[run]
 	delete(c.early, run)
-	delete(c.earlyLabs, run) // never walked (the run ended first)
 	c.earlyMu.Unlock()
-	if !ok {
-		return
+	if ok {
+		// asked to stop, it still walks the plan and replays what is ready
+		close(e.stop)
+		<-e.done
 	}
-	close(e.stop)
-	<-e.done
+	c.earlyMu.Lock()
+	delete(c.earlyLabs, run) // walked, or never (the run ended first)
+	c.earlyMu.Unlock()
 }
 
 func (c *Coordinator) runEarlyReplay(ctx context.Context, r store.Run, stop <-chan struct{}) {
@@ -413,13 +415,23 @@ type earlyLab struct {
 // made of the import, unless the lab answers too fast for the early
 // replay to pay (earlyReplayPays). It tells whether any family may go
 // early. A leader that did not plan the import has no plan to walk: what
-// an earlier term saved goes on, or the whole lab's replay takes all.
+// an earlier term saved goes on, or the whole lab's replay takes all. The
+// plan is kept until its families are saved: a term that ends while it
+// saves them leaves it to the next.
 func (c *Coordinator) planEarlyReplay(ctx context.Context, r store.Run, rm store.Remote) bool {
 	c.earlyMu.Lock()
 	lab := c.earlyLabs[r.ID].lab
-	delete(c.earlyLabs, r.ID) // the plan's memory goes with it
 	c.earlyMu.Unlock()
-	if lab == nil || !c.earlyReplayPays(ctx, rm.DestinationID) {
+	forget := func() {
+		c.earlyMu.Lock()
+		delete(c.earlyLabs, r.ID) // the plan's memory goes with it
+		c.earlyMu.Unlock()
+	}
+	if lab != nil && !c.earlyReplayPays(ctx, rm.DestinationID) {
+		forget()
+		return false
+	}
+	if lab == nil {
 		planned, err := c.Store.EarlyReplayPlanned(ctx, rm.ID)
 		return err == nil && planned
 	}
@@ -438,6 +450,7 @@ func (c *Coordinator) planEarlyReplay(ctx context.Context, r store.Run, rm store
 		}
 		return false
 	}
+	forget()
 	c.Log.InfoContext(ctx, "early replay planned", "run_id", r.ID, "remote", r.Remote, "families", n,
 		"elapsed", time.Since(started).Round(time.Millisecond))
 	return n > 0
