@@ -313,6 +313,7 @@ func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
 			return err
 		}
 	}
+	queue.Wake(c.JS, c.Names, queue.Fetch, rm.Name)
 	c.Log.InfoContext(ctx, "fetch planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
 		"flavor", v.Flavor, "version", v.Version)
 	return nil

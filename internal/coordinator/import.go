@@ -209,6 +209,7 @@ func (c *Coordinator) publishLevel(ctx context.Context, r store.Run, pending []s
 	if err := queue.PublishBatch(ctx, c.JS, msgs); err != nil {
 		return err
 	}
+	queue.Wake(c.JS, c.Names, queue.Import, r.Remote)
 	for _, m := range msgs {
 		c.markPublished(m.ID)
 	}

@@ -157,6 +157,7 @@ func (c *Coordinator) publishPages(ctx context.Context, r store.Run, rm store.Re
 			return err
 		}
 	}
+	queue.Wake(c.JS, c.Names, queue.Fetch, rm.Name)
 	return nil
 }
 

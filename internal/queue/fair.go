@@ -26,10 +26,11 @@ import (
 // ">" consumer is retired by Setup), and each worker process shares its
 // handler slots between the remotes that have work:
 //
-//   - Discovery asks NATS, not PostgreSQL: every Refresh (1 s) one stream
-//     info request filtered on <base>.* returns the number of messages
-//     each subject still holds, i.e. the remotes with work (queued or in
-//     flight).
+//   - Discovery asks NATS, not PostgreSQL: every Refresh (1 s), and when
+//     a publisher wakes the role up for a remote without a pull loop here
+//     (wake.go), one stream info request filtered on <base>.* returns the
+//     number of messages each subject still holds, i.e. the remotes with
+//     work (queued or in flight).
 //   - Each such remote gets a pull loop asking for as many messages as
 //     the process has free slots, at least one and at most four (a pull
 //     waits at the server until messages come): a message leaves the
@@ -137,7 +138,8 @@ type Work struct {
 	Log     *slog.Logger
 	// Refresh is how often the stream is asked which remotes have
 	// messages (default 1 s): the longest a remote new to this process
-	// waits for its first message to be taken.
+	// waits for its first message to be taken when the wake-up of its
+	// publisher (Wake) was lost.
 	Refresh time.Duration
 	// Linger is how long a remote's pull stays open once it has no
 	// messages and nothing in flight here (default 1 min), so that the
@@ -182,6 +184,8 @@ func (w *Work) Serve(ctx context.Context, concurrency int, handle func(context.C
 	base := w.Names.subjectBase(w.Role) + "."
 	t := time.NewTicker(refresh)
 	defer t.Stop()
+	woken, unsubscribe := w.wakes()
+	defer unsubscribe()
 	failing := 0
 	for {
 		if err := s.discover(stream, base, linger); err != nil && ctx.Err() == nil {
@@ -191,11 +195,27 @@ func (w *Work) Serve(ctx context.Context, concurrency int, handle func(context.C
 		} else {
 			failing = 0
 		}
-		select {
-		case <-ctx.Done():
+		if !s.next(t.C, woken) {
 			s.stop()
 			return nil
-		case <-t.C:
+		}
+	}
+}
+
+// next waits for the next discovery: the Refresh, or a wake-up (Wake) for
+// a remote without a pull loop here — one with a loop takes its messages
+// as they come. False once Serve's context ends.
+func (s *serving) next(tick <-chan time.Time, woken <-chan string) bool {
+	for {
+		select {
+		case <-s.ctx.Done():
+			return false
+		case <-tick:
+			return true
+		case remote := <-woken:
+			if p := s.pulls[remote]; p == nil || p.ended() {
+				return true
+			}
 		}
 	}
 }

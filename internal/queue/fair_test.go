@@ -307,3 +307,40 @@ func TestIdleRemoteConsumerIsDeletedAndComesBack(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the message after the consumer's deletion handled", func() bool { return l.len() == 2 })
 }
+
+// TestWakeTakesANewRemoteAtOnce: a worker asks the stream which remotes
+// have messages only every Refresh — here an hour — so a remote that gets
+// its first messages after the worker looked is taken only because its
+// publisher woke the role up (Wake): a run's first messages no longer wait
+// for the next Refresh while the lab sits idle.
+func TestWakeTakesANewRemoteAtOnce(t *testing.T) {
+	t.Parallel()
+	js := connect(t)
+	n := names(t, js)
+	if err := queue.Setup(context.Background(), js, n, queue.Options{Memory: true}); err != nil {
+		t.Fatal(err)
+	}
+	// the first discovery finds "before": once it is handled, the worker
+	// has looked, and the next look is an hour away
+	publish(t, js, n, queue.Import, "before", 1)
+	var l ledger
+	w := &queue.Work{JS: js, Names: n, Role: queue.Import, Options: queue.Options{Memory: true}, Refresh: time.Hour}
+	serve(t, w, 4, func(_ context.Context, msg jetstream.Msg) {
+		if err := msg.Ack(); err != nil {
+			t.Errorf("ack: %v", err)
+		}
+		l.add(msg.Subject()[len(n.Subject(queue.Import, "")):], string(msg.Data()))
+	})
+	waitFor(t, 20*time.Second, "the remote published before the worker started handled", func() bool { return l.len() == 1 })
+
+	publish(t, js, n, queue.Import, "after", 3)
+	queue.Wake(js, n, queue.Import, "after")
+	waitFor(t, 20*time.Second, "the woken remote's messages handled", func() bool { return l.len() == 4 })
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range []string{"after-0", "after-1", "after-2"} {
+		if l.ids[id] != 1 {
+			t.Errorf("message %s handled %d times, want once", id, l.ids[id])
+		}
+	}
+}
