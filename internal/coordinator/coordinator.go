@@ -6,7 +6,6 @@ package coordinator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -299,21 +298,9 @@ func (c *Coordinator) planFetch(ctx context.Context, r store.Run) error {
 		return err
 	}
 	pages := fetcher.PlanPages(r.ID, rm.ID, counts, rm.Options.Normalize().PageSize)
-	sp := make([]store.Page, len(pages))
-	for i, p := range pages {
-		sp[i] = store.Page{PortalType: p.PortalType, BStart: p.BStart, PageSize: p.Limit}
-	}
-	if err := c.Store.PlanPages(ctx, r.ID, sp); err != nil {
+	if err := c.publishPages(ctx, r, rm, pages); err != nil {
 		return err
 	}
-	subject := c.Names.Subject(queue.Fetch, rm.Name)
-	for _, p := range pages {
-		raw, _ := json.Marshal(p)
-		if err := queue.Publish(ctx, c.JS, subject, p.MsgID(), raw); err != nil && !errors.Is(err, queue.ErrDuplicate) {
-			return err
-		}
-	}
-	queue.Wake(c.JS, c.Names, queue.Fetch, rm.Name)
 	c.Log.InfoContext(ctx, "fetch planned", "run_id", r.ID, "remote", rm.Name, "pages", len(pages), "types", len(counts),
 		"flavor", v.Flavor, "version", v.Version)
 	return nil

@@ -140,8 +140,9 @@ func scanPages(r store.Run, remoteID int64, portalType string, n, pageSize int) 
 	return pages
 }
 
-// publishPages records an update's pages and publishes them (both
-// idempotent: page rows and message ids are keyed).
+// publishPages records a run's fetch pages (a fetch's, an update's) and
+// publishes them, waking the fetchers (both idempotent: page rows and
+// message ids are keyed).
 func (c *Coordinator) publishPages(ctx context.Context, r store.Run, rm store.Remote, pages []fetcher.Page) error {
 	sp := make([]store.Page, len(pages))
 	for i, p := range pages {
