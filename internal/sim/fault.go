@@ -135,8 +135,9 @@ func (f *Faults) Set(c FaultConfig) error {
 
 // admit waits for a free slot when capacity is bounded: requests beyond it
 // queue, as behind a Zope server with a fixed number of threads. It
-// answers when the request got its thread.
-func (f *Faults) admit(ctx context.Context) (func(), time.Time, bool) {
+// answers when the request got its thread and the latency it holds it
+// for (heldResponse).
+func (f *Faults) admit(ctx context.Context) (func(), time.Time, time.Duration, bool) {
 	f.mu.Lock()
 	sem := f.sem
 	lat := time.Duration(f.cfg.Latency)
@@ -145,23 +146,14 @@ func (f *Faults) admit(ctx context.Context) (func(), time.Time, bool) {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			return nil, time.Time{}, false
-		}
-	}
-	got := time.Now()
-	if lat > 0 {
-		t := time.NewTimer(lat)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+			return nil, time.Time{}, 0, false
 		}
 	}
 	return func() {
 		if sem != nil {
 			<-sem
 		}
-	}, got, true
+	}, time.Now(), lat, true
 }
 
 // pick decides which fault (if any) hits a request.

@@ -84,13 +84,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.load.begin(time.Now())()
 	arrived := time.Now()
-	release, admitted, ok := s.faults.admit(r.Context())
+	release, admitted, lat, ok := s.faults.admit(r.Context())
 	if !ok {
 		return
 	}
+	var held *heldResponse
+	if lat > 0 {
+		// answered when the thread has been held for the latency, this
+		// simulator's own work inside it
+		held = &heldResponse{w: w}
+		w = held
+	}
 	defer func() {
+		if held != nil {
+			until(r.Context(), admitted.Add(lat))
+		}
 		release()
 		s.load.record(admitted.Sub(arrived), time.Since(admitted))
+		if held != nil {
+			held.flush()
+		}
 	}()
 	site := "/" + s.lab.opts.Site
 	p := r.URL.Path
