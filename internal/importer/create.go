@@ -154,7 +154,7 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 		return outcome{}, err
 	}
-	h.passTurn(ctx, rm, runID, o, item.UID)
+	passed := h.passTurn(ctx, rm, runID, o, item.UID)
 	if clear := defaultsToClear(o.PortalType, senaite.Item{PortalType: o.PortalType, Raw: raw}, item); len(clear) > 0 {
 		// the destination's defaults where the source holds nothing
 		if err := dst.Apply(ctx, item.UID, clear, ""); err != nil {
@@ -168,6 +168,7 @@ func (h *Handler) createCopy(ctx context.Context, rm store.Remote, o store.Store
 		}
 	}
 	out = created(ident, item)
+	out.turnPassed = passed
 	if note != "" {
 		h.Log.WarnContext(ctx, "object imported with a note", "remote", rm.Name, "uid", o.SourceUID,
 			"portal_type", o.PortalType, "note", note)

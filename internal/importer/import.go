@@ -106,7 +106,7 @@ func (h *Handler) letGo(ctx context.Context, rm store.Remote, runID string, o st
 		uids = append(uids, a.SourceUID)
 	}
 	free, err := h.Store.Settled(ctx, rm.ID, uids, letGoLimit)
-	if err == nil {
+	if err == nil && !out.turnPassed {
 		var next []store.Pending
 		next, err = h.sequenceNext(ctx, rm, o)
 		free = append(free, next...)
@@ -124,23 +124,23 @@ func (h *Handler) letGo(ctx context.Context, rm store.Remote, runID string, o st
 // destination answered o's create (store.PassTurn): its id is taken, and
 // the rest of o's outcome — a sample's analyses adopted, its copy
 // recorded — no longer holds back the chain (a sample type's samples went
-// at two requests each). What fails here is done again once o settles
-// (letGo), a publish already made is dropped by the stream as a duplicate.
-func (h *Handler) passTurn(ctx context.Context, rm store.Remote, runID string, o store.Stored, destUID string) {
+// at two requests each). It reports whether the next one is seen to: then
+// letGo does not look again. What fails here is done again once o settles
+// (letGo); a publish already made is dropped by the stream as a duplicate.
+func (h *Handler) passTurn(ctx context.Context, rm store.Remote, runID string, o store.Stored, destUID string) bool {
 	if o.Sequence == "" {
-		return
+		return false
 	}
-	err := h.Store.PassTurn(ctx, rm.ID, o.SourceUID, destUID)
-	if err == nil {
-		var next []store.Pending
-		if next, err = h.sequenceNext(ctx, rm, o); err == nil {
-			err = h.Sequencer.publish(ctx, rm, runID, next)
-		}
+	next, ok, err := h.Store.PassTurn(ctx, rm.ID, o.SourceUID, destUID, o.Sequence)
+	if err == nil && ok {
+		err = h.Sequencer.publish(ctx, rm, runID, []store.Pending{next})
 	}
 	if err != nil && !errors.Is(err, queue.ErrDuplicate) {
 		h.Log.DebugContext(ctx, "the next of a sequence waits for this object's outcome", "remote", rm.Name, "uid", o.SourceUID,
 			"sequence", o.Sequence, "error", err)
+		return false
 	}
+	return true
 }
 
 // sequenceNext is the object of o's ID sequence to publish now, if any

@@ -40,6 +40,9 @@ type outcome struct {
 	// byKey: linked to the destination object holding its natural key
 	// (mergeByKey), listed as merged.
 	byKey bool
+	// turnPassed: the create passed its ID sequence's turn and saw to the
+	// next object (passTurn), which letGo need not look up again.
+	turnPassed bool
 	// unlock releases the natural key's lock once the outcome is recorded
 	// (store.LockKey): another lab's import of the key then finds it.
 	unlock func()

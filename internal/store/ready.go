@@ -95,13 +95,28 @@ func turnPassed(alias string) string { return fmt.Sprintf(turnPassedSQL, alias) 
 // ObjectTurn), while this one's outcome — a sample's analyses adopted, its
 // copy recorded — is still being written. The intent, and with it this
 // record, goes when the outcome is recorded (Imported); an importer
-// killed before that finds the copy through it (adopt).
-func (s *Store) PassTurn(ctx context.Context, remoteID int64, uid, destUID string) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE create_intents SET dest_uid = $3 WHERE remote_id = $1 AND source_uid = $2`,
-		remoteID, uid, destUID); err != nil {
-		return fmt.Errorf("store: pass the turn of %s: %w", uid, err)
+// killed before that finds the copy through it (adopt). It answers the
+// sequence's new head as SequenceHead would, in the same round trip: a
+// step of an ID chain waits for these two and nothing else of the store
+// before its successor's message goes.
+func (s *Store) PassTurn(ctx context.Context, remoteID int64, uid, destUID, key string) (next Pending, ok bool, err error) {
+	// the update is not visible to the select of the same statement: the
+	// object passing its turn is left out by its UID, the only row the
+	// update changes the turn of
+	var fetched bool
+	err = s.pool.QueryRow(ctx, `WITH passed AS (
+			UPDATE create_intents SET dest_uid = $3 WHERE remote_id = $1 AND source_uid = $2)
+		SELECT source_uid, attempts, id_key, id_seq, state = 'fetched' FROM objects o
+		WHERE remote_id = $1 AND id_key = $4 AND source_uid <> $2 AND `+pending("o")+` AND NOT `+turnPassed("o")+`
+		ORDER BY id_seq, source_uid LIMIT 1`, remoteID, uid, destUID, key).
+		Scan(&next.SourceUID, &next.Attempts, &next.Sequence, &next.Seq, &fetched)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Pending{}, false, nil
 	}
-	return nil
+	if err != nil {
+		return Pending{}, false, fmt.Errorf("store: pass the turn of %s: %w", uid, err)
+	}
+	return next, fetched, nil
 }
 
 // SequenceHead is the next object of an ID sequence to create: the

@@ -240,8 +240,12 @@ func TestTurnPassesWithTheCreatesAnswer(t *testing.T) {
 		t.Errorf("s0 being created: s1 after an earlier %v, head %q; want true, s0", earlier, head)
 	}
 	// the destination answered: s1's turn, though s0 is still in fetched
-	if err := s.PassTurn(ctx, rm.ID, "s0", "d-s0"); err != nil {
+	next, ok, err := s.PassTurn(ctx, rm.ID, "s0", "d-s0", "H2O")
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !ok || next.SourceUID != "s1" {
+		t.Errorf("s0 answered: PassTurn's next %q (%v), want s1", next.SourceUID, ok)
 	}
 	if earlier, head := turn("s1"); earlier || head != "s1" {
 		t.Errorf("s0 answered: s1 after an earlier %v, head %q; want false, s1", earlier, head)
