@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -296,7 +297,23 @@ func TestMigrationOverJetStream(t *testing.T) {
 		if a, b := stateMix(srcLab, pt), stateMix(dstLab, pt); missing == 0 && !reflect.DeepEqual(a, b) {
 			t.Errorf("%s states: source %v, destination %v", pt, a, b)
 		}
+		// into an empty lab every id is kept: each ID sequence was created
+		// in the source's order, one create after the other, whichever of
+		// the two importers took each
+		if a, b := idsOf(srcLab, pt), idsOf(dstLab, pt); missing == 0 && !reflect.DeepEqual(a, b) {
+			t.Errorf("%s ids: source %v, destination %v", pt, a, b)
+		}
 	}
+}
+
+// idsOf are the ids of a lab's objects of a type, sorted.
+func idsOf(l *sim.Lab, pt string) []string {
+	var out []string
+	for _, o := range l.Objects(pt) {
+		out = append(out, o.ID)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // hiddenInactiveDX counts inactive Dexterity objects whose fields the
