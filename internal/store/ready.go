@@ -103,20 +103,9 @@ func (s *Store) PassTurn(ctx context.Context, remoteID int64, uid, destUID, key 
 	// the update is not visible to the select of the same statement: the
 	// object passing its turn is left out by its UID, the only row the
 	// update changes the turn of
-	var fetched bool
-	err = s.pool.QueryRow(ctx, `WITH passed AS (
+	return s.headOf(ctx, "pass the turn of "+uid, `WITH passed AS (
 			UPDATE create_intents SET dest_uid = $3 WHERE remote_id = $1 AND source_uid = $2)
-		SELECT source_uid, attempts, id_key, id_seq, state = 'fetched' FROM objects o
-		WHERE remote_id = $1 AND id_key = $4 AND source_uid <> $2 AND `+pending("o")+` AND NOT `+turnPassed("o")+`
-		ORDER BY id_seq, source_uid LIMIT 1`, remoteID, uid, destUID, key).
-		Scan(&next.SourceUID, &next.Attempts, &next.Sequence, &next.Seq, &fetched)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Pending{}, false, nil
-	}
-	if err != nil {
-		return Pending{}, false, fmt.Errorf("store: pass the turn of %s: %w", uid, err)
-	}
-	return next, fetched, nil
+		`+headSQL("$4", "source_uid <> $2"), remoteID, uid, destUID, key)
 }
 
 // SequenceHead is the next object of an ID sequence to create: the
@@ -125,16 +114,29 @@ func (s *Store) PassTurn(ctx context.Context, remoteID int64, uid, destUID, key 
 // or when the head waits for an arrival (its wake publishes it). The
 // importer that settles a sequence's object publishes it.
 func (s *Store) SequenceHead(ctx context.Context, remoteID int64, key string) (p Pending, ok bool, err error) {
+	return s.headOf(ctx, "head of sequence "+key, headSQL("$2", "true"), remoteID, key)
+}
+
+// headSQL selects the head of the ID sequence whose key is the parameter
+// key, among the objects also meeting cond: the lowest still to bring
+// whose create was not answered, and whether it is fetched (not waiting
+// for an arrival).
+func headSQL(key, cond string) string {
+	return `SELECT source_uid, attempts, id_key, id_seq, state = 'fetched' FROM objects o
+		WHERE remote_id = $1 AND id_key = ` + key + ` AND ` + cond + ` AND ` + pending("o") + ` AND NOT ` + turnPassed("o") + `
+		ORDER BY id_seq, source_uid LIMIT 1`
+}
+
+// headOf reads the head a headSQL query selects; none is no error (ok
+// false), and neither is a head that waits for an arrival.
+func (s *Store) headOf(ctx context.Context, what, query string, args ...any) (p Pending, ok bool, err error) {
 	var fetched bool
-	err = s.pool.QueryRow(ctx, `SELECT source_uid, attempts, id_key, id_seq, state = 'fetched' FROM objects o
-		WHERE remote_id = $1 AND id_key = $2 AND `+pending("o")+` AND NOT `+turnPassed("o")+`
-		ORDER BY id_seq, source_uid LIMIT 1`, remoteID, key).
-		Scan(&p.SourceUID, &p.Attempts, &p.Sequence, &p.Seq, &fetched)
+	err = s.pool.QueryRow(ctx, query, args...).Scan(&p.SourceUID, &p.Attempts, &p.Sequence, &p.Seq, &fetched)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Pending{}, false, nil
 	}
 	if err != nil {
-		return Pending{}, false, fmt.Errorf("store: head of sequence %s: %w", key, err)
+		return Pending{}, false, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return p, fetched, nil
 }
