@@ -12,11 +12,11 @@ import (
 
 // heldResponse keeps a request's answer until the request has held its
 // thread for the lab's latency: --latency is the whole time a request
-// takes at the lab, the simulator's own work included. Answering first and
-// sleeping the latency after (as before) held a thread for the latency plus
-// that work — 1.7 ms a request on a saturated 2-core machine, so a lab of
-// CAP threads served at most 0.97 of the CAP/LAT requests a second it
-// promises (README, "The lab simulator").
+// takes at the lab, the simulator's own work included. Sleeping the
+// latency first and working after (as before) held a thread for the
+// latency plus that work, so a saturated lab of CAP threads served fewer
+// than the CAP/LAT requests a second it promises (README, "The lab
+// simulator").
 type heldResponse struct {
 	w        http.ResponseWriter
 	status   int
